@@ -1,0 +1,5 @@
+"""Allow ``python -m asn_sql``."""
+
+from asn_sql.cli import app
+
+app()

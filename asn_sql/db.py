@@ -1,0 +1,203 @@
+"""Opening the database file, applying migrations, and transactions."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from asn_sql.errors import DatabaseError, MigrationError
+from asn_sql.resources import migrations_dir
+
+DEFAULT_DB = "asn.duckdb"
+DB_ENV = "ASNSQL_DB"
+# The attached database's catalog name; unqualified table names resolve to it.
+CATALOG = "asn"
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema file."""
+
+    number: int
+    name: str
+    path: Path
+
+
+def default_db_path() -> Path:
+    """``$ASNSQL_DB`` when set, else ``asn.duckdb`` in the current directory."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def available_migrations(folder: Path | None = None) -> list[Migration]:
+    """The migration files on disk, in order; gaps or stray names are an error."""
+    folder = folder or migrations_dir()
+    found = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError("not named NNNN_name.sql", path=path)
+        found.append(Migration(int(match.group(1)), path.stem, path))
+    for expected, migration in enumerate(found, start=1):
+        if migration.number != expected:
+            raise MigrationError(f"expected migration number {expected:04d}", path=migration.path)
+    return found
+
+
+def connect_memory() -> duckdb.DuckDBPyConnection:
+    """A private in-memory connection, used to stage work before touching the file."""
+    return duckdb.connect(":memory:")
+
+
+def attach(
+    con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Attach the database file to ``con`` as the default catalog, migrating it first.
+
+    A read-only attach of a database that needs migrations upgrades it in a
+    short read-write session first, so analysts always see the current schema.
+    """
+    if read_only and not path.exists():
+        raise DatabaseError("no database here; load a pool first (asnsql load POOL)", path=path)
+    if read_only and _pending(path):
+        _attach_file(con, path, read_only=False)
+        _detach(con)
+    _attach_file(con, path, read_only=read_only)
+    return con
+
+
+def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection whose default catalog is the migrated database at ``path``."""
+    return attach(connect_memory(), path, read_only=read_only)
+
+
+def _attach_file(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+    if path.is_dir():
+        raise DatabaseError("is a directory, not a database file", path=path)
+    mode = " (read_only)" if read_only else ""
+    try:
+        # The path is a bound value; only the read-only flag shapes the statement.
+        con.execute(f"attach $path as {CATALOG}{mode}", {"path": str(path)})
+    except duckdb.IOException as exc:
+        raise _open_error(path, exc) from None
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot open the database: {_first_line(exc)}", path=path) from None
+    con.execute(f"use {CATALOG}")
+    if not read_only:
+        _migrate(con, path)
+    else:
+        _check_not_newer(con, path)
+
+
+def _detach(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("use memory")
+    con.execute(f"detach {CATALOG}")
+
+
+def _pending(path: Path) -> bool:
+    probe = duckdb.connect(":memory:")
+    try:
+        probe.execute("attach $path as probe (read_only)", {"path": str(path)})
+        applied = _applied(probe, "probe")
+    except duckdb.IOException as exc:
+        raise _open_error(path, exc) from None
+    except duckdb.Error:
+        return False
+    finally:
+        probe.close()
+    return len(applied) < len(available_migrations())
+
+
+def _applied(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = $catalog and table_name = 'schema_migrations'",
+        {"catalog": catalog},
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    rows = con.execute(f"select name from {catalog}.schema_migrations order by name").fetchall()
+    return [name for (name,) in rows]
+
+
+def _check_not_newer(con: duckdb.DuckDBPyConnection, path: Path) -> list[Migration]:
+    known = available_migrations()
+    applied = _applied(con, CATALOG)
+    unknown = sorted(set(applied) - {m.name for m in known})
+    if unknown:
+        raise MigrationError(
+            f"this database was written by a newer asnsql (migration {unknown[-1]} is unknown "
+            "to this version); upgrade asnsql or use another --db",
+            path=path,
+        )
+    return [m for m in known if m.name not in applied]
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    for migration in _check_not_newer(con, path):
+        with transaction(con):
+            try:
+                con.execute(migration.path.read_text(encoding="utf-8"))
+            except duckdb.Error as exc:
+                raise MigrationError(_first_line(exc), path=migration.path) from None
+            con.execute(
+                "insert into schema_migrations values ($name, $at)",
+                {"name": migration.name, "at": _now()},
+            )
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
+    text = str(exc)
+    if "lock" in text.lower():
+        holder = _LOCK_HOLDER.search(text)
+        who = f" (PID {holder.group(1)})" if holder else ""
+        return DatabaseError(
+            f"the database is locked by another process{who}; close it and try again", path=path
+        )
+    return DatabaseError(f"cannot open the database: {_first_line(exc)}", path=path)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def now() -> datetime:
+    """The current UTC time, naive, as stored in timestamp columns."""
+    return _now()
+
+
+def execute_script(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Run every statement of ``sql``, giving each the bound parameters it names."""
+    params = params or {}
+    result = con
+    for statement in con.extract_statements(sql):
+        wanted = {name: params[name] for name in statement.named_parameters}
+        result = con.execute(statement, wanted) if wanted else con.execute(statement)
+    return result

@@ -1,0 +1,55 @@
+"""Errors the user can fix: each says what is wrong and where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AsnSqlError(Exception):
+    """Something the user can fix; ``str()`` reads ``pool.csv, line 14, column 3: ...``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        where = [self.path] if self.path else []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class PoolError(AsnSqlError):
+    """A pool file that cannot be read as jwst reads it."""
+
+
+class DatabaseError(AsnSqlError):
+    """The database file cannot be opened, is locked, or is from a newer asnsql."""
+
+
+class MigrationError(DatabaseError):
+    """The migrations on disk and in the database disagree."""
+
+
+class QueryError(AsnSqlError):
+    """An analyst's SQL failed."""
+
+
+class RuleError(AsnSqlError):
+    """A rule file is malformed or its SQL failed."""
+
+
+class UsageError(AsnSqlError):
+    """A bad combination of options or a name that matches nothing."""

@@ -1,0 +1,215 @@
+"""Loading staged pools into the database: one transaction per pool, warnings counted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from asn_sql import db
+from asn_sql.errors import PoolError
+from asn_sql.pool import StagedPool, create_staging, stage_pool
+from asn_sql.db import execute_script
+from asn_sql.templates import render_sql
+
+# Columns of `exposures` that asnsql fills itself rather than from a pool column.
+_BOOKKEEPING = ("pool_id", "row_no", "line_no", "extra")
+# A quoted string as Python writes one, and one (id, type) element of a candidate list.
+_STR = r"""(?:'[^']*'|"[^"]*")"""
+_ELEMENT = rf"[\(\[]\s*({_STR})\s*,\s*({_STR})\s*,?\s*[\)\]]"
+_ELEMENT_BARE = rf"[\(\[]\s*{_STR}\s*,\s*{_STR}\s*,?\s*[\)\]]"
+_FULL_LIST = rf"\[\s*(?:{_ELEMENT_BARE}\s*(?:,\s*{_ELEMENT_BARE}\s*)*,?\s*)?\]"
+_GOOD_PREFIX = rf"^\[\s*((?:{_ELEMENT_BARE}\s*(?:,\s*)?)*)"
+# At most this many rows are named in one warning.
+_NAMED = 5
+
+
+@dataclass
+class LoadResult:
+    """What one pool's load did."""
+
+    name: str
+    status: str  # "loaded", "replaced" or "unchanged"
+    pool_id: int
+    row_count: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_pools(
+    db_path: Path, paths: Sequence[Path], *, delimiter: str, replace: bool
+) -> list[LoadResult]:
+    """Check every pool file, then load each in its own transaction.
+
+    Nothing is written unless every file reads: a bad file anywhere in the list
+    leaves the database as it was.
+    """
+    con = db.connect_memory()
+    try:
+        create_staging(con)
+        staged = [stage_pool(con, Path(p), i, delimiter) for i, p in enumerate(paths)]
+        _check_unique_names(staged)
+        db.attach(con, db_path)
+        return [_load_one(con, pool, replace=replace) for pool in staged]
+    finally:
+        con.close()
+
+
+def _check_unique_names(staged: list[StagedPool]) -> None:
+    seen: dict[str, Path] = {}
+    for pool in staged:
+        if pool.name in seen:
+            raise PoolError(
+                f"two pools named {pool.name} in one command (the other is {seen[pool.name]})",
+                path=pool.path,
+            )
+        seen[pool.name] = pool.path
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, pool: StagedPool, *, replace: bool) -> LoadResult:
+    existing = con.execute(
+        "select pool_id, sha256, row_count from pools where name = $name", {"name": pool.name}
+    ).fetchone()
+    if existing and existing[1] == pool.sha256:
+        return LoadResult(pool.name, "unchanged", existing[0], existing[2])
+    if existing and not replace:
+        raise PoolError(
+            f"a different pool named {pool.name} is already loaded; "
+            "use --replace to reload it (its runs are removed with it)",
+            path=pool.path,
+        )
+    with db.transaction(con):
+        if existing:
+            delete_pool(con, existing[0])
+        pool_id = _insert_pool(con, pool)
+        _insert_exposures(con, pool, pool_id)
+        warnings = _insert_candidates(con, pool, pool_id)
+        warnings += _duplicate_filenames(con, pool, pool_id)
+    return LoadResult(
+        pool.name, "replaced" if existing else "loaded", pool_id, pool.row_count, warnings
+    )
+
+
+def delete_pool(con: duckdb.DuckDBPyConnection, pool_id: int) -> None:
+    """Remove a pool and every row derived from it (any table with a pool_id column)."""
+    tables = con.execute(
+        """
+        select table_name from information_schema.columns
+        where table_catalog = current_database() and column_name = 'pool_id'
+          and table_name <> 'pools'
+          and table_name in (select table_name from information_schema.tables
+                             where table_catalog = current_database()
+                               and table_type = 'BASE TABLE')
+        order by table_name
+        """
+    ).fetchall()
+    for (table,) in tables:
+        con.execute(f'delete from "{table}" where pool_id = $id', {"id": pool_id})
+    con.execute("delete from pools where pool_id = $id", {"id": pool_id})
+
+
+def _insert_pool(con: duckdb.DuckDBPyConnection, pool: StagedPool) -> int:
+    row = con.execute(
+        """
+        insert into pools (name, source, sha256, loaded_at, row_count, columns, delimiter, comments)
+        values ($name, $source, $sha256, $at, $rows, $columns, $delimiter, $comments)
+        returning pool_id
+        """,
+        {
+            "name": pool.name,
+            "source": str(pool.path),
+            "sha256": pool.sha256,
+            "at": db.now(),
+            "rows": pool.row_count,
+            "columns": pool.columns,
+            "delimiter": pool.delimiter,
+            "comments": pool.comments,
+        },
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def exposure_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The pool columns the `exposures` table knows, in table order."""
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_name = 'exposures' "
+        "order by ordinal_position"
+    ).fetchall()
+    return [name for (name,) in rows if name not in _BOOKKEEPING]
+
+
+def _insert_exposures(con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id: int) -> None:
+    known = exposure_columns(con)
+    position = {name: i for i, name in enumerate(pool.columns, start=1)}
+    extra = [name for name in pool.columns if name not in known]
+    execute_script(
+        con,
+        render_sql("load/insert_exposures.sql", columns=known),
+        {
+            "pool_id": pool_id,
+            "pool_index": pool.index,
+            "header_line": pool.header_line,
+            "null_tokens": pool.null_tokens,
+            "positions": [position.get(name) for name in known],
+            "extra_names": extra,
+            "extra_positions": [position[name] for name in extra],
+        },
+    )
+
+
+def _insert_candidates(con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id: int) -> list[str]:
+    if "asn_candidate" not in pool.columns:
+        return [
+            f"{pool.path}: the pool has no ASN_CANDIDATE column, so it has no candidates "
+            "(jwst stops with a KeyError on such a pool; asnsql can still discover associations)"
+        ]
+    execute_script(
+        con,
+        render_sql("load/exposure_candidates.sql"),
+        {
+            "pool_id": pool_id,
+            "element": _ELEMENT,
+            "full_list": _FULL_LIST,
+            "good_prefix": _GOOD_PREFIX,
+        },
+    )
+    bad = con.execute(
+        "select line_no, cell, len(ids) from candidate_cells where is_malformed order by line_no"
+    ).fetchall()
+    warnings = [
+        f"{pool.path}, line {line}: ASN_CANDIDATE {cell!r} is not a list of (id, type) pairs; "
+        + (
+            f"jwst keeps only its first {kept} pair(s), so does asnsql"
+            if kept
+            else "jwst ignores it, so does asnsql"
+        )
+        for line, cell, kept in bad[:_NAMED]
+    ]
+    if len(bad) > _NAMED:
+        warnings.append(f"{pool.path}: {len(bad) - _NAMED} more malformed ASN_CANDIDATE cells")
+    return warnings
+
+
+def _duplicate_filenames(
+    con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id: int
+) -> list[str]:
+    dups = con.execute(
+        """
+        select filename, list(line_no order by line_no)
+        from exposures where pool_id = $id
+        group by filename having count(*) > 1
+        order by min(line_no)
+        """,
+        {"id": pool_id},
+    ).fetchall()
+    warnings = [
+        f"{pool.path}: FILENAME {name} appears on lines {', '.join(map(str, lines))}; "
+        "jwst keeps every row and an association takes the file once"
+        for name, lines in dups[:_NAMED]
+    ]
+    if len(dups) > _NAMED:
+        warnings.append(f"{pool.path}: {len(dups) - _NAMED} more repeated FILENAMEs")
+    return warnings

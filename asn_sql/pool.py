@@ -1,0 +1,236 @@
+"""Reading pool files as jwst does, into staging tables, with clear errors for bad input."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from asn_sql.errors import PoolError, UsageError
+from asn_sql.db import execute_script
+from asn_sql.templates import render_sql
+
+# jwst cannot work without these columns (../shared/spec/pool.md §2.2).
+REQUIRED_COLUMNS = ("filename", "exp_type")
+DEFAULT_DELIMITER = "|"
+_BOM = "\ufeff"
+
+
+@dataclass
+class StagedPool:
+    """One pool file, split into fields in the staging tables and checked."""
+
+    index: int
+    path: Path
+    name: str
+    sha256: str
+    delimiter: str
+    header_line: int
+    columns: list[str]
+    comments: list[str]
+    row_count: int
+    null_tokens: list[str] = field(repr=False)
+
+
+def check_delimiter(delimiter: str) -> str:
+    """The delimiter as one character; ``\\t`` spelled out means a tab."""
+    if delimiter == "\\t":
+        delimiter = "\t"
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise UsageError(f"--delimiter must be one character other than a quote, got {delimiter!r}")
+    return delimiter
+
+
+def create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the temp tables that hold pool files while they are checked."""
+    execute_script(con, render_sql("load/staging.sql"))
+
+
+def stage_pool(
+    con: duckdb.DuckDBPyConnection, path: Path, index: int, delimiter: str = DEFAULT_DELIMITER
+) -> StagedPool:
+    """Split ``path`` into the staging tables and check it; raise PoolError if jwst could not read it."""
+    data = _read_bytes(path)
+    text = _decode(data, path)
+    execute_script(
+        con,
+        render_sql("load/split_lines.sql"),
+        {
+            "pool_index": index,
+            "text": text,
+            "delimiter": delimiter,
+            "quoted_field": _quoted_field_pattern(delimiter),
+        },
+    )
+    header_line, header = _header(con, index, path)
+    columns = _column_names(header, path, header_line)
+    _check_required(columns, path, header_line, delimiter)
+    row_count = _check_field_counts(con, index, path, len(columns), header_line, delimiter)
+    return StagedPool(
+        index=index,
+        path=path,
+        name=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        delimiter=delimiter,
+        header_line=header_line,
+        columns=columns,
+        comments=_comments(con, index),
+        row_count=row_count,
+        null_tokens=_null_tokens(con, index, header_line, len(columns)),
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise PoolError("no such file", path=path)
+    if path.is_dir():
+        raise PoolError("is a directory, not a pool file", path=path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PoolError(f"cannot read the file: {exc.strerror}", path=path) from None
+    if not data.strip():
+        raise PoolError("the file is empty: a pool needs a header row", path=path)
+    return data
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise PoolError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the pool as UTF-8",
+            path=path,
+            line=line,
+            column=column,
+        ) from None
+    return text.removeprefix(_BOM)
+
+
+def _quoted_field_pattern(delimiter: str) -> str:
+    d = delimiter if delimiter.isalnum() or delimiter.isspace() else "\\" + delimiter
+    return rf'[ \t]*("[^"]*"|[^{d}]*?)[ \t]*{d}'
+
+
+def _header(con: duckdb.DuckDBPyConnection, index: int, path: Path) -> tuple[int, list[str]]:
+    row = con.execute(
+        "select line_no, fields from pool_fields where pool_index = $i order by line_no limit 1",
+        {"i": index},
+    ).fetchone()
+    if row is None:
+        raise PoolError("no header row: the file holds only comments and blank lines", path=path)
+    return row[0], row[1]
+
+
+def _column_names(header: list[str], path: Path, line: int) -> list[str]:
+    # astropy renames exact repeats (x, x_1, x_2...) before jwst lower-cases the names.
+    renamed: list[str] = []
+    seen: dict[str, int] = {}
+    for name in header:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        renamed.append(name if count == 0 else f"{name}_{count}")
+    lowered: dict[str, str] = {}
+    for position, name in enumerate(renamed, start=1):
+        if not name:
+            raise PoolError(f"header field {position} is empty", path=path, line=line)
+        other = lowered.get(name.lower())
+        if other is not None:
+            raise PoolError(
+                f"columns {other!r} and {name!r} have the same name once lower-cased",
+                path=path,
+                line=line,
+            )
+        lowered[name.lower()] = name
+    return list(lowered)
+
+
+def _check_required(columns: list[str], path: Path, line: int, delimiter: str) -> None:
+    for required in REQUIRED_COLUMNS:
+        if required not in columns:
+            hint = ""
+            if len(columns) == 1:
+                hint = f"; the header is one field: is the delimiter {delimiter!r}? see --delimiter"
+            raise PoolError(
+                f"no {required.upper()} column, which jwst needs{hint}", path=path, line=line
+            )
+
+
+def _check_field_counts(
+    con: duckdb.DuckDBPyConnection,
+    index: int,
+    path: Path,
+    expected: int,
+    header_line: int,
+    delimiter: str,
+) -> int:
+    count, bad_line, bad_count, text = con.execute(
+        """
+        select
+            count(*) filter (where f.line_no > $header_line),
+            min(f.line_no) filter (where len(f.fields) <> $n and f.line_no > $header_line),
+            arg_min(len(f.fields), f.line_no)
+                filter (where len(f.fields) <> $n and f.line_no > $header_line),
+            arg_min(l.line, f.line_no)
+                filter (where len(f.fields) <> $n and f.line_no > $header_line)
+        from pool_fields f
+        join pool_lines l using (pool_index, line_no)
+        where f.pool_index = $i
+        """,
+        {"i": index, "n": expected, "header_line": header_line},
+    ).fetchone()
+    if bad_line is None:
+        return count
+    column = _field_column(text, expected, delimiter) if bad_count > expected else len(text) + 1
+    raise PoolError(
+        f"{bad_count} fields, expected {expected} as in the header on line {header_line} "
+        f"(is the delimiter {delimiter!r}? see --delimiter)",
+        path=path,
+        line=bad_line,
+        column=column,
+    )
+
+
+def _field_column(line: str, expected: int, delimiter: str) -> int:
+    """1-based column where the first field beyond the header's count starts."""
+    position = -1
+    for _ in range(expected):
+        position = line.find(delimiter, position + 1)
+        if position < 0:
+            return len(line) + 1
+    return position + 2
+
+
+def _comments(con: duckdb.DuckDBPyConnection, index: int) -> list[str]:
+    rows = con.execute(
+        "select regexp_replace(line, '^[ \\t]*# ?', '') from pool_lines "
+        "where pool_index = $i and is_comment order by line_no",
+        {"i": index},
+    ).fetchall()
+    return [text for (text,) in rows]
+
+
+def _null_tokens(
+    con: duckdb.DuckDBPyConnection, index: int, header_line: int, n_columns: int
+) -> list[str]:
+    """Per column, the text jwst stores for an empty cell: 'null' cut to the column's width."""
+    widths = dict(
+        con.execute(
+            """
+            select position, max(length(value))
+            from (
+                select unnest(fields) as value, generate_subscripts(fields, 1) as position
+                from pool_fields
+                where pool_index = $i and line_no > $header_line
+            )
+            group by position
+            """,
+            {"i": index, "header_line": header_line},
+        ).fetchall()
+    )
+    return ["null"[: max(1, widths.get(position, 0))] for position in range(1, n_columns + 1)]

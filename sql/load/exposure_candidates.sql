@@ -1,0 +1,59 @@
+-- Explode each exposure's ASN_CANDIDATE cell into (id, type) pairs, reading the
+-- cell as jwst reads it with Python's literal_eval:
+--   * a list of 2-tuples (or 2-lists) of strings gives one pair per element;
+--     the elements after the first malformed one are ignored;
+--   * a whole number such as 1000 gives the pair (1000, unknown);
+--   * anything else gives nothing.
+-- Parameters: $pool_id; $element, a regex of one well-formed element whose
+-- groups 1 and 2 are the quoted id and type; $full_list, a regex of a
+-- well-formed list; $good_prefix, a regex whose group 1 is the well-formed
+-- leading elements of a list.
+-- Leaves temp table candidate_cells: how each exposure's cell read.
+
+create or replace temp table candidate_cells as
+with cells as (
+    select row_no, line_no, asn_candidate as cell
+    from exposures
+    where pool_id = $pool_id and asn_candidate is not null
+),
+read as (
+    select
+        row_no,
+        line_no,
+        cell,
+        starts_with(cell, '[') and ends_with(cell, ']')          as is_list,
+        regexp_full_match(cell, $full_list)                      as is_good_list,
+        regexp_full_match(cell, '[0-9]+')                        as is_number,
+        regexp_extract(cell, $good_prefix, 1)                    as good_part
+    from cells
+)
+select
+    row_no,
+    line_no,
+    cell,
+    case
+        when is_list then regexp_extract_all(good_part, $element, 1)
+        when is_number then [cell]
+        else []
+    end as ids,
+    case
+        when is_list then regexp_extract_all(good_part, $element, 2)
+        when is_number then ['unknown']
+        else []
+    end as types,
+    case
+        when is_list then not is_good_list
+        when is_number then false
+        else cell not in ('', 'null', '--', 'n', 'f', 'false', 'n/a')
+    end as is_malformed
+from read;
+
+insert into exposure_candidates (pool_id, row_no, position, acid, ctype)
+select
+    $pool_id,
+    row_no,
+    generate_subscripts(ids, 1) - 1     as position,
+    trim(unnest(ids), '''"')            as acid,
+    trim(unnest(types), '''"')          as ctype
+from candidate_cells
+where len(ids) > 0;
