@@ -1,0 +1,42 @@
+"""Shared fixtures: a migrated database in a temporary directory, pools from fixtures/."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from asn_sql import db
+from asn_sql.load import LoadResult, load_pools
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+POOLS = FIXTURES / "pools"
+BAD = FIXTURES / "bad"
+EXPECTED = FIXTURES / "expected"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Path of a migrated, empty database file in a temporary directory."""
+    path = tmp_path / "asn.duckdb"
+    db.open_database(path).close()
+    return path
+
+
+@pytest.fixture
+def load(db_path: Path) -> Callable[..., LoadResult]:
+    """Load a fixture pool by file name into ``db_path``."""
+
+    def _load(name: str, **options: object) -> LoadResult:
+        options.setdefault("delimiter", "|")
+        options.setdefault("replace", False)
+        return load_pools(db_path, [POOLS / name], **options)[0]  # type: ignore[arg-type]
+
+    return _load
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of a file's bytes, or None when it does not exist."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
