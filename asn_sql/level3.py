@@ -1,0 +1,70 @@
+"""Level 3: each rule's eligible exposures, then associations for every rule at once.
+
+A Level 3 rule file returns the exposures it may use with the keys they share
+(sql/rules/README.md); sql/engine/level3.sql groups them as jwst's row-by-row
+pass does, attaches target acquisitions, checks validity and names products
+for all rules in a handful of statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from asn_sql import db
+from asn_sql.errors import RuleError
+from asn_sql.rules import Rule, rank, render_rule, rule_macro
+from asn_sql.templates import render_sql
+
+LATE_JOIN_MODES = ("always", "never", "unless_direct_image")
+
+
+@dataclass(frozen=True)
+class GroupingSpec:
+    """What the engine needs to know of one rule beyond its eligible rows."""
+
+    name: str
+    late_join: str
+    product_name: str
+    is_valid: str
+    nod_backgrounds: bool
+
+
+def grouping_spec(rule: Rule) -> GroupingSpec:
+    """The rule's late-join mode, product-name and validity expressions over summary ``g``."""
+    late_join = rule.setting("late_join", "unless_direct_image")
+    if late_join not in LATE_JOIN_MODES:
+        raise RuleError(f"late_join must be one of {', '.join(LATE_JOIN_MODES)}", path=rule.path)
+    product_name = rule_macro(rule, "product_name", "g")
+    if product_name is None:
+        raise RuleError("a Level 3 rule defines a product_name(g) macro", path=rule.path)
+    is_valid = rule_macro(rule, "is_valid", "g") or "g.ctype not in ('group', 'background', 'mosaic') or g.n_observations >= 2"
+    return GroupingSpec(
+        name=rule.name,
+        late_join=late_join,
+        product_name=product_name,
+        is_valid=is_valid,
+        nod_backgrounds=rule.setting("nod_backgrounds", "no") == "yes",
+    )
+
+
+def run_level3(
+    con: duckdb.DuckDBPyConnection, pool_id: int, rules: list[Rule], progress=None
+) -> None:
+    """Fill rule_matches with the Level 3 associations of the current scopes."""
+    db.execute_script(con, render_sql("engine/level3_eligible.sql"))
+    for rule in rules:
+        if progress:
+            progress(rule.name)
+        sql = render_sql("engine/level3_insert.sql", rule_sql=render_rule(rule))
+        params = {"rule": rule.name, "asn_type": rule.asn_type, "rule_rank": rank(rule), "pool_id": pool_id}
+        try:
+            db.execute_script(con, sql, params)
+        except duckdb.Error as exc:
+            raise RuleError(str(exc).strip().splitlines()[0], path=rule.path) from None
+    specs = [grouping_spec(rule) for rule in rules]
+    try:
+        db.execute_script(con, render_sql("engine/level3.sql", rules=specs))
+    except duckdb.Error as exc:
+        raise RuleError(f"grouping failed: {str(exc).strip().splitlines()[0]}") from None

@@ -1,0 +1,210 @@
+-- Level 3: turn the eligible exposures of every rule into associations, as
+-- jwst's row-by-row pass does (spec level3.md §6), for all rules at once.
+-- Shaped by the rule files: `rules` lists each rule's name, late-join mode,
+-- product-name and validity expressions, and whether it adds nod backgrounds.
+{% import 'macros/exposures.sql' as x -%}
+{% import 'macros/level3.sql' as l3 -%}
+{% set keys = l3.keys -%}
+
+-- Every distinct key tuple of a rule in a scope, with the first row that has exactly it.
+create or replace temp table l3_tuples as
+select rule, scope_id, {{ keys | join(', ') }}, min(row_no) as first_exact
+from l3_eligible
+group by all;
+
+-- An association for every tuple that no more specific tuple covers: jwst
+-- fixes a wildcard key as soon as a row with a value joins.
+create or replace temp table l3_groups as
+select t.*, row_number() over (order by t.rule, t.scope_id, t.first_exact)::integer as group_id
+from l3_tuples as t
+where not exists (
+    select 1
+    from l3_tuples as u
+    where u.rule = t.rule and u.scope_id = t.scope_id
+    {%- for k in keys %}
+      and (t.{{ k }} is null or u.{{ k }} = t.{{ k }})
+    {%- endfor %}
+      and (
+    {%- for k in keys %}
+        (t.{{ k }} is null and u.{{ k }} is not null){% if not loop.last %} or{% endif %}
+    {%- endfor %}
+      )
+);
+
+-- Every eligible exposure whose set keys agree with an association's joins it
+-- (a wildcard joins several). A wildcard read before any exact row founds the
+-- association whose first exact row comes first among its groups.
+create or replace temp table l3_candidates as
+select
+    g.group_id,
+    g.first_exact,
+    e.*,
+    ({% for k in keys %}e.{{ k }} is not distinct from g.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}) as is_exact,
+    min(g.first_exact) over (partition by e.rule, e.scope_id, e.row_no) as first_group_seen
+from l3_groups as g
+join l3_eligible as e
+  on e.rule = g.rule and e.scope_id = g.scope_id
+{%- for k in keys %}
+ and (e.{{ k }} is null or e.{{ k }} = g.{{ k }})
+{%- endfor %};
+
+create or replace temp table l3_founders as
+select group_id, min(row_no) as founder_row
+from (
+    select group_id, first_exact as row_no from l3_groups
+    union all
+    select group_id, row_no from l3_candidates
+    where not is_exact and row_no < first_exact and first_exact = first_group_seen
+)
+group by group_id;
+
+-- Members read after the association was founded join in the main pass (phase
+-- 1); earlier ones only when jwst re-offers them to the rule's associations
+-- (phase 2). An association takes a file name once.
+create or replace temp table l3_grouped as
+select c.*, f.founder_row, case when c.row_no >= f.founder_row then 1 else 2 end as phase
+from l3_candidates as c
+join l3_founders as f using (group_id)
+join scope_exposures as e on e.scope_id = c.scope_id and e.row_no = c.row_no
+where c.row_no >= f.founder_row or (case c.rule
+{%- for rule in rules %}
+    when '{{ rule.name }}' then {% if rule.late_join == 'always' %}true{% elif rule.late_join == 'never' %}false{% else %}not {{ l3.in_direct_image_candidate('e') }}{% endif %}
+{%- endfor %}
+end)
+qualify row_number() over (partition by c.group_id, e.filename order by c.row_no < f.founder_row, c.row_no) = 1;
+
+-- Target acquisitions of the scope join every association holding a non-TA
+-- member of their observation (jwst's Asn_Lv3ACQ_Reprocess): at their row when
+-- the association already had such a member then (phase 1), else at the end (3).
+create or replace temp table l3_members as
+with observations as (
+    select distinct m.group_id, m.rule, m.asn_type, m.rule_rank, m.scope_id, m.k_program, m.k_instrume,
+                    m.founder_row, e.obs_num
+    from l3_grouped as m
+    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    where m.role <> 'target_acquisition'
+),
+acquisitions as (
+    select
+        o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no,
+        min(case when m.phase = 1 and m.row_no < t.row_no then 1 else 3 end) as phase
+    from observations as o
+    join scope_exposures as t
+      on t.scope_id = o.scope_id and t.dms_role = 'target_acquisition'
+     and t.program = o.k_program and t.instrume = o.k_instrume and t.is_imprt is null
+     and t.obs_num = o.obs_num
+    join l3_grouped as m on m.group_id = o.group_id
+    join scope_exposures as me on me.scope_id = m.scope_id and me.row_no = m.row_no
+                              and me.obs_num = t.obs_num and m.role <> 'target_acquisition'
+    where not exists (
+        select 1 from l3_grouped as g2
+        join scope_exposures as e2 on e2.scope_id = g2.scope_id and e2.row_no = g2.row_no
+        where g2.group_id = o.group_id and e2.filename = t.filename
+    )
+    group by o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no, t.filename
+    qualify row_number() over (partition by o.group_id, t.filename order by t.row_no) = 1
+)
+select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped
+union all
+select a.group_id, a.rule, a.asn_type, a.rule_rank, a.scope_id, a.row_no, 'target_acquisition',
+       {{ l3.expname('t', "'target_acquisition'") }}, a.phase
+from acquisitions as a
+join scope_exposures as t on t.scope_id = a.scope_id and t.row_no = a.row_no;
+
+-- One row per association: its keys, candidate, and what validity and naming need.
+create or replace temp table l3_summaries as
+select
+    g.*,
+    s.acid,
+    s.ctype,
+    f.founder_row,
+    coalesce(m.n_science, 0)      as n_science,
+    coalesce(m.n_psf, 0)          as n_psf,
+    coalesce(m.n_members, 0)      as n_members,
+    coalesce(o.n_observations, 0) as n_observations,
+    coalesce(t.slit_tokens, [])   as slit_tokens
+from l3_groups as g
+join scopes as s using (scope_id)
+join l3_founders as f using (group_id)
+left join (
+    select group_id,
+           count(*) filter (where role = 'science') as n_science,
+           count(*) filter (where role = 'psf')     as n_psf,
+           count(*)                                  as n_members
+    from l3_members group by group_id
+) as m using (group_id)
+left join (
+    select m.group_id, count(distinct e.obs_num) as n_observations
+    from l3_grouped as m
+    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    where m.role <> 'target_acquisition'
+    group by m.group_id
+) as o using (group_id)
+left join (
+    select group_id, list_sort(list(distinct slit_token)) as slit_tokens
+    from l3_grouped where slit_token is not null group by group_id
+) as t using (group_id);
+
+create or replace temp table l3_named as
+select
+    g.group_id,
+    g.scope_id,
+    g.founder_row,
+    concat_ws(', '
+    {%- for k in keys %}, case when g.{{ k }} is distinct from '' then '{{ k[2:] }}=' || coalesce(g.{{ k }}, 'any') end{% endfor %}
+    ) as group_key,
+    {{ l3.target_token('g') }} as target,
+    case g.rule
+    {%- for rule in rules %}
+        when '{{ rule.name }}' then {{ rule.product_name }}
+    {%- endfor %}
+    end as product_name,
+    case g.rule
+    {%- for rule in rules %}
+        when '{{ rule.name }}' then {{ rule.is_valid }}
+    {%- endfor %}
+    end as is_valid,
+    g.rule in ({% for rule in rules if rule.nod_backgrounds %}'{{ rule.name }}', {% endfor %}'') and g.n_science >= 2
+        as adds_nod_backgrounds
+from l3_summaries as g;
+
+insert into rule_matches by name
+select
+    3                  as level,
+    m.rule,
+    m.asn_type,
+    m.rule_rank,
+    a.scope_id,
+    a.group_key,
+    a.founder_row      as seed_row,
+    a.product_name,
+    a.target,
+    row_number() over (partition by m.group_id order by m.phase, m.row_no)::integer as position,
+    m.row_no,
+    m.expname,
+    m.role             as exptype,
+    e.exposerr,
+    e.asn_candidate
+from l3_members as m
+join l3_named as a using (group_id)
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+where a.is_valid;
+
+-- Nod backgrounds (Asn_Lv3SpectralTarget): each science member again as the
+-- background of the others, named for its extracted spectrum (_x1d).
+insert into rule_matches by name
+select
+    3 as level, m.rule, m.asn_type, m.rule_rank, a.scope_id, a.group_key,
+    a.founder_row      as seed_row,
+    a.product_name, a.target,
+    (10000 + row_number() over (partition by m.group_id order by m.phase, m.row_no))::integer
+                       as position,
+    m.row_no,
+    regexp_replace(m.expname, '_[a-z0-9]+(\.[a-z0-9.]+)$', '_x1d.fits') as expname,
+    'background'       as exptype,
+    e.exposerr,
+    e.asn_candidate
+from l3_members as m
+join l3_named as a using (group_id)
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+where a.is_valid and a.adds_nod_backgrounds and m.role = 'science';

@@ -1,0 +1,21 @@
+-- The rows every rule of one run returns (the contract of sql/rules/README.md),
+-- with the rule's level, name, asn_type and registry rank added by the engine.
+create or replace temp table rule_matches (
+    level         integer not null,
+    rule          varchar not null,
+    asn_type      varchar not null,
+    rule_rank     integer not null,
+    scope_id      integer not null,
+    group_key     varchar not null,
+    seed_row      integer not null,
+    split_index   integer not null default 0,
+    product_name  varchar not null,
+    target        varchar,
+    position      integer not null,
+    row_no        integer,
+    expname       varchar not null,
+    exptype       varchar not null,
+    exposerr      varchar,
+    asn_candidate varchar,
+    has_exposerr  boolean not null default true
+);

@@ -1,0 +1,91 @@
+-- The scopes of one run: every candidate of the pool (one scope per id and
+-- type, as jwst runs its rules once per candidate) and the discovery scope
+-- (the whole pool, asn_id a3001). Parameters: $pool_id; $ids (the candidate ids
+-- of --ids, or NULL for all); $candidates and $discover (which kinds to build).
+{% import 'macros/exposures.sql' as x -%}
+
+create or replace temp table scopes as
+with pairs as (
+    select acid, ctype, row_no * 100000 + position as seen
+    from exposure_candidates
+    where pool_id = $pool_id
+),
+-- jwst processes candidate types in order of first appearance, then ids.
+types as (select ctype, min(seen) as first_seen from pairs group by ctype),
+ids as (select acid, ctype, min(seen) as first_seen from pairs group by acid, ctype),
+-- with --ids, each id is taken under the first type it appears with
+wanted as (
+    select i.acid, i.ctype, t.first_seen as type_seen, i.first_seen as id_seen
+    from ids as i
+    join types as t using (ctype)
+    where $ids is null
+       or (list_contains($ids, i.acid)
+           and i.first_seen = (select min(first_seen) from ids as j where j.acid = i.acid))
+),
+candidates as (
+    select
+        row_number() over (order by type_seen, id_seen)::integer as scope_id,
+        acid,
+        ctype
+    from wanted
+    where $candidates
+)
+select scope_id, acid, ctype from candidates
+union all
+select
+    (select count(*) from candidates)::integer + 1,
+    'a3001',
+    'discovered'
+where $discover;
+
+-- Which rows each scope holds. jwst tests a candidate's membership as a
+-- substring of the raw cell (so candidate 1000 also holds the rows of c1000),
+-- and inside a candidate run every row's cell reads as that one candidate.
+create or replace temp table scope_rows as
+select
+    s.scope_id,
+    x.row_no,
+    '[(''' || s.acid || ''', ''' || s.ctype || ''')]' as asn_candidate
+from scopes as s
+join exposures as x on x.pool_id = $pool_id and strpos(x.asn_candidate, s.acid) > 0
+where s.ctype <> 'discovered'
+union all
+select s.scope_id, x.row_no, x.asn_candidate
+from scopes as s
+join exposures as x on x.pool_id = $pool_id
+where s.ctype = 'discovered';
+
+-- What rules read: each scope's exposures. Values jwst treats as unset (its
+-- _EMPTY list: '', null, --, n, f, false, n/a) read as NULL here, so "set" is
+-- `is not null`; filename, exposerr and asn_candidate keep their text, and
+-- raw_targetid and raw_filter keep the text of those two (Stage 2 documents
+-- carry them as they are). The cell is the one jwst's candidate run shows;
+-- dms_role is the generic member role.
+create or replace temp table scope_exposures as
+with normalised as (
+    select
+        pool_id,
+        row_no,
+    {%- for column in columns %}
+        {%- if column in ('filename', 'exposerr', 'asn_candidate') %}
+        {{ column }},
+        {%- else %}
+        case when {{ column }} in ('', 'null', '--', 'n', 'f', 'false', 'n/a') then null
+             else {{ column }} end as {{ column }},
+        {%- endif %}
+    {%- endfor %}
+        targetid as raw_targetid,
+        filter   as raw_filter
+    from exposures
+    where pool_id = $pool_id
+)
+select
+    s.scope_id,
+    s.acid,
+    s.ctype,
+    x.* exclude (pool_id) replace (r.asn_candidate as asn_candidate),
+    x.asn_candidate as raw_candidate,
+    {{ x.dms_role('x') }} as dms_role
+from scope_rows as r
+join scopes as s using (scope_id)
+join normalised as x on x.row_no = r.row_no;

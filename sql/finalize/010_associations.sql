@@ -1,0 +1,44 @@
+-- One row per association the rules found, keyed by match_id, with what
+-- pruning compares: its membership as one sortable text (the multiset of
+-- (expname, exptype)), its product name, and its place in jwst's creation
+-- order. With $finalize false (--no-finalize) nothing is dropped here.
+-- With $keep_candidates false (--discover), associations of candidate scopes go.
+
+create or replace temp table found_associations as
+with per_association as (
+    select
+        m.level,
+        m.rule,
+        m.asn_type,
+        m.rule_rank,
+        m.scope_id,
+        s.acid,
+        s.ctype,
+        m.group_key,
+        m.split_index,
+        min(m.seed_row)                                         as seed_row,
+        any_value(m.product_name)                               as product_name,
+        any_value(m.target)                                     as target,
+        string_agg(m.expname || chr(31) || m.exptype, chr(30) order by m.expname, m.exptype)
+                                                                as membership,
+        count(*)                                                as n_members,
+        count(*) filter (where m.exptype = 'science') > 0       as has_science
+    from rule_matches as m
+    join scopes as s using (scope_id)
+    group by m.level, m.rule, m.asn_type, m.rule_rank, m.scope_id, s.acid, s.ctype,
+             m.group_key, m.split_index
+)
+select
+    row_number() over (
+        order by level, scope_id, seed_row, rule_rank, split_index, group_key
+    )::integer as match_id,
+    *,
+    true       as kept
+from per_association;
+
+-- An association without a science member is never written.
+update found_associations set kept = false
+where $finalize and not has_science;
+
+update found_associations set kept = false
+where not $keep_candidates and ctype <> 'discovered';

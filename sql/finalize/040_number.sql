@@ -1,0 +1,50 @@
+-- Number the kept associations per (asn_id, asn_type), 1 for the one created
+-- last, as jwst's resequencing does, and work out what the documents say:
+-- program (the first member's, padded to 5), file name, rule name with the
+-- registry prefix, degraded status. Parameters: $pool_id, $version_id,
+-- $constraint_rules and $constraint_texts (each rule's constraints in words).
+{% import 'macros/exposures.sql' as x -%}
+{% import 'macros/naming.sql' as n -%}
+
+create or replace temp table numbered_associations as
+with kept as (
+    select
+        f.*,
+        row_number() over (
+            partition by f.acid, f.asn_type
+            order by f.scope_id desc, f.seed_row desc, f.rule_rank desc, f.split_index desc
+        )::integer as sequence
+    from found_associations as f
+    where f.kept
+),
+first_member as (
+    select
+        k.match_id,
+        arg_min(x.program, m.position) as program,
+        bool_or({{ x.is_set('m.exposerr') }} and m.has_exposerr) as degraded
+    from kept as k
+    join rule_matches as m
+      on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
+       = (k.level, k.rule, k.scope_id, k.group_key, k.split_index)
+    left join exposures as x on x.pool_id = $pool_id and x.row_no = m.row_no
+    group by k.match_id
+)
+select
+    k.*,
+    {{ n.zero_pad('p.program', 5) }}                                 as program,
+    lower(
+        'jw' || {{ n.zero_pad('p.program', 5) }} || '-' || k.acid
+        || coalesce('_' || $version_id, '')
+        || '_' || k.asn_type || '_' || lpad(k.sequence::varchar, 5, '0') || '_asn'
+    )                                                               as name,
+    case when k.ctype = 'discovered' then 'discover_' else 'candidate_' end || k.rule
+                                                                    as asn_rule,
+    case when p.degraded
+        then 'One or more members have an error associated with them.' || chr(10)
+             || 'Details can be found in the member.exposerr attribute.'
+        else 'No known degraded exposures in association.'
+    end                                                             as degraded_status,
+    list_extract($constraint_texts, list_position($constraint_rules, k.rule)) || chr(10) || 'shared values: ' || k.group_key || chr(10)
+        || 'candidate: ' || k.acid || ' (' || k.ctype || ')'        as constraints
+from kept as k
+join first_member as p using (match_id);

@@ -1,0 +1,212 @@
+{#- Stage 3 building blocks: the constraints every Level 3 rule shares (jwst's
+    rules_level3_base.py), used by the rule files in sql/rules/level3/. Values
+    come from scope_exposures, where unset values are NULL. See
+    ../shared/spec/level3.md §4-§9. -#}
+{% import 'macros/exposures.sql' as x %}
+
+{%- set image_types = ['nrc_image', 'mir_image', 'nis_image', 'fgs_image', 'nrs_mimf'] %}
+
+{#- The keys a Level 3 rule can group on (columns of l3_eligible). -#}
+{%- set keys = ['k_program', 'k_instrume', 'k_exp_type', 'k_visitype', 'k_target', 'k_filter',
+    'k_opt2', 'k_slit', 'k_subarray', 'k_bkgdtarg', 'k_patttype', 'k_grating', 'k_pupil',
+    'k_detector', 'k_obs_id', 'k_act_id'] %}
+
+{#- The columns of the rule contract every eligible row starts with: its scope,
+    row, role and file name, and the two keys of BASE (program, instrument). -#}
+{% macro member(e, role, coron_counts=true) -%}
+{{ e }}.scope_id,
+{{ e }}.row_no,
+{{ role }} as role,
+{{ expname(e, role, coron_counts) }} as expname,
+{{ e }}.program as k_program,
+{{ e }}.instrume as k_instrume
+{%- endmacro %}
+
+{#- BASE: a set program and instrument, and never an imprint exposure. -#}
+{% macro base(e) -%}
+({{ e }}.program is not null and {{ e }}.instrume is not null and {{ e }}.is_imprt is null)
+{%- endmacro %}
+
+{#- IMG: an imaging exposure type. -#}
+{% macro is_image_type(e) -%}
+({{ e }}.exp_type in {{ x.in_list(image_types) }})
+{%- endmacro %}
+
+{#- Constraint_Image_Science's visit test: not part of a wavefront-sensing visit. -#}
+{% macro not_wfsc_visit(e) -%}
+({{ e }}.visitype is null or strpos({{ e }}.visitype, 'wfsc') = 0)
+{%- endmacro %}
+
+{#- Constraint_TSO, negated: not a time-series science exposure. -#}
+{% macro not_tso(e) -%}
+(not coalesce({{ x.is_tso(e) }}, false))
+{%- endmacro %}
+
+{#- jwst's Constraint_Target: in a direct_image candidate every exposure has target 000. -#}
+{% macro in_direct_image_candidate(e) -%}
+regexp_full_match({{ e }}.asn_candidate, '\[\(''c\d{4}'', ''direct_image''\)\]')
+{%- endmacro %}
+
+{#- TGT, the target key: 000 in a direct_image candidate; otherwise the targetid,
+    with backgrounds as wildcards unless every exposure is keyed (aux rules). -#}
+{% macro target_key(e, role, all_keyed=false) -%}
+case
+    when {{ in_direct_image_candidate(e) }} then '000'
+    {%- if not all_keyed %}
+    when {{ role }} = 'background' then null
+    {%- endif %}
+    else {{ e }}.targetid
+end
+{%- endmacro %}
+
+{#- TGT needs a set targetid wherever the target is keyed. -#}
+{% macro has_target(e, role, all_keyed=false) -%}
+({{ in_direct_image_candidate(e) }}
+    {%- if not all_keyed %} or {{ role }} = 'background'{% endif %}
+    or {{ e }}.targetid is not null)
+{%- endmacro %}
+
+{#- TGT for coronagraphy and AMI: only science exposures carry the target. -#}
+{% macro science_target_key(e, role) -%}
+case when {{ role }} = 'science' then {{ e }}.targetid end
+{%- endmacro %}
+
+{% macro has_science_target(e, role) -%}
+({{ role }} <> 'science' or {{ e }}.targetid is not null)
+{%- endmacro %}
+
+{#- OP, the optical path keys: filter; pupil, else grating; the slit unless it is
+    s200a1 or s200a2 (those join every slit and are named apart, slit_token);
+    subarray, which must be set (optical_path_ok). -#}
+{% macro optical_path(e) -%}
+{{ e }}.filter as k_filter,
+coalesce({{ e }}.pupil, {{ e }}.grating) as k_opt2,
+case when {{ e }}.fxd_slit in ('s200a1', 's200a2') then null else {{ e }}.fxd_slit end as k_slit,
+case when {{ e }}.fxd_slit in ('s200a1', 's200a2') then {{ e }}.fxd_slit end as slit_token,
+{{ e }}.subarray as k_subarray
+{%- endmacro %}
+
+{% macro optical_path_ok(e) -%}
+({{ e }}.subarray is not null)
+{%- endmacro %}
+
+{#- NIRSpec fixed slit: the slit, grating, filter and detector form a valid light path. -#}
+{% macro nrs_fs_valid(e) -%}
+({{ e }}.fxd_slit is not null and {{ e }}.grating is not null and {{ e }}.filter is not null
+ and {{ e }}.detector is not null and (
+    case when {{ e }}.fxd_slit = 's200b1' then
+        ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g395h', 'f290lp'),
+            ('g235h', 'f170lp'), ('g140h', 'f100lp'), ('g395m', 'f290lp'), ('g235m', 'f170lp'),
+            ('g140m', 'f100lp')) and {{ e }}.detector = 'nrs2'
+        or ({{ e }}.grating, {{ e }}.filter) in (('g140h', 'f070lp'), ('g140m', 'f070lp'))
+            and {{ e }}.detector in ('nrs1', 'nrs2')
+    else
+        ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g140h', 'f070lp'),
+            ('g395m', 'f290lp'), ('g235m', 'f170lp'), ('g140m', 'f100lp'), ('g140m', 'f070lp'))
+            and {{ e }}.detector = 'nrs1'
+        or ({{ e }}.grating, {{ e }}.filter) in (('g395h', 'f290lp'), ('g235h', 'f170lp'),
+            ('g140h', 'f100lp')) and {{ e }}.detector in ('nrs1', 'nrs2')
+    end))
+{%- endmacro %}
+
+{#- NIRSpec IFU: a valid light path for nrs_ifu exposures (others pass). -#}
+{% macro nrs_ifu_valid(e) -%}
+({{ e }}.exp_type <> 'nrs_ifu' or ({{ e }}.grating is not null and {{ e }}.filter is not null
+ and {{ e }}.detector is not null and (
+    ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g140m', 'f070lp'),
+        ('g140m', 'f100lp'), ('g235m', 'f170lp'), ('g395m', 'f290lp'), ('g140h', 'f070lp'))
+        and {{ e }}.detector = 'nrs1'
+    or ({{ e }}.grating, {{ e }}.filter) in (('g140h', 'f100lp'), ('g235h', 'f170lp'),
+        ('g395h', 'f290lp')) and {{ e }}.detector in ('nrs1', 'nrs2'))))
+{%- endmacro %}
+
+{#- NIRCam coronagraphy: full-frame exposures only off the occulted detectors. -#}
+{% macro nrc_coron_valid(e) -%}
+({{ e }}.detector is not null and {{ e }}.subarray is not null and {{ e }}.pupil is not null
+ and ({{ e }}.subarray <> 'full'
+      or not ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
+              or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
+{%- endmacro %}
+
+{#- The member file suffix (spec level3.md §7): x1d for backgrounds, cal for
+    calibrated exposure types, else rate; `ints` for time-series, coronagraphic
+    and AMI science pointings (coronagraphy does not count for NRCCoronImage). -#}
+{% macro suffix(e, role, coron_counts=true) -%}
+(case
+    when {{ role }} = 'background' then 'x1d'
+    when {{ e }}.exp_type in {{ x.in_list(['fgs_image', 'mir_4qpm', 'mir_image', 'mir_lyot',
+        'nis_ami', 'nis_image', 'nrc_coron', 'nrc_image', 'nrs_mimf', 'nrc_tsimage',
+        'mir_coroncal', 'nis_focus', 'nrc_focus', 'nrs_focus', 'nrs_image', 'nrs_verify',
+        'mir_lrs-fixedslit', 'mir_lrs-slitless', 'mir_mrs', 'mir_wfss', 'nis_soss', 'nis_wfss',
+        'nrc_tsgrism', 'nrc_wfss', 'nrs_fixedslit', 'nrs_ifu', 'nrs_msaspec', 'nrs_brightobj']) }}
+        or {{ x.is_acquisition_type(e) }} then 'cal'
+    else 'rate'
+end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type(e) }} and (
+        {{ e }}.tsovisit = 't' or {{ e }}.exp_type in ('nrc_tsimage', 'nrc_tsgrism', 'nrs_brightobj')
+        or {{ e }}.exp_type = 'nis_ami'
+        {%- if coron_counts %}
+        or ({{ e }}.exp_type in ('mir_4qpm', 'mir_lyot', 'nrc_coron') and not (
+            {{ e }}.exp_type = 'nrc_coron' and {{ e }}.subarray = 'full'
+            and ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
+                 or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
+        {%- endif %}
+    ) then 'ints' else '' end)
+{%- endmacro %}
+
+{#- The member's file name: the pool's with _uncal replaced by the suffix. -#}
+{% macro expname(e, role, coron_counts=true) -%}
+{{ x.expname(e, suffix(e, role, coron_counts)) }}
+{%- endmacro %}
+
+{#- ---- Validity, over one association's summary `g` (sql/engine/level3.sql) ---- -#}
+
+{#- In group, background and mosaic candidates an association must hold members
+    (target acquisitions aside) from two observations or more. -#}
+{% macro spans_observations(g) -%}
+({{ g }}.ctype not in ('group', 'background', 'mosaic') or {{ g }}.n_observations >= 2)
+{%- endmacro %}
+
+{#- ---- Product names, over one association's summary `g` ---- -#}
+
+{% macro zero_pad(value, width) -%}
+(case when length({{ value }}) >= {{ width }} then {{ value }}
+      else lpad({{ value }}, {{ width }}, '0') end)
+{%- endmacro %}
+
+{#- jw<program>-<acid> -#}
+{% macro name_prefix(g) -%}
+('jw' || {{ zero_pad(g ~ '.k_program', 5) }} || '-' || {{ g }}.acid)
+{%- endmacro %}
+
+{#- t<target>, the target padded to 3 ('t000' when the rule keys none). -#}
+{% macro target_token(g) -%}
+('t' || {{ zero_pad('coalesce(' ~ x.escaped("nullif(" ~ g ~ ".k_target, '')") ~ ", '')", 3) }})
+{%- endmacro %}
+
+{#- The optical elements: the set values, sorted, joined by '-'; 'clear' when none. -#}
+{% macro opt_elem(values) -%}
+coalesce(nullif(array_to_string(list_sort(list_filter(
+    [{% for v in values %}{{ x.escaped("nullif(" ~ v ~ ", '')") }}{% if not loop.last %}, {% endif %}{% endfor %}],
+    lambda v: v is not null)), '-'), ''), 'clear')
+{%- endmacro %}
+
+{#- '-' + the slit tokens: the association's slit and, as one token, the
+    s200a1/s200a2 slits of its members; '' when there are none. -#}
+{% macro slit_part(g) -%}
+coalesce('-' || nullif(array_to_string(list_sort(list_filter(
+    list_distinct([{{ x.escaped("nullif(" ~ g ~ ".k_slit, '')") }},
+                   nullif(array_to_string({{ g }}.slit_tokens, '-'), '')]),
+    lambda v: v is not null)), '-'), ''), '')
+{%- endmacro %}
+
+{#- '-' + the subarray, or '' for full frame. -#}
+{% macro subarray_part(g) -%}
+(case when {{ g }}.k_subarray is null or {{ g }}.k_subarray in ('', 'full') then ''
+      else '-' || {{ x.escaped(g ~ '.k_subarray') }} end)
+{%- endmacro %}
+
+{#- The DEFAULT product name: jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]. -#}
+{% macro default_name(g, opt_elems) -%}
+{{ name_prefix(g) }} || '_' || {{ target_token(g) }} || '_' || {{ x.escaped(g ~ '.k_instrume') }}
+    || '_' || {{ opt_elem(opt_elems) }} || {{ slit_part(g) }} || {{ subarray_part(g) }}
+{%- endmacro %}
