@@ -1,5 +1,5 @@
 """Allow ``python -m asn_sql``."""
 
-from asn_sql.cli import app
+from asn_sql.cli import run
 
-app()
+run()

@@ -16,6 +16,7 @@ from asn_sql.templates import render_sql
 REQUIRED_COLUMNS = ("filename", "exp_type")
 DEFAULT_DELIMITER = "|"
 _BOM = "\ufeff"
+_GLOB_CHARACTERS = frozenset("*?[")
 
 
 @dataclass
@@ -54,16 +55,22 @@ def stage_pool(
     """Split ``path`` into the staging tables and check it; raise PoolError if jwst could not read it."""
     data = _read_bytes(path)
     text = _decode(data, path)
+    # DuckDB reads the file itself far faster than it takes a long string from
+    # Python, but it would read a name holding glob characters as a pattern.
+    from_file = not _GLOB_CHARACTERS.intersection(str(path))
     execute_script(
         con,
-        render_sql("load/split_lines.sql"),
+        render_sql("load/split_lines.sql", from_file=from_file),
         {
             "pool_index": index,
-            "text": text,
+            "path": str(path.absolute()),
+            "text": None if from_file else text,
             "delimiter": delimiter,
             "quoted_field": _quoted_field_pattern(delimiter),
+            "padded_field": _padded_field_pattern(delimiter),
         },
     )
+    del text
     header_line, header = _header(con, index, path)
     columns = _column_names(header, path, header_line)
     _check_required(columns, path, header_line, delimiter)
@@ -112,9 +119,18 @@ def _decode(data: bytes, path: Path) -> str:
     return text.removeprefix(_BOM)
 
 
+def _escaped(delimiter: str) -> str:
+    return delimiter if delimiter.isalnum() or delimiter.isspace() else "\\" + delimiter
+
+
 def _quoted_field_pattern(delimiter: str) -> str:
-    d = delimiter if delimiter.isalnum() or delimiter.isspace() else "\\" + delimiter
+    d = _escaped(delimiter)
     return rf'[ \t]*("[^"]*"|[^{d}]*?)[ \t]*{d}'
+
+
+def _padded_field_pattern(delimiter: str) -> str:
+    d = _escaped(delimiter)
+    return rf"^[ \t]|[ \t]$|[ \t]{d}|{d}[ \t]"
 
 
 def _header(con: duckdb.DuckDBPyConnection, index: int, path: Path) -> tuple[int, list[str]]:
@@ -169,23 +185,20 @@ def _check_field_counts(
     header_line: int,
     delimiter: str,
 ) -> int:
-    count, bad_line, bad_count, text = con.execute(
+    count, bad_line, bad_count = con.execute(
         """
         select
-            count(*) filter (where f.line_no > $header_line),
-            min(f.line_no) filter (where len(f.fields) <> $n and f.line_no > $header_line),
-            arg_min(len(f.fields), f.line_no)
-                filter (where len(f.fields) <> $n and f.line_no > $header_line),
-            arg_min(l.line, f.line_no)
-                filter (where len(f.fields) <> $n and f.line_no > $header_line)
-        from pool_fields f
-        join pool_lines l using (pool_index, line_no)
-        where f.pool_index = $i
+            count(*),
+            min(line_no) filter (where len(fields) <> $n),
+            arg_min(len(fields), line_no) filter (where len(fields) <> $n)
+        from pool_fields
+        where pool_index = $i and line_no > $header_line
         """,
         {"i": index, "n": expected, "header_line": header_line},
     ).fetchone()
     if bad_line is None:
         return count
+    text = _line_text(con, index, bad_line)
     column = _field_column(text, expected, delimiter) if bad_count > expected else len(text) + 1
     raise PoolError(
         f"{bad_count} fields, expected {expected} as in the header on line {header_line} "
@@ -194,6 +207,14 @@ def _check_field_counts(
         line=bad_line,
         column=column,
     )
+
+
+def _line_text(con: duckdb.DuckDBPyConnection, index: int, line_no: int) -> str:
+    row = con.execute(
+        "select rtrim(line, chr(13)) from pool_lines where pool_index = $i and line_no = $line",
+        {"i": index, "line": line_no},
+    ).fetchone()
+    return row[0] if row else ""
 
 
 def _field_column(line: str, expected: int, delimiter: str) -> int:
@@ -208,8 +229,8 @@ def _field_column(line: str, expected: int, delimiter: str) -> int:
 
 def _comments(con: duckdb.DuckDBPyConnection, index: int) -> list[str]:
     rows = con.execute(
-        "select regexp_replace(line, '^[ \\t]*# ?', '') from pool_lines "
-        "where pool_index = $i and is_comment order by line_no",
+        "select regexp_replace(rtrim(line, chr(13)), '^[ \\t]*# ?', '') from pool_lines "
+        "where pool_index = $i and pool_line_kind(line) = 'comment' order by line_no",
         {"i": index},
     ).fetchall()
     return [text for (text,) in rows]

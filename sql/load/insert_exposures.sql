@@ -6,22 +6,30 @@
 -- $extra_positions carry the columns asnsql does not know into `extra`.
 {#- The select list is the exposures table's own column list, read from the database. #}
 insert into exposures (pool_id, row_no, line_no, {{ columns | join(', ') }}, extra)
-with staged as (
-    select
-        line_no,
-        list_transform(
-            fields,
-            lambda value, i: case when value = '' then $null_tokens[i] else lower(value) end
-        ) as vals
+-- row numbers come from line numbers alone: a window over the wide rows would
+-- sort every field of the pool
+with numbered as (
+    select line_no, (row_number() over (order by line_no) - 1)::integer as row_no
     from pool_fields
     where pool_index = $pool_index and line_no > $header_line
 )
 select
     $pool_id,
-    (row_number() over (order by line_no) - 1)::integer,
-    line_no,
+    n.row_no,
+    f.line_no,
 {%- for column in columns %}
-    vals[$positions[{{ loop.index }}]],
+    case
+        when f.fields[$positions[{{ loop.index }}]] = '' then $null_tokens[$positions[{{ loop.index }}]]
+        else lower(f.fields[$positions[{{ loop.index }}]])
+    end,
 {%- endfor %}
-    map($extra_names::varchar[], list_transform($extra_positions::integer[], lambda p: vals[p]))
-from staged;
+    map(
+        $extra_names::varchar[],
+        list_transform(
+            $extra_positions::integer[],
+            lambda p: case when f.fields[p] = '' then $null_tokens[p] else lower(f.fields[p]) end
+        )
+    )
+from pool_fields as f
+join numbered as n using (line_no)
+where f.pool_index = $pool_index;

@@ -1,5 +1,16 @@
 -- Temp tables that hold the pool files of one `asnsql load` while they are checked.
-create temp table pool_lines (
-    pool_index integer, line_no integer, line varchar, is_blank boolean, is_comment boolean
-);
+create temp table pool_lines (pool_index integer, line_no integer, line varchar);
 create temp table pool_fields (pool_index integer, line_no integer, fields varchar[]);
+
+-- What jwst's reader makes of one raw line: 'comment' (first non-blank character
+-- is '#'), 'blank' (only spaces, tabs, a carriage return) or 'data'. The cheap
+-- tests come first because this runs once per line of every pool.
+create temp macro pool_line_kind(line) as
+    case
+        when starts_with(line, '#') then 'comment'
+        when line = '' then 'blank'
+        when ascii(line) not in (9, 13, 32) then 'data'
+        when trim(line, ' ' || chr(9) || chr(13)) = '' then 'blank'
+        when starts_with(ltrim(line, ' ' || chr(9)), '#') then 'comment'
+        else 'data'
+    end;

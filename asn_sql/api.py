@@ -1,0 +1,101 @@
+"""The operations behind the commands, and the Python API: plain arguments in, results out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from asn_sql import db
+from asn_sql.documents import Document, run_documents, validate_documents, write_documents
+from asn_sql.errors import UsageError
+from asn_sql.generate import GenerateOptions, Progress, RunSummary, generate_run
+from asn_sql.load import load_pools
+from asn_sql.pool import DEFAULT_DELIMITER
+
+
+@dataclass
+class GenerateResult:
+    """A finished run: its summary, its documents and the files written (none on a dry run)."""
+
+    summary: RunSummary
+    documents: list[Document]
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def resolve_pool(
+    db_path: Path, pool: str | None, *, delimiter: str = DEFAULT_DELIMITER
+) -> tuple[int, list[str]]:
+    """The pool_id for ``pool``: a pool file (loaded now if it is new), a loaded pool's
+    name, or nothing when exactly one pool is loaded. Returns warnings of a load too."""
+    if pool is not None and Path(pool).is_file():
+        result = load_pools(db_path, [Path(pool)], delimiter=delimiter, replace=False)[0]
+        return result.pool_id, result.warnings
+    con = db.open_database(db_path)
+    try:
+        loaded = con.execute("select pool_id, name from pools order by pool_id").fetchall()
+    finally:
+        con.close()
+    if pool is not None:
+        matches = [pid for pid, name in loaded if pool in (name, Path(name).stem)]
+        if not matches:
+            raise UsageError(f"{pool!r} is neither a pool file nor the name of a loaded pool")
+        return matches[0], []
+    if len(loaded) == 1:
+        return loaded[0][0], []
+    if not loaded:
+        raise UsageError("no pool is loaded; give a pool file (asnsql generate POOL)")
+    names = ", ".join(name for _, name in loaded)
+    raise UsageError(f"several pools are loaded ({names}); name one (asnsql generate NAME)")
+
+
+def generate_documents(
+    db_path: Path,
+    pool: str | None,
+    options: GenerateOptions,
+    *,
+    output_dir: Path | None,
+    delimiter: str = DEFAULT_DELIMITER,
+    progress: Progress | None = None,
+) -> GenerateResult:
+    """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
+    (nothing is written when it is None: a dry run)."""
+    if output_dir is not None and not output_dir.is_dir():
+        raise UsageError(f"the output folder {output_dir} does not exist")
+    pool_id, warnings = resolve_pool(db_path, pool, delimiter=delimiter)
+    con = db.open_database(db_path)
+    try:
+        summary = generate_run(con, pool_id, options, progress)
+        documents = run_documents(con, summary.run_id)
+    finally:
+        con.close()
+    validate_documents(documents)
+    written = write_documents(documents, output_dir) if output_dir is not None else []
+    return GenerateResult(summary, documents, written, warnings + summary.warnings)
+
+
+def generate(
+    pool_path: str | Path, level: int | str = "all", *, db_path: str | Path | None = None
+) -> list[dict[str, Any]]:
+    """Associations of a pool file as plain dicts, as ``asn_generate`` would write them.
+
+    With no ``db_path`` the work happens in a temporary in-memory database.
+    """
+    levels = (2, 3) if level == "all" else (int(level),)
+    if db_path is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            return generate(pool_path, level, db_path=Path(folder) / "asn.duckdb")
+    result = generate_documents(
+        Path(db_path), str(pool_path), GenerateOptions(levels=levels), output_dir=None
+    )
+    return [doc.data for doc in result.documents]
+
+
+def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for queries over runs."""
+    return db.open_database(db_path, read_only=True)

@@ -1,0 +1,192 @@
+"""Association documents: rows of a run -> dicts -> schema check -> files, and load_asn."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jsonschema
+
+from asn_sql import __version__
+from asn_sql.errors import AsnSqlError
+from asn_sql.resources import schemas_dir
+
+CODE_VERSION = f"asnsql {__version__}"
+_SCHEMAS = {2: "asn_schema_jw_level2b.json", 3: "asn_schema_jw_level3.json"}
+
+
+class DocumentError(AsnSqlError):
+    """A document that does not validate, or a file that is not an association."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One association as jwst writes it: a file name and its JSON content."""
+
+    name: str  # without .json
+    level: int
+    data: dict[str, Any]
+
+    @property
+    def file_name(self) -> str:
+        """The file name: <name>.json."""
+        return f"{self.name}.json"
+
+    def dumps(self) -> str:
+        """The JSON text, laid out as jwst writes it (4-space indent, no final newline)."""
+        return json.dumps(self.data, indent=4)
+
+
+def run_documents(con: duckdb.DuckDBPyConnection, run_id: int) -> list[Document]:
+    """Every association of a run as a document, in the run's output order."""
+    asns = con.execute(
+        """
+        select a.asn_no, a.name, a.level, a.asn_type, a.asn_rule, a.version_id,
+               a.degraded_status, a.program, a.constraints, a.asn_id, a.target, p.name as pool_name
+        from associations as a
+        join pools as p using (pool_id)
+        where a.run_id = $run
+        order by a.asn_no
+        """,
+        {"run": run_id},
+    ).fetchall()
+    products = _products(con, run_id)
+    return [_document(row, products.get(row[0], [])) for row in asns]
+
+
+def _products(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[int, list[dict[str, Any]]]:
+    rows = con.execute(
+        """
+        select p.asn_no, p.product_no, p.name, a.level,
+               list({'expname': m.expname, 'exptype': m.exptype, 'exposerr': m.exposerr,
+                     'asn_candidate': m.asn_candidate, 'has_exposerr': m.has_exposerr}
+                    order by m.position) as members
+        from products as p
+        join associations as a using (run_id, asn_no)
+        join members as m using (run_id, asn_no, product_no)
+        where p.run_id = $run
+        group by p.asn_no, p.product_no, p.name, a.level
+        order by p.asn_no, p.product_no
+        """,
+        {"run": run_id},
+    ).fetchall()
+    products: dict[int, list[dict[str, Any]]] = {}
+    for asn_no, _, name, level, members in rows:
+        products.setdefault(asn_no, []).append(
+            {"name": name, "members": [_member(m, level) for m in members]}
+        )
+    return products
+
+
+def _member(member: dict[str, Any], level: int) -> dict[str, Any]:
+    document = {"expname": member["expname"], "exptype": member["exptype"]}
+    if member["has_exposerr"]:
+        document["exposerr"] = member["exposerr"]
+    if level == 3:
+        document["asn_candidate"] = member["asn_candidate"]
+    return document
+
+
+def _document(row: tuple[Any, ...], products: list[dict[str, Any]]) -> Document:
+    (_, name, level, asn_type, asn_rule, version_id, degraded, program, constraints, asn_id,
+     target, pool_name) = row
+    data: dict[str, Any] = {
+        "asn_type": asn_type,
+        "asn_rule": asn_rule,
+        "version_id": version_id,
+        "code_version": CODE_VERSION,
+        "degraded_status": degraded,
+        "program": program,
+        "constraints": constraints,
+        "asn_id": asn_id,
+    }
+    # jwst writes the two keys in a different order at each level.
+    if level == 2:
+        data |= {"asn_pool": pool_name, "target": target}
+    else:
+        data |= {"target": target, "asn_pool": pool_name}
+    data["products"] = products
+    return Document(name=name, level=level, data=data)
+
+
+@cache
+def _validator(level: int) -> jsonschema.protocols.Validator:
+    schema = json.loads((schemas_dir() / _SCHEMAS[level]).read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    return validator_class(schema)
+
+
+def schema_errors(data: Any, level: int) -> list[str]:
+    """Every way ``data`` breaks jwst's schema of that level, as 'path: message' lines."""
+    errors = sorted(_validator(level).iter_errors(data), key=lambda e: list(e.absolute_path))
+    return [f"{_json_path(error.absolute_path)}: {error.message}" for error in errors]
+
+
+def _json_path(path: Iterable[Any]) -> str:
+    text = "$"
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def validate_documents(documents: list[Document]) -> None:
+    """Raise DocumentError listing every schema error of every document."""
+    problems = [
+        f"{doc.file_name}: {error}" for doc in documents for error in schema_errors(doc.data, doc.level)
+    ]
+    if problems:
+        raise DocumentError(
+            f"{len(problems)} schema error(s), nothing written: " + "; ".join(problems)
+        )
+
+
+def write_documents(documents: list[Document], directory: Path) -> list[Path]:
+    """Write each document atomically (a temporary file renamed into place)."""
+    if not directory.is_dir():
+        raise DocumentError("the output folder does not exist", path=directory)
+    written = []
+    for doc in documents:
+        target = directory / doc.file_name
+        fd, temporary = tempfile.mkstemp(prefix=f".{doc.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(doc.dumps())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
+
+
+def load_asn(path: str | Path) -> dict[str, Any]:
+    """Read an association file and check it against jwst's schema of its level.
+
+    Returns the plain dict the calibration pipeline's ``Step.call`` accepts.
+    """
+    path = Path(path)
+    if path.suffix != ".json":
+        raise DocumentError("not recognized as JSON: the name does not end in .json", path=path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DocumentError(f"cannot read the file: {exc.strerror}", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"not JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno) from None
+    errors = schema_errors(data, document_level(data))
+    if errors:
+        raise DocumentError(f"not a valid association: {'; '.join(errors)}", path=path)
+    return data
+
+
+def document_level(data: Any) -> int:
+    """2 or 3: the level of an association document, by its asn_type's last digit."""
+    asn_type = str(data.get("asn_type", "")) if isinstance(data, dict) else ""
+    return 2 if asn_type.endswith("2") else 3

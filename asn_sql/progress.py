@@ -1,0 +1,50 @@
+"""A progress bar on stderr that shows itself only once a run passes a second."""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+_DELAY = 1.0
+
+
+class DelayedProgress:
+    """Counts steps; starts drawing after a second, on a terminal only."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._started = time.monotonic()
+        self._progress: Progress | None = None
+        self._task = None
+
+    def __enter__(self) -> DelayedProgress:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def advance(self, step: str) -> None:
+        """Note the step now running."""
+        if self._progress is None:
+            if time.monotonic() - self._started < _DELAY or not self._console.is_terminal:
+                return
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=self._console,
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(step)
+        assert self._task is not None
+        self._progress.update(self._task, description=step)
