@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -11,10 +10,12 @@ import duckdb
 
 from asn_sql import __version__, db
 from asn_sql.errors import RuleError
+from asn_sql.generate_progress import Progress
+from asn_sql.level2 import run_level2
 from asn_sql.level3 import run_level3
 from asn_sql.load import exposure_columns
 from asn_sql.resources import sql_dir
-from asn_sql.rules import Rule, rank, render_rule, rules_for, rules_hash
+from asn_sql.rules import Rule, rules_for, rules_hash
 from asn_sql.templates import render_sql
 
 DISCOVERED_ID = "a3001"
@@ -54,7 +55,6 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-Progress = Callable[[str], None]
 
 
 def timestamp_version_id() -> str:
@@ -113,22 +113,10 @@ def _run_rules(
     con: duckdb.DuckDBPyConnection, pool_id: int, rules: list[Rule], progress: Progress | None
 ) -> None:
     db.execute_script(con, render_sql("engine/rule_matches.sql"))
-    for rule in [r for r in rules if r.level == 2]:
-        if progress:
-            progress(rule.name)
-        sql = render_sql("engine/insert_matches.sql", rule_sql=render_rule(rule))
-        params = {
-            "level": rule.level,
-            "rule": rule.name,
-            "asn_type": rule.asn_type,
-            "rule_rank": rank(rule),
-            "pool_id": pool_id,
-        }
-        try:
-            db.execute_script(con, sql, params)
-        except duckdb.Error as exc:
-            raise RuleError(str(exc).strip().splitlines()[0], path=rule.path) from None
-    level3 = [r for r in rules if r.level == 3]
+    level2 = [rule for rule in rules if rule.level == 2]
+    if level2:
+        run_level2(con, pool_id, level2, progress)
+    level3 = [rule for rule in rules if rule.level == 3]
     if level3:
         run_level3(con, pool_id, level3, progress)
 

@@ -200,7 +200,7 @@ select
     (10000 + row_number() over (partition by m.group_id order by m.phase, m.row_no))::integer
                        as position,
     m.row_no,
-    regexp_replace(m.expname, '_[a-z0-9]+(\.[a-z0-9.]+)$', '_x1d.fits') as expname,
+    {{ l3.nod_background_name('m.expname') }} as expname,
     'background'       as exptype,
     e.exposerr,
     e.asn_candidate

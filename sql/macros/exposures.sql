@@ -8,6 +8,11 @@
 ({{ column }} is not null)
 {%- endmacro %}
 
+{#- Whether a value kept as text (exposerr) is set: not one of jwst's empty values. -#}
+{% macro is_set_text(column) -%}
+({{ column }} is not null and {{ column }} not in ('', 'null', '--', 'n', 'f', 'false', 'n/a'))
+{%- endmacro %}
+
 {%- set acquisitions = ['mir_tacq', 'mir_taconfirm', 'nis_taconfirm', 'nis_tacq', 'nrc_taconfirm',
     'nrc_tacq', 'nrs_confirm', 'nrs_msata', 'nrs_taconfirm', 'nrs_tacq', 'nrs_taslit', 'nrs_wata'] %}
 

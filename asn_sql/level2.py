@@ -1,0 +1,102 @@
+"""Level 2: each rule's eligible exposures, then associations for every rule at once.
+
+A Level 2 rule file returns the exposures it may use, which of them found an
+association (science) and the keys members share (sql/rules/README.md);
+sql/engine/level2.sql builds one association per science exposure, or groups
+split per science exposure (nods), and finishes them as jwst's Level 2
+finalize does: candidate validity, imprint pruning, WFSS catalogs, names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from asn_sql import db
+from asn_sql.errors import RuleError
+from asn_sql.generate_progress import Progress
+from asn_sql.rules import Rule, rank, render_rule, rule_macro
+from asn_sql.templates import render_sql
+
+SHAPES = ("single", "science", "group")
+OVERLAPS = ("fs", "mos", "none")
+WFSS_MODES = ("closest", "parallel")
+
+
+@dataclass(frozen=True)
+class Level2Spec:
+    """What the engine needs to know of one rule beyond its eligible rows."""
+
+    name: str
+    shape: str
+    compatible: str | None
+    overlap: str | None
+    coron_counts: bool
+    any_candidate: bool
+    wfss: str | None
+    prune_imprints: bool
+
+
+def level2_spec(rule: Rule) -> Level2Spec:
+    """Read a Level 2 rule's header settings and its optional compatible(s, b) macro."""
+    shape = _choice(rule, "shape", SHAPES, required=True)
+    overlap = _choice(rule, "overlap", OVERLAPS, default="none" if shape == "group" else None)
+    return Level2Spec(
+        name=rule.name,
+        shape=shape or "science",
+        compatible=rule_macro(rule, "compatible", "se", "be"),
+        overlap=overlap,
+        coron_counts=rule.setting("coron_suffix", "yes") == "yes",
+        any_candidate=rule.setting("any_candidate", "no") == "yes",
+        wfss=_choice(rule, "wfss", WFSS_MODES),
+        prune_imprints=rule.setting("prune_imprints", "no") == "yes",
+    )
+
+
+def _choice(
+    rule: Rule,
+    key: str,
+    allowed: tuple[str, ...],
+    *,
+    default: str | None = None,
+    required: bool = False,
+) -> str | None:
+    value = rule.setting(key, "")
+    if not value:
+        if required:
+            raise RuleError(f"the header lacks {key}: ({' | '.join(allowed)})", path=rule.path)
+        return default
+    if value not in allowed:
+        raise RuleError(f"{key} must be one of {', '.join(allowed)}, not {value!r}", path=rule.path)
+    return value
+
+
+def run_level2(
+    con: duckdb.DuckDBPyConnection,
+    pool_id: int,
+    rules: list[Rule],
+    progress: Progress | None = None,
+) -> None:
+    """Fill rule_matches with the Level 2 associations of the current scopes."""
+    specs = [level2_spec(rule) for rule in rules]
+    db.execute_script(con, render_sql("engine/level2_eligible.sql"))
+    for rule, spec in zip(rules, specs, strict=True):
+        if progress:
+            progress(rule.name)
+        sql = render_sql("engine/level2_insert.sql", rule_sql=render_rule(rule))
+        params = {
+            "rule": rule.name,
+            "asn_type": rule.asn_type,
+            "rule_rank": rank(rule),
+            "shape": spec.shape,
+            "pool_id": pool_id,
+        }
+        try:
+            db.execute_script(con, sql, params)
+        except duckdb.Error as exc:
+            raise RuleError(str(exc).strip().splitlines()[0], path=rule.path) from None
+    try:
+        db.execute_script(con, render_sql("engine/level2.sql", rules=specs))
+    except duckdb.Error as exc:
+        raise RuleError(f"Level 2 grouping failed: {str(exc).strip().splitlines()[0]}") from None

@@ -1,0 +1,224 @@
+-- Level 2: turn the eligible exposures of every rule into associations, as
+-- jwst's row-by-row pass and Level 2 finalize do (spec level2.md §3-§7), for all
+-- rules at once. Shaped by the rule files: `rules` lists each rule's name and
+-- its extra compatibility test, nod overlap test, suffix, candidate, WFSS and
+-- imprint settings.
+{% import 'macros/exposures.sql' as x -%}
+{% import 'macros/level2.sql' as l2 -%}
+{% import 'macros/level3.sql' as l3 -%}
+{% set keys = l2.keys -%}
+{% macro compatible(a, b) -%}
+{%- for k in keys %}({{ a }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ a }}.{{ k }} = {{ b }}.{{ k }}){% if not loop.last %} and {% endif %}{% endfor %}
+{%- endmacro %}
+
+-- ---- One association per science exposure (shapes `science` and `single`) ----
+
+-- Each science exposure with every other exposure of its rule and candidate
+-- that may join it.
+create or replace temp table l2_pairs as
+select
+    s.rule, s.scope_id, s.row_no as science_row, b.row_no, b.role, b.deferred
+from l2_eligible as s
+join l2_eligible as b
+  on b.rule = s.rule and b.scope_id = s.scope_id and not b.is_science and b.row_no <> s.row_no
+ and {{ compatible('s', 'b') }}
+join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.row_no
+join scope_exposures as be on be.scope_id = b.scope_id and be.row_no = b.row_no
+where s.is_science and s.shape = 'science' and se.filename <> be.filename
+  -- a rule's own test between the two (e.g. the nod partners of Asn_Lv2MIRLRSFixedSlitNod)
+  and (case when false then false
+{%- for rule in rules if rule.compatible %}
+    when s.rule = '{{ rule.name }}' then {{ rule.compatible }}
+{%- endfor %}
+    else true end);
+
+-- jwst reads rows in order: an exposure that can join no association yet
+-- founds one, which the first compatible science exposure after it then takes.
+create or replace temp table l2_seeds as
+with firsts as (
+    select rule, scope_id, row_no, min(science_row) as first_science
+    from l2_pairs group by all
+)
+select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
+from l2_pairs as p
+join firsts as f using (rule, scope_id, row_no)
+where p.row_no < p.science_row and f.first_science = p.science_row
+group by all;
+
+create or replace temp table l2_members as
+with science as (
+    select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.row_no as science_row,
+           least(s.row_no, coalesce(d.seed_row, s.row_no)) as seed_row
+    from l2_eligible as s
+    left join l2_seeds as d on d.rule = s.rule and d.scope_id = s.scope_id and d.science_row = s.row_no
+    where s.is_science and s.shape in ('science', 'single')
+)
+select
+    s.rule, s.asn_type, s.rule_rank, s.scope_id,
+    s.scope_id || '/' || s.rule || '/' || s.science_row as association,
+    s.seed_row,
+    0                               as split_index,
+    s.science_row,
+    s.science_row                   as row_no,
+    'science'                       as role,
+    1                               as phase
+from science as s
+union all
+select
+    s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/' || s.science_row, s.seed_row, 0,
+    s.science_row, p.row_no, p.role,
+    case when p.row_no >= s.seed_row then 1 else 2 end
+from science as s
+join l2_pairs as p on p.rule = s.rule and p.scope_id = s.scope_id and p.science_row = s.science_row
+-- a row jwst does not re-offer joins only associations that exist when it is read
+where p.deferred or p.row_no >= s.seed_row;
+
+-- ---- Groups split into one association per science exposure (shape `group`) ----
+
+create or replace temp table l2_group_tuples as
+select rule, scope_id, {{ keys | join(', ') }}, min(row_no) as first_exact
+from l2_eligible where shape = 'group'
+group by all;
+
+create or replace temp table l2_groups as
+select t.*, row_number() over (order by t.rule, t.scope_id, t.first_exact)::integer as group_id
+from l2_group_tuples as t
+where not exists (
+    select 1 from l2_group_tuples as u
+    where u.rule = t.rule and u.scope_id = t.scope_id
+    {%- for k in keys %}
+      and (t.{{ k }} is null or u.{{ k }} = t.{{ k }})
+    {%- endfor %}
+      and ({% for k in keys %}(t.{{ k }} is null and u.{{ k }} is not null){% if not loop.last %} or {% endif %}{% endfor %})
+);
+
+create or replace temp table l2_group_candidates as
+select
+    g.group_id, g.first_exact, e.*,
+    ({% for k in keys %}e.{{ k }} is not distinct from g.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}) as is_exact,
+    min(g.first_exact) over (partition by e.rule, e.scope_id, e.row_no, e.role) as first_group_seen
+from l2_groups as g
+join l2_eligible as e
+  on e.rule = g.rule and e.scope_id = g.scope_id and e.shape = 'group'
+{%- for k in keys %}
+ and (e.{{ k }} is null or e.{{ k }} = g.{{ k }})
+{%- endfor %};
+
+create or replace temp table l2_group_founders as
+select group_id, min(row_no) as founder_row
+from (
+    select group_id, first_exact as row_no from l2_groups
+    union all
+    select group_id, row_no from l2_group_candidates
+    where not is_exact and row_no < first_exact and first_exact = first_group_seen
+)
+group by group_id;
+
+create or replace temp table l2_group_members as
+select c.*, f.founder_row, e.filename
+from l2_group_candidates as c
+join l2_group_founders as f using (group_id)
+join scope_exposures as e on e.scope_id = c.scope_id and e.row_no = c.row_no
+where c.deferred or c.row_no >= f.founder_row
+qualify row_number() over (partition by c.group_id, e.filename order by c.row_no) = 1;
+
+-- Imprint pruning of groups happens before they are split (Asn_Lv2NRSIFUNod).
+{{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}
+
+-- One association per science member: it as science, the other science members
+-- whose nods do not overlap it as background, and the group's other members.
+insert into l2_members
+with science as (
+    select m.*, row_number() over (partition by m.group_id order by m.row_no) - 1 as split_index
+    from l2_group_members as m where m.is_science
+)
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+       s.founder_row, s.split_index, s.row_no, s.row_no, 'science', 1
+from science as s
+union all
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+       s.founder_row, s.split_index, s.row_no, t.row_no, 'background', 2
+from science as s
+join science as t on t.group_id = s.group_id and t.row_no <> s.row_no
+join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.row_no
+join scope_exposures as te on te.scope_id = t.scope_id and te.row_no = t.row_no
+where not (case when false then false
+{%- for rule in rules if rule.overlap %}
+    when s.rule = '{{ rule.name }}' then {{ l2.nods_overlap('se', 'te', rule.overlap) }}
+{%- endfor %}
+    else false end)
+union all
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+       s.founder_row, s.split_index, s.row_no, n.row_no, n.role, 3
+from science as s
+join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
+
+-- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial).
+{{ l2.prune_imprints('l2_members', 'association', rules) }}
+
+-- ---- Finish: validity, WFSS catalogs, names ----
+
+-- Candidates: an observation, or a background candidate holding a background.
+delete from l2_members as m
+where m.association in (
+    select a.association
+    from l2_members as a
+    join scopes as s using (scope_id)
+    where a.rule not in ({% for rule in rules if rule.any_candidate %}'{{ rule.name }}', {% endfor %}'')
+    group by a.association, s.ctype
+    having not (s.ctype = 'observation'
+                or s.ctype = 'background' and bool_or(a.role = 'background'))
+);
+
+-- WFSS: the direct images give way to the catalogs of the one chosen.
+{{ l2.wfss_catalogs('l2_members', rules) }}
+
+create or replace temp table l2_named as
+with members as (
+    select
+        m.*,
+        row_number() over (partition by m.association order by m.phase, m.row_no)::integer as position,
+        bool_or(e.tsovisit = 't') over (partition by m.association) as association_tso
+    from l2_members as m
+    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+)
+select
+    m.*,
+    case when m.rule in ({% for rule in rules if not rule.coron_counts %}'{{ rule.name }}', {% endfor %}'')
+        then {{ x.expname('e', "'rate' || case when " ~ l2.is_integrations('e', 'm.association_tso', false) ~ " then 'ints' else '' end") }}
+        else {{ x.expname('e', "'rate' || case when " ~ l2.is_integrations('e', 'm.association_tso', true) ~ " then 'ints' else '' end") }}
+    end as expname,
+    e.exposerr,
+    e.raw_targetid
+from members as m
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no;
+
+-- The product is named for its science exposure; the target is the first member's.
+insert into rule_matches by name
+select
+    2                                   as level,
+    m.rule,
+    m.asn_type,
+    m.rule_rank,
+    m.scope_id,
+    m.association                       as group_key,
+    m.seed_row,
+    m.split_index,
+    {{ l2.file_root('a.science_expname') }} as product_name,
+    a.target,
+    m.position,
+    m.row_no,
+    m.expname,
+    m.role                              as exptype,
+    m.exposerr
+from l2_named as m
+join (
+    select
+        association,
+        arg_min(expname, position) filter (where role = 'science') as science_expname,
+        arg_min(raw_targetid, position)                            as target
+    from l2_named
+    group by association
+) as a using (association);
+
+{{ l2.insert_wfss_catalogs() }}

@@ -1,0 +1,21 @@
+{% import 'macros/level2.sql' as l2 -%}
+-- The exposures each Level 2 rule may use, one row per (rule, scope, exposure,
+-- role): what the rule files in sql/rules/level2/ return. `is_science` rows found
+-- associations; the others join them. A key column holds a value members must
+-- share: NULL on either side means "any" (jwst's optional keys), and the
+-- default '' means the rule does not key on it. `deferred` false: the row joins
+-- only associations that exist when jwst reads it (no later pass).
+create or replace temp table l2_eligible (
+    rule        varchar not null,
+    asn_type    varchar not null,
+    rule_rank   integer not null,
+    shape       varchar not null,     -- single, science or group (header `shape:`)
+    scope_id    integer not null,
+    row_no      integer not null,
+    role        varchar not null,
+    is_science  boolean not null,
+    deferred    boolean not null default true,
+{%- for key in l2.keys %}
+    {{ key }} varchar default ''{% if not loop.last %},{% endif %}
+{%- endfor %}
+);

@@ -1,0 +1,25 @@
+-- rule:      Asn_Lv2Image
+-- asn_type:  image2
+-- pipeline:  calwebb_image2
+-- constraints:
+--   - program set and shared; the time-series flag shared where set
+--   - an imaging science exposure type (fgs_image, mir_4qpm, mir_image, mir_lyot, nis_ami, nis_image, nrc_coron, nrc_image, nrs_mimf, nrc_tsimage), the same for all members
+--   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not a wavefront-sensing visit
+--   - not a time series
+--   - one science exposure (not a background target); background-target exposures of the same mode join it as background
+-- members:   science, background
+-- shape:     science
+{% import 'macros/level2.sql' as l2 -%}
+{% import 'macros/exposures.sql' as x -%}
+
+select
+    {{ l2.member('e', l2.role('e'), 'e.bkgdtarg is null and ' ~ l2.role('e') ~ " = 'science'") }},
+    {{ l2.base_keys('e') }},
+    {{ l2.mode_keys('e') }},
+    e.exp_type as k_exp_type
+from scope_exposures as e
+where {{ l2.base_ok('e') }}
+  and e.exp_type in {{ x.in_list(l2.image2_science) }}
+  and {{ l2.mode_ok('e') }}
+  and not {{ l2.is_tso('e') }}
+  and (e.bkgdtarg is not null or {{ l2.role('e') }} = 'science')
