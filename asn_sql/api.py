@@ -63,8 +63,10 @@ def generate_documents(
 ) -> GenerateResult:
     """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
     (nothing is written when it is None: a dry run)."""
-    if output_dir is not None and not output_dir.is_dir():
-        raise UsageError(f"the output folder {output_dir} does not exist")
+    if output_dir is not None:
+        if output_dir.exists() and not output_dir.is_dir():
+            raise UsageError(f"--path {output_dir} is a file, not a folder")
+        output_dir.mkdir(parents=True, exist_ok=True)
     pool_id, warnings = resolve_pool(db_path, pool, delimiter=delimiter)
     con = db.open_database(db_path)
     try:
