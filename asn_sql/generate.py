@@ -69,25 +69,40 @@ def generate_run(
     progress: Progress | None = None,
 ) -> RunSummary:
     """Run the rules of ``options.levels`` over one loaded pool, in one transaction."""
+    started = db.now()
+    with db.transaction(con):
+        rules, warnings, timings = decide_associations(con, pool_id, options, progress)
+        clock = time.perf_counter()
+        run_id = _next_run_id(con)
+        _finalize(con, _params(pool_id, rules, options, run_id), stage="store")
+        timings["store"] = time.perf_counter() - clock
+        summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
+    summary.warnings = warnings
+    return summary
+
+
+def decide_associations(
+    con: duckdb.DuckDBPyConnection,
+    pool_id: int,
+    options: GenerateOptions,
+    progress: Progress | None = None,
+) -> tuple[list[Rule], list[str], dict[str, float]]:
+    """Everything a run decides, in temp tables: scopes, each rule's matches, and
+    which associations survive (found_associations). Nothing persistent is written."""
     rules = rules_for(options.levels)
     if not rules:
         raise RuleError(f"no rules for level(s) {options.levels}")
     timings: dict[str, float] = {}
-    started = db.now()
-    with db.transaction(con):
-        clock = time.perf_counter()
-        warnings = _build_scopes(con, pool_id, options)
-        timings["scopes"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        _run_rules(con, pool_id, rules, progress)
-        timings["rules"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        run_id = _next_run_id(con)
-        _finalize(con, pool_id, run_id, rules, options)
-        timings["finalize"] = time.perf_counter() - clock
-        summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
-    summary.warnings = warnings
-    return summary
+    clock = time.perf_counter()
+    warnings = _build_scopes(con, pool_id, options)
+    timings["scopes"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    _run_rules(con, pool_id, rules, progress)
+    timings["rules"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    _finalize(con, _params(pool_id, rules, options), stage="decide")
+    timings["finalize"] = time.perf_counter() - clock
+    return rules, warnings, timings
 
 
 def _build_scopes(
@@ -113,6 +128,9 @@ def _run_rules(
     con: duckdb.DuckDBPyConnection, pool_id: int, rules: list[Rule], progress: Progress | None
 ) -> None:
     db.execute_script(con, render_sql("engine/rule_matches.sql"))
+    # Both levels' tables exist even when one level runs: finalize reads both.
+    db.execute_script(con, render_sql("engine/level2_eligible.sql"))
+    db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     level2 = [rule for rule in rules if rule.level == 2]
     if level2:
         run_level2(con, pool_id, level2, progress)
@@ -127,14 +145,14 @@ def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
-def _finalize(
-    con: duckdb.DuckDBPyConnection,
-    pool_id: int,
-    run_id: int,
-    rules: list[Rule],
-    options: GenerateOptions,
-) -> None:
-    params = {
+# sql/finalize/ files numbered below this decide; the others store the run.
+_STORE_FROM = 40
+
+
+def _params(
+    pool_id: int, rules: list[Rule], options: GenerateOptions, run_id: int | None = None
+) -> dict[str, object]:
+    return {
         "pool_id": pool_id,
         "run_id": run_id,
         "finalize": options.finalize,
@@ -143,8 +161,13 @@ def _finalize(
         "constraint_rules": [rule.name for rule in rules],
         "constraint_texts": ["\n".join(rule.constraints) for rule in rules],
     }
+
+
+def _finalize(con: duckdb.DuckDBPyConnection, params: dict[str, object], stage: str) -> None:
     for path in sorted((sql_dir() / "finalize").glob("*.sql")):
-        db.execute_script(con, render_sql(f"finalize/{path.name}"), params)
+        deciding = int(path.name.split("_", 1)[0]) < _STORE_FROM
+        if deciding == (stage == "decide"):
+            db.execute_script(con, render_sql(f"finalize/{path.name}"), params)
 
 
 def _record_run(

@@ -33,12 +33,13 @@ select
         order by level, scope_id, seed_row, rule_rank, split_index, group_key
     )::integer as match_id,
     *,
-    true       as kept
+    true                 as kept,
+    'kept'::varchar      as fate       -- why it was dropped, for `asnsql explain`
 from per_association;
 
 -- An association without a science member is never written.
-update found_associations set kept = false
+update found_associations set kept = false, fate = 'it has no science member'
 where $finalize and not has_science;
 
-update found_associations set kept = false
+update found_associations set kept = false, fate = 'only discovered associations were asked for'
 where not $keep_candidates and ctype <> 'discovered';

@@ -1,7 +1,9 @@
 -- Associations sharing a product name: the one with fewer members goes when no
 -- file has a different role in the two (jwst's prune_duplicate_products, whose
 -- diff calls that a subset). Differences only in a file's suffix keep both.
-update found_associations as f set kept = false
+update found_associations as f
+set kept = false,
+    fate = 'another association named ' || f.product_name || ' has more members, which jwst keeps'
 where $finalize and f.kept and exists (
     select 1
     from found_associations as bigger

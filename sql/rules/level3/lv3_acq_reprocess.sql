@@ -8,11 +8,6 @@
 -- members:   none
 -- product:   none
 -- late_join: never
-{#- jwst registers this rule only to send target acquisitions back to the other
-    rules: its own constraints always fail. Its effect, acquisitions joining
-    every association of their observation, lives once for all rules in
-    sql/engine/level3.sql (the `acquisitions` set of l3_members), so this file
-    returns no rows. -#}
 {% import 'macros/level3.sql' as l3 -%}
 
 {% macro product_name(g) -%}
@@ -23,6 +18,11 @@ cast(null as varchar)
 false
 {%- endmacro %}
 
+-- jwst registers this rule only to send target acquisitions back to the other
+-- rules; its own constraints always fail, so it never makes an association.
+-- Its effect, acquisitions joining every association of their observation, is
+-- implemented once for all rules in sql/engine/level3.sql (the `acquisitions`
+-- set of l3_members). Hence no rows here.
 select
     {{ l3.member('e', 'e.dms_role') }}
 from scope_exposures as e

@@ -19,25 +19,19 @@
 {{ l3.default_name(g, [g ~ '.k_filter', g ~ '.k_opt2']) }}
 {%- endmacro %}
 
--- jwst's AsnMixin_AuxData: every exposure is science, acquisitions aside
-with background_exposures as (
-    select
-        e.*,
-        case when e.dms_role = 'target_acquisition' then 'target_acquisition' else 'science' end as aux_role
-    from scope_exposures as e
-)
+-- every exposure is science here (jwst's AsnMixin_AuxData), acquisitions aside
 select
-    {{ l3.member('e', 'e.aux_role') }},
-    e.exp_type                                                 as k_exp_type,
-    e.visitype                                                 as k_visitype,
-    e.bkgdtarg                                                 as k_bkgdtarg,
-    {{ l3.target_key('e', 'e.aux_role', all_keyed=true) }}     as k_target,
+    {{ l3.member('e', l3.aux_role('e')) }},
+    e.exp_type                                 as k_exp_type,
+    e.visitype                                 as k_visitype,
+    e.bkgdtarg                                 as k_bkgdtarg,
+    {{ l3.target_key('e', l3.aux_role('e'), all_keyed=true) }} as k_target,
     {{ l3.optical_path('e') }}
-from background_exposures as e
+from scope_exposures as e
 where {{ l3.base('e') }}
   and {{ l3.is_image_type('e') }}
   and {{ l3.not_wfsc_visit('e') }}
   and e.bkgdtarg is not null
   and {{ l3.not_tso('e') }}
   and {{ l3.optical_path_ok('e') }}
-  and {{ l3.has_target('e', 'e.aux_role', all_keyed=true) }}
+  and {{ l3.has_target('e', l3.aux_role('e'), all_keyed=true) }}

@@ -1,0 +1,283 @@
+"""Why an exposure is, or is not, in each association of a run (`asnsql explain`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from asn_sql import db
+from asn_sql.errors import UsageError
+from asn_sql.generate import GenerateOptions, decide_associations
+from asn_sql.rules import Rule, render_rule
+from asn_sql.templates import render_sql
+
+
+@dataclass
+class Membership:
+    """An association of the run that holds the exposure."""
+
+    association: str
+    product: str
+    exptype: str
+    rule: str
+
+
+@dataclass
+class Verdict:
+    """Why one rule did not take the exposure."""
+
+    rule: str
+    level: int
+    reason: str
+
+
+@dataclass
+class Explanation:
+    """Everything known about one exposure in one run."""
+
+    run_id: int
+    filename: str
+    row_no: int
+    memberships: list[Membership] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+
+
+def explain(db_path: Path, exposure: str, run_id: int | None = None) -> list[Explanation]:
+    """Explain every exposure of the run's pool whose file has the root of ``exposure``."""
+    con = db.open_database(db_path, read_only=True)
+    try:
+        run_id, pool_id, options = _run(con, run_id)
+        rows = con.execute(
+            render_sql("explain/find_exposures.sql"), {"pool_id": pool_id, "name": exposure}
+        ).fetchall()
+        if not rows:
+            raise UsageError(f"no exposure named like {exposure!r} in the pool of run {run_id}")
+        rules, _, _ = decide_associations(con, pool_id, options)
+        return [_explain_row(con, run_id, row_no, filename, rules) for row_no, filename in rows]
+    finally:
+        con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> tuple[int, int, GenerateOptions]:
+    query = "select run_id, pool_id, levels, mode, candidate_ids, finalized from runs"
+    row = (
+        con.execute(query + " where run_id = $run", {"run": run_id}).fetchone()
+        if run_id is not None
+        else con.execute(query + " order by run_id desc limit 1").fetchone()
+    )
+    if row is None:
+        raise UsageError(
+            f"no run {run_id}" if run_id is not None else "no run yet; run asnsql generate first"
+        )
+    run, pool, levels, mode, ids, finalized = row
+    options = GenerateOptions(
+        levels=tuple(levels),
+        ids=tuple(ids) if ids else None,
+        all_candidates=mode == "all-candidates",
+        discover=mode == "discover",
+        finalize=finalized,
+    )
+    return run, pool, options
+
+
+def _explain_row(
+    con: duckdb.DuckDBPyConnection, run_id: int, row_no: int, filename: str, rules: list[Rule]
+) -> Explanation:
+    explanation = Explanation(run_id, filename, row_no)
+    explanation.memberships = [
+        Membership(*row)
+        for row in con.execute(
+            """
+            select a.name, p.name, m.exptype, a.rule
+            from members as m
+            join associations as a using (run_id, asn_no)
+            join products as p using (run_id, asn_no, product_no)
+            where m.run_id = $run and m.row_no = $row
+            order by a.name
+            """,
+            {"run": run_id, "row": row_no},
+        ).fetchall()
+    ]
+    taken = {m.rule for m in explanation.memberships}
+    for rule in rules:
+        if rule.name not in taken:
+            explanation.verdicts.append(Verdict(rule.name, rule.level, _reason(con, rule, row_no)))
+    return explanation
+
+
+def _reason(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str:
+    """The first thing that kept ``rule`` from taking the exposure."""
+    eligible = con.execute(
+        f"select list(distinct s.acid order by s.acid), list(distinct e.role order by e.role) "
+        f"from l{rule.level}_eligible as e join scopes as s using (scope_id) "
+        f"where e.rule = $rule and e.row_no = $row",
+        {"rule": rule.name, "row": row_no},
+    ).fetchone()
+    if eligible and eligible[0]:
+        return _fate(con, rule, row_no, eligible[0], eligible[1])
+    return first_failed_filter(con, rule, row_no) or "its filters reject it"
+
+
+def _fate(
+    con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int, acids: list[str], roles: list[str]
+) -> str:
+    where = f"eligible as {'/'.join(roles)} in {', '.join(acids)}"
+    fates = con.execute(
+        """
+        select distinct f.acid, f.fate
+        from found_associations as f
+        join rule_matches as m
+          on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
+           = (f.level, f.rule, f.scope_id, f.group_key, f.split_index)
+        where f.rule = $rule and m.row_no = $row and not f.kept
+        order by f.acid
+        """,
+        {"rule": rule.name, "row": row_no},
+    ).fetchall()
+    if fates:
+        return f"{where}, but its association was dropped: " + "; ".join(
+            f"in {acid}, {fate}" for acid, fate in fates
+        )
+    return (
+        f"{where}, but none of its associations passed the rule's own checks "
+        f"({'; '.join(rule.constraints)})"
+    )
+
+
+# ---- breaking a rule's filters into conjuncts ----
+
+_TOKENS = re.compile(
+    r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b|\bqualify\b|\border\s+by\b|\bfrom\b",
+    re.I,
+)
+_SOURCE = re.compile(r"\bscope_exposures\s+(?:as\s+)?([a-z_][a-z0-9_]*)", re.I)
+
+
+def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str | None:
+    """The first of the rule's filter conditions the exposure fails, with its values.
+
+    Each SELECT of the rule over scope_exposures is split at its top-level
+    ANDs; the exposure is tested against each condition in order, in every
+    scope it belongs to, and the condition that failed latest is reported.
+    """
+    best: tuple[int, str] | None = None
+    for source, alias, conditions in _selects(render_rule(rule)):
+        for scope_failures in _evaluate(con, source, alias, conditions, row_no):
+            index, text = scope_failures
+            if best is None or index > best[0]:
+                best = (index, text)
+    if best is None:
+        return None
+    return f"{best[1]}{_values(con, best[1], row_no)}"
+
+
+def _selects(sql: str) -> list[tuple[str, str, list[str]]]:
+    """(from clause, alias of scope_exposures, where conditions) of each top-level SELECT."""
+    found = []
+    for part in _split_top(sql, "union all"):
+        from_at, where_at, end_at = _find_top(part, "from"), _find_top(part, "where"), len(part)
+        for stop in ("group by", "qualify", "order by"):
+            at = _find_top(part, stop)
+            if at is not None and where_at is not None and at > where_at:
+                end_at = min(end_at, at)
+        if from_at is None or where_at is None:
+            continue
+        source = part[from_at + 4 : where_at]
+        alias = _SOURCE.search(source)
+        if alias is None:
+            continue
+        conditions = [
+            c.strip() for c in _split_top(part[where_at + 5 : end_at], "and") if c.strip()
+        ]
+        found.append((source, alias.group(1), conditions))
+    return found
+
+
+def _scan(sql: str):
+    """Yield (position, lowered token, depth) of the tokens that matter at each depth."""
+    depth = 0
+    for match in _TOKENS.finditer(sql):
+        token = re.sub(r"\s+", " ", match.group(0).lower())
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif not token.startswith(("'", "--")):
+            yield match.start(), match.end(), token, depth
+
+
+def _find_top(sql: str, word: str) -> int | None:
+    positions = [start for start, _, token, depth in _scan(sql) if token == word and depth == 0]
+    return (
+        positions[-1]
+        if word in ("where", "from") and positions
+        else (positions[0] if positions else None)
+    )
+
+
+def _split_top(sql: str, word: str) -> list[str]:
+    pieces, start, pending_between = [], 0, False
+    for at, end, token, depth in _scan(sql):
+        if depth != 0:
+            continue
+        if token == "between":
+            pending_between = True
+        elif token == word:
+            if word == "and" and pending_between:
+                pending_between = False
+                continue
+            pieces.append(sql[start:at])
+            start = end
+    pieces.append(sql[start:])
+    return pieces
+
+
+def _evaluate(
+    con, source: str, alias: str, conditions: list[str], row_no: int
+) -> list[tuple[int, str]]:
+    """Per scope of the exposure: (index, text) of the first condition it fails."""
+    if not conditions:
+        return []
+    tests = ", ".join(f"coalesce(({c}), false)" for c in conditions)
+    sql = f"select {tests} from {source} where {alias}.row_no = $row"
+    try:
+        rows = con.execute(sql, {"row": row_no}).fetchall()
+    except duckdb.Error:
+        return []
+    failures = []
+    for results in rows:
+        for index, passed in enumerate(results):
+            if not passed:
+                failures.append((index, conditions[index]))
+                break
+    return failures
+
+
+_COLUMN = re.compile(r"\b[a-z_][a-z0-9_]*\.([a-z_][a-z0-9_]*)\b")
+
+
+def _values(con: duckdb.DuckDBPyConnection, condition: str, row_no: int) -> str:
+    columns = sorted({c for c in _COLUMN.findall(condition)} & set(_exposure_columns(con)))
+    if not columns:
+        return ""
+    row = con.execute(
+        f"select {', '.join(columns)} from scope_exposures where row_no = $row limit 1",
+        {"row": row_no},
+    ).fetchone()
+    shown = ", ".join(
+        f"{c} = {'unset' if v is None else v}" for c, v in zip(columns, row or [], strict=False)
+    )
+    return f" (here {shown})"
+
+
+def _exposure_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'scope_exposures'"
+        ).fetchall()
+    ]

@@ -1,0 +1,79 @@
+"""Time asnsql on mega_pool: load, generate, write; Level 3 alone and all levels.
+
+    python bench/bench_generate.py [--repeat N] [--pool PATH]
+
+Each measurement runs in a fresh temporary database and output folder; the
+figure printed is the median of the repeats. jwst 3.0.0's own time for the same
+pool (fixtures/expected/MANIFEST.json, measured on a 2-core machine) is the
+baseline the ratio is printed against; it is a recorded figure, not re-run here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from asn_sql.api import generate_documents
+from asn_sql.generate import GenerateOptions
+from asn_sql.load import load_pools
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "fixtures" / "expected" / "MANIFEST.json"
+
+
+def measure(pool: Path, levels: tuple[int, ...]) -> dict[str, float]:
+    """Seconds for each phase of one cold run, and the associations written."""
+    with tempfile.TemporaryDirectory() as folder:
+        db_path, out = Path(folder) / "asn.duckdb", Path(folder) / "out"
+        started = time.perf_counter()
+        load_pools(db_path, [pool], delimiter="|", replace=False)
+        loaded = time.perf_counter()
+        result = generate_documents(
+            db_path, pool.name, GenerateOptions(levels=levels), output_dir=out
+        )
+        finished = time.perf_counter()
+    return {
+        "load": loaded - started,
+        "generate+write": finished - loaded,
+        "total": finished - started,
+        "associations": float(len(result.written)),
+    }
+
+
+def jwst_seconds(pool: Path) -> float | None:
+    """jwst 3.0.0's recorded wall time for the pool (all levels), if known."""
+    if not MANIFEST.exists():
+        return None
+    for entry in json.loads(MANIFEST.read_text())["pools"]:
+        if entry["pool"] == pool.name:
+            return float(entry["wall_seconds"])
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pool", type=Path, default=ROOT / "fixtures" / "pools" / "mega_pool.csv")
+    args = parser.parse_args()
+    baseline = jwst_seconds(args.pool)
+    print(f"pool: {args.pool.name}; median of {args.repeat} cold runs")
+    for label, levels in (("level 3", (3,)), ("all levels", (2, 3))):
+        runs = [measure(args.pool, levels) for _ in range(args.repeat)]
+        median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        rate = median["associations"] / median["total"]
+        line = (
+            f"{label:>10}: load {median['load']:.3f} s, "
+            f"generate+write {median['generate+write']:.3f} s, total {median['total']:.3f} s, "
+            f"{int(median['associations'])} associations, {rate:,.0f} associations/s"
+        )
+        if baseline and levels == (2, 3):
+            line += f"; jwst 3.0.0 {baseline:.1f} s = {baseline / median['total']:,.0f}x slower"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
