@@ -16,6 +16,7 @@ from asn_sql import __version__
 from asn_sql.api import generate_documents
 from asn_sql.db import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError, UsageError
+from asn_sql.explain import explain as explain_exposure
 from asn_sql.formats import OutputFormat, print_rows
 from asn_sql.generate import GenerateOptions, timestamp_version_id
 from asn_sql.load import load_pools
@@ -269,6 +270,64 @@ def render(
 ) -> None:
     """Print a rule's SQL as the engine runs it, without running it."""
     out.print(render_rule(find_rule(rule)), markup=False, highlight=False)
+
+
+@app.command()
+@handle_errors
+def diff(
+    old: Annotated[
+        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
+    ],
+    new: Annotated[
+        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
+    ],
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """Compare two sets of associations; exit 0 when they are equal, 1 when they differ."""
+    from asn_sql.api import read_diff_side
+    from asn_sql.diff import diff_documents, report_lines, summary_line
+
+    (old_docs, old_notes), (new_docs, new_notes) = read_diff_side(old, db), read_diff_side(new, db)
+    warn(old_notes + new_notes)
+    report = diff_documents(old_docs, new_docs)
+    for line in report_lines(report):
+        out.print(line, markup=False, highlight=False)
+    err.print(summary_line(report), markup=False, highlight=False)
+    if not report.equal:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+@handle_errors
+def explain(
+    exposure: Annotated[
+        str,
+        typer.Argument(
+            help="An exposure's file name or root, any suffix (jw_00001, jw_00001_cal.fits).",
+            show_default=False,
+        ),
+    ],
+    run: Annotated[
+        int | None,
+        typer.Option("--run", help="The run to explain (default: the latest).", show_default=False),
+    ] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """Say which associations hold an exposure and, for every other rule, why it did not."""
+    for found in explain_exposure(db, exposure, run):
+        out.print(f"{found.filename} (row {found.row_no}), run {found.run_id}", markup=False)
+        if not found.memberships:
+            out.print("  in no association", markup=False)
+        for member in found.memberships:
+            out.print(
+                f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})",
+                markup=False,
+                highlight=False,
+            )
+        for verdict in found.verdicts:
+            out.print(f"  not {verdict.rule}: {verdict.reason}", markup=False, highlight=False)
 
 
 def _expand_argv(argv: list[str]) -> list[str]:

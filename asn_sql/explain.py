@@ -171,7 +171,8 @@ def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int)
                 best = (index, text)
     if best is None:
         return None
-    return f"{best[1]}{_values(con, best[1], row_no)}"
+    condition = " ".join(best[1].split())
+    return f"needs {condition}{_values(con, best[1], row_no)}"
 
 
 def _selects(sql: str) -> list[tuple[str, str, list[str]]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from asn_sql.errors import RuleError
 from asn_sql.resources import sql_dir
-from asn_sql.templates import environment, render_sql
+from asn_sql.templates import cached, environment, render_sql
 
 LEVELS = (2, 3)
 _HEADER_LINE = re.compile(r"^--\s*([a-z_]+):\s*(.*)$")
@@ -113,9 +113,12 @@ def render_rule(rule: Rule) -> str:
 
 def rule_macro(rule: Rule, name: str, *args: str) -> str | None:
     """Call a macro the rule file defines (e.g. ``product_name('g')``); None if it has none."""
-    module = environment().get_template(rule.template).module
-    macro = getattr(module, name, None)
-    return str(macro(*args)).strip() if macro is not None else None
+
+    def call() -> str:
+        macro = getattr(environment().get_template(rule.template).module, name, None)
+        return str(macro(*args)).strip() if macro is not None else ""
+
+    return cached(("macro", rule.template, name, args), call) or None
 
 
 def rules_hash(rules: list[Rule]) -> str:

@@ -1,8 +1,19 @@
-"""The jinja environment over ``sql/``: templates shape SQL, never carry data."""
+"""The jinja environment over ``sql/``: templates shape SQL, never carry data.
+
+Rendering depends only on the files under sql/ and on the shape arguments
+(column lists, rule settings), so rendered SQL is cached: in memory for the
+process, and on disk keyed by a digest of every file under sql/, so a fresh
+`asnsql` process does not pay jinja's compile time on every run.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import jinja2
 
@@ -22,4 +33,55 @@ def environment() -> jinja2.Environment:
 
 def render_sql(name: str, **shape: object) -> str:
     """Render ``sql/<name>``; ``shape`` holds column lists and flags, never pool values."""
-    return environment().get_template(name).render(**shape)
+    return cached(("render", name, shape), lambda: environment().get_template(name).render(**shape))
+
+
+_memory: dict[str, str] = {}
+
+
+def cached(key: object, make: Callable[[], str]) -> str:
+    """``make()``, remembered under ``key`` for this version of the sql/ files."""
+    digest = hashlib.sha256(
+        (_files_digest() + json.dumps(key, sort_keys=True, default=repr)).encode()
+    ).hexdigest()
+    if digest in _memory:
+        return _memory[digest]
+    path = _cache_dir() / f"{digest}.sql" if _cache_dir() else None
+    try:
+        text = path.read_text(encoding="utf-8") if path and path.exists() else None
+    except OSError:
+        text = None
+    if text is None:
+        text = make()
+        _store(path, text)
+    _memory[digest] = text
+    return text
+
+
+def _store(path: Path | None, text: str) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
+@cache
+def _files_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(sql_dir().rglob("*.sql")):
+        digest.update(str(path.relative_to(sql_dir())).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _cache_dir() -> Path | None:
+    if os.environ.get("ASNSQL_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "asnsql" / "sql"

@@ -145,15 +145,33 @@ left join (
     from l3_grouped where slit_token is not null group by group_id
 ) as t using (group_id);
 
+-- Names are built from the key values as jwst's re.escape leaves them (a
+-- backslash before '-', '.', '+' and the like; real values have none), escaped
+-- once here rather than in every name.
 create or replace temp table l3_named as
+with escaped as (
+    select
+        s.* replace (
+        {%- for k in keys if k != 'k_program' %}
+            {{ x.escaped('s.' ~ k) }} as {{ k }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+        ),
+        concat_ws(', '
+        {%- for k in keys %}, case when s.{{ k }} is distinct from '' then '{{ k[2:] }}=' || coalesce(s.{{ k }}, 'any') end{% endfor %}
+        ) as group_key
+    from l3_summaries as s
+),
+-- the name parts every rule shares, once per association
+g as (
+    select escaped.*, {{ l3.name_parts('escaped') }}
+    from escaped
+)
 select
     g.group_id,
     g.scope_id,
     g.founder_row,
-    concat_ws(', '
-    {%- for k in keys %}, case when g.{{ k }} is distinct from '' then '{{ k[2:] }}=' || coalesce(g.{{ k }}, 'any') end{% endfor %}
-    ) as group_key,
-    {{ l3.target_token('g') }} as target,
+    g.group_key,
+    g.target_token as target,
     case g.rule
     {%- for rule in rules %}
         when '{{ rule.name }}' then {{ rule.product_name }}
@@ -166,7 +184,7 @@ select
     end as is_valid,
     g.rule in ({% for rule in rules if rule.nod_backgrounds %}'{{ rule.name }}', {% endfor %}'') and g.n_science >= 2
         as adds_nod_backgrounds
-from l3_summaries as g;
+from g;
 
 insert into rule_matches by name
 select

@@ -211,47 +211,56 @@ end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type
 ({{ g }}.ctype not in ('group', 'background', 'mosaic') or {{ g }}.n_observations >= 2)
 {%- endmacro %}
 
-{#- ---- Product names, over one association's summary `g` ---- -#}
+{#- ---- Product names, over one association's summary `g`, whose key values
+    already carry jwst's re.escape (sql/engine/level3.sql, l3_named) ---- -#}
 
 {% macro zero_pad(value, width) -%}
 (case when length({{ value }}) >= {{ width }} then {{ value }}
       else lpad({{ value }}, {{ width }}, '0') end)
 {%- endmacro %}
 
+{#- The name parts every rule shares are computed once per association by
+    sql/engine/level3.sql (name_parts); rules' product_name macros use them. -#}
+{% macro name_parts(s) -%}
+'jw' || {{ zero_pad(s ~ '.k_program', 5) }} || '-' || {{ s }}.acid as name_prefix,
+'t' || {{ zero_pad("coalesce(nullif(" ~ s ~ ".k_target, ''), '')", 3) }} as target_token,
+coalesce('-' || nullif(array_to_string(list_sort(list_filter(
+    list_distinct([nullif({{ s }}.k_slit, ''), nullif(array_to_string({{ s }}.slit_tokens, '-'), '')]),
+    lambda v: v is not null)), '-'), ''), '') as slit_part,
+case when {{ s }}.k_subarray is null or {{ s }}.k_subarray in ('', 'full') then ''
+     else '-' || {{ s }}.k_subarray end as subarray_part
+{%- endmacro %}
+
 {#- jw<program>-<acid> -#}
 {% macro name_prefix(g) -%}
-('jw' || {{ zero_pad(g ~ '.k_program', 5) }} || '-' || {{ g }}.acid)
+{{ g }}.name_prefix
 {%- endmacro %}
 
 {#- t<target>, the target padded to 3 ('t000' when the rule keys none). -#}
 {% macro target_token(g) -%}
-('t' || {{ zero_pad('coalesce(' ~ x.escaped("nullif(" ~ g ~ ".k_target, '')") ~ ", '')", 3) }})
+{{ g }}.target_token
 {%- endmacro %}
 
 {#- The optical elements: the set values, sorted, joined by '-'; 'clear' when none. -#}
 {% macro opt_elem(values) -%}
 coalesce(nullif(array_to_string(list_sort(list_filter(
-    [{% for v in values %}{{ x.escaped("nullif(" ~ v ~ ", '')") }}{% if not loop.last %}, {% endif %}{% endfor %}],
+    [{% for v in values %}nullif({{ v }}, ''){% if not loop.last %}, {% endif %}{% endfor %}],
     lambda v: v is not null)), '-'), ''), 'clear')
 {%- endmacro %}
 
 {#- '-' + the slit tokens: the association's slit and, as one token, the
     s200a1/s200a2 slits of its members; '' when there are none. -#}
 {% macro slit_part(g) -%}
-coalesce('-' || nullif(array_to_string(list_sort(list_filter(
-    list_distinct([{{ x.escaped("nullif(" ~ g ~ ".k_slit, '')") }},
-                   nullif(array_to_string({{ g }}.slit_tokens, '-'), '')]),
-    lambda v: v is not null)), '-'), ''), '')
+{{ g }}.slit_part
 {%- endmacro %}
 
 {#- '-' + the subarray, or '' for full frame. -#}
 {% macro subarray_part(g) -%}
-(case when {{ g }}.k_subarray is null or {{ g }}.k_subarray in ('', 'full') then ''
-      else '-' || {{ x.escaped(g ~ '.k_subarray') }} end)
+{{ g }}.subarray_part
 {%- endmacro %}
 
 {#- The DEFAULT product name: jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]. -#}
 {% macro default_name(g, opt_elems) -%}
-{{ name_prefix(g) }} || '_' || {{ target_token(g) }} || '_' || {{ x.escaped(g ~ '.k_instrume') }}
+{{ name_prefix(g) }} || '_' || {{ target_token(g) }} || '_' || {{ g }}.k_instrume
     || '_' || {{ opt_elem(opt_elems) }} || {{ slit_part(g) }} || {{ subarray_part(g) }}
 {%- endmacro %}

@@ -18,7 +18,7 @@
 
 {#- jwst's NOOPT name. -#}
 {% macro product_name(g) -%}
-{{ l3.name_prefix(g) }} || '_' || {{ l3.target_token(g) }} || '_' || {{ x.escaped(g ~ '.k_instrume') }}
+{{ l3.name_prefix(g) }} || '_' || {{ l3.target_token(g) }} || '_' || {{ g }}.k_instrume
 {%- endmacro %}
 
 select

@@ -19,7 +19,7 @@
 
 {#- jwst's SOURCES name. -#}
 {% macro product_name(g) -%}
-{{ l3.name_prefix(g) }} || '_{source_id}_' || {{ x.escaped(g ~ '.k_instrume') }}
+{{ l3.name_prefix(g) }} || '_{source_id}_' || {{ g }}.k_instrume
     || '_' || {{ l3.opt_elem([g ~ '.k_filter', g ~ '.k_opt2']) }} || {{ l3.slit_part(g) }} || {{ l3.subarray_part(g) }}
 {%- endmacro %}
 
