@@ -34,6 +34,8 @@ where s.is_science and s.shape = 'science' and se.filename <> be.filename
 
 -- jwst reads rows in order: an exposure that can join no association yet
 -- founds one, which the first compatible science exposure after it then takes.
+-- An exposure that is the science of its own association (a nod, an imprint
+-- read first) founds that one instead.
 create or replace temp table l2_seeds as
 with firsts as (
     select rule, scope_id, row_no, min(science_row) as first_science
@@ -43,6 +45,10 @@ select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
 from l2_pairs as p
 join firsts as f using (rule, scope_id, row_no)
 where p.row_no < p.science_row and f.first_science = p.science_row
+  and not exists (
+      select 1 from l2_eligible as own
+      where own.rule = p.rule and own.scope_id = p.scope_id and own.row_no = p.row_no
+        and own.is_science)
 group by all;
 
 create or replace temp table l2_members as
@@ -67,7 +73,9 @@ union all
 select
     s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/' || s.science_row, s.seed_row, 0,
     s.science_row, p.row_no, p.role,
-    case when p.row_no >= s.seed_row then 1 else 2 end
+    -- jwst re-offers target acquisitions (Asn_Lv3ACQ_Reprocess) in its last
+    -- pass, after the other re-offered exposures
+    case when p.row_no >= s.seed_row then 1 when p.role = 'target_acquisition' then 3 else 2 end
 from science as s
 join l2_pairs as p on p.rule = s.rule and p.scope_id = s.scope_id and p.science_row = s.science_row
 -- a row jwst does not re-offer joins only associations that exist when it is read
@@ -125,6 +133,19 @@ qualify row_number() over (partition by c.group_id, e.filename order by c.row_no
 -- Imprint pruning of groups happens before they are split (Asn_Lv2NRSIFUNod).
 {{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}
 
+-- jwst splits only valid groups: in a background candidate the group must hold
+-- a background exposure itself (nods the split turns into background do not count).
+delete from l2_group_members
+where group_id in (
+    select g.group_id
+    from l2_group_members as g
+    join scopes as s using (scope_id)
+    where g.rule not in ({% for rule in rules if rule.any_candidate %}'{{ rule.name }}', {% endfor %}'')
+    group by g.group_id, s.ctype
+    having not (s.ctype = 'observation'
+                or s.ctype = 'background' and bool_or(g.role = 'background'))
+);
+
 -- One association per science member: it as science, the other science members
 -- whose nods do not overlap it as background, and the group's other members.
 insert into l2_members
@@ -153,8 +174,9 @@ select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id 
 from science as s
 join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
 
--- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial).
-{{ l2.prune_imprints('l2_members', 'association', rules) }}
+-- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial);
+-- jwst does not prune the splits of a group again.
+{{ l2.prune_imprints('l2_members', 'association', rules | rejectattr('shape', 'equalto', 'group') | list) }}
 
 -- ---- Finish: validity, WFSS catalogs, names ----
 
@@ -189,11 +211,14 @@ select
         else {{ x.expname('e', "'rate' || case when " ~ l2.is_integrations('e', 'm.association_tso', true) ~ " then 'ints' else '' end") }}
     end as expname,
     e.exposerr,
-    e.raw_targetid
+    founder.raw_targetid as founder_targetid
 from members as m
-join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no;
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+-- jwst takes the target from the row that created the association (a nod
+-- group's first row, which a split need not hold)
+join scope_exposures as founder on founder.scope_id = m.scope_id and founder.row_no = m.seed_row;
 
--- The product is named for its science exposure; the target is the first member's.
+-- The product is named for its science exposure; the target is the founder's.
 insert into rule_matches by name
 select
     2                                   as level,
@@ -216,7 +241,7 @@ join (
     select
         association,
         arg_min(expname, position) filter (where role = 'science') as science_expname,
-        arg_min(raw_targetid, position)                            as target
+        any_value(founder_targetid)                                as target
     from l2_named
     group by association
 ) as a using (association);

@@ -109,6 +109,23 @@ coalesce(regexp_full_match({{ e }}.visitype, '.+wfsc.+'), false)
 coalesce({{ x.is_tso(e) }}, false)
 {%- endmacro %}
 
+{#- AsnMixin_Lv2WFSS's role: an imaging science exposure is a direct image. -#}
+{% macro wfss_role(e) -%}
+(case when {{ role(e) }} = 'science' and {{ e }}.exp_type in ('nis_image', 'nrc_image', 'mir_image')
+      then 'direct_image' else {{ role(e) }} end)
+{%- endmacro %}
+
+{#- Constraint_Target's key: 000 for every exposure of a direct_image candidate
+    (the cell reads [('cNNNN', 'direct_image')]), otherwise the targetid. -#}
+{% macro target_key(e) -%}
+case when {{ l3.in_direct_image_candidate(e) }} then '000' else {{ e }}.targetid end
+{%- endmacro %}
+
+{#- Constraint_Target needs a set targetid outside direct_image candidates. -#}
+{% macro has_target(e) -%}
+({{ l3.in_direct_image_candidate(e) }} or {{ e }}.targetid is not null)
+{%- endmacro %}
+
 {#- NIRSpec fixed slit light path (dms_base FS table). -#}
 {% macro fs_path_ok(e) -%}
 ({{ e }}.fxd_slit is not null and {{ e }}.grating is not null and {{ e }}.filter is not null
@@ -145,6 +162,24 @@ coalesce({{ x.is_tso(e) }}, false)
  and ({{ e }}.subarray <> 'full'
       or not ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
               or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
+{%- endmacro %}
+
+{#- NIRSpec lamp light path (dms_base nrslamp_valid_detector): any MSA setting;
+    IFU gratings by detector and lamp; fixed-slit (grating, lamp) pairs on both
+    detectors (the lamp table). -#}
+{% macro lamp_path_ok(e) -%}
+({{ e }}.detector is not null and {{ e }}.grating is not null and {{ e }}.opmode is not null and (
+    {{ e }}.opmode = 'msaspec'
+    or {{ e }}.opmode = 'ifu' and {{ e }}.lamp is not null and (
+        {{ e }}.grating in ('g395h', 'g235h')
+        or {{ e }}.grating in ('g395m', 'g235m', 'g140m', 'prism') and {{ e }}.detector = 'nrs1'
+        or {{ e }}.grating = 'g140h' and not ({{ e }}.detector = 'nrs2' and {{ e }}.lamp = 'flat4'))
+    or {{ e }}.opmode = 'fixedslit' and {{ e }}.detector in ('nrs1', 'nrs2') and (
+        {{ e }}.grating = 'prism' and {{ e }}.lamp in ('line4', 'flat5', 'test')
+        or {{ e }}.grating in ('g395h', 'g395m') and {{ e }}.lamp in ('flat3', 'line3')
+        or {{ e }}.grating in ('g235h', 'g235m') and {{ e }}.lamp in ('flat2', 'line2')
+        or {{ e }}.grating = 'g140h' and {{ e }}.lamp in ('flat1', 'ref', 'line1', 'flat4')
+        or {{ e }}.grating = 'g140m' and {{ e }}.lamp in ('flat1', 'line1', 'flat4'))))
 {%- endmacro %}
 
 {#- SOSS with a calibrated filter (not f277w). -#}
@@ -283,7 +318,8 @@ with wfss as (
 science as (
     select association, any_value(mode) as mode, any_value(scope_id) as scope_id,
            arg_min(expspcin, member_order) filter (where role = 'science') as expspcin,
-           arg_min(program, member_order) filter (where role = 'science') as program,
+           -- the association's program is its first member's (Asn_Lv2WFSSParallel has no program test)
+           arg_min(program, member_order)                                  as program,
            arg_min(targetid, member_order) filter (where role = 'science') as targetid,
            arg_min(instrume, member_order) filter (where role = 'science') as instrume,
            arg_min(subarray, member_order) filter (where role = 'science') as subarray,
@@ -314,7 +350,7 @@ select
         || '_t' || {{ l3.zero_pad(x.escaped("case when s.in_direct_image_candidate then '000' else s.targetid end"), 3) }}
         || '_' || {{ x.escaped('s.instrume') }}
         || '_' || case when s.instrume = 'miri' then {{ x.escaped("coalesce(d.raw_filter, 'null')") }}
-                       else {{ l3.opt_elem(['coalesce(d.filter, d.band)', 'coalesce(d.pupil, d.grating)']) }} end
+                       else {{ l3.opt_elem([x.escaped('coalesce(d.filter, d.band)'), x.escaped('coalesce(d.pupil, d.grating)')]) }} end
         || case when s.mode = 'closest' and s.instrume = 'niriss' and s.subarray is distinct from 'full'
                      and s.subarray is not null
                 then '-' || {{ x.escaped('s.subarray') }} else '' end

@@ -1,0 +1,40 @@
+-- rule:      Asn_Lv2Spec
+-- asn_type:  spec2
+-- pipeline:  calwebb_spec2
+-- constraints:
+--   - program set and shared; the time-series flag shared where set
+--   - a spectral exposure type without a rule of its own (mir_mrs, mir_wfss, nis_soss, nrc_tsgrism, nrs_ifu, nrs_brightobj), the same for all members
+--   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not nrc_tsgrism on nrcblong, not a wavefront-sensing visit
+--   - not a time series, not a nod pattern (2-point-nod, 4-point-nod, along-slit-nod)
+--   - a NIRSpec IFU exposure on a light path that reaches its detector
+--   - one science exposure (not a background target) with a mosaic tile number; imprints of the same tile join it as imprint, background-target exposures of any tile as background
+--   - extra imprints pruned: the science's target, then its dither position
+-- members:   science, imprint, background
+-- shape:     science
+-- prune_imprints: yes
+{% import 'macros/level2.sql' as l2 -%}
+
+-- every exposure this rule may use
+with usable as (
+    select e.*
+    from scope_exposures as e
+    where {{ l2.base_ok('e') }}
+      and e.exp_type in ('mir_mrs', 'mir_wfss', 'nis_soss', 'nrc_tsgrism', 'nrs_ifu', 'nrs_brightobj')
+      and {{ l2.mode_ok('e') }}
+      and not {{ l2.is_tso('e') }}
+      and e.patttype is distinct from '2-point-nod'
+      and e.patttype is distinct from '4-point-nod'
+      and e.patttype is distinct from 'along-slit-nod'
+      and {{ l2.ifu_path_ok('e') }}
+)
+-- jwst tests the background flag first: a background target joins whatever its
+-- tile; science and imprints need a tile number, shared with the science
+select
+    {{ l2.member('e', l2.role('e'), 'e.bkgdtarg is null and ' ~ l2.role('e') ~ " = 'science'") }},
+    {{ l2.base_keys('e') }},
+    {{ l2.mode_keys('e') }},
+    e.exp_type as k_exp_type,
+    case when e.bkgdtarg is null then e.mostilno end as k_mostilno
+from usable as e
+where e.bkgdtarg is not null
+   or e.mostilno is not null and {{ l2.role('e') }} in ('science', 'imprint')
