@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from asn_sql import db
+from asn_sql.diff import read_directory
 from asn_sql.documents import Document, run_documents, validate_documents, write_documents
 from asn_sql.errors import UsageError
 from asn_sql.generate import GenerateOptions, Progress, RunSummary, generate_run
@@ -101,3 +102,25 @@ def generate(
 def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection for queries over runs."""
     return db.open_database(db_path, read_only=True)
+
+
+def read_run(db_path: Path, run_id: int) -> dict[str, dict[str, Any]]:
+    """The documents of a kept run, by file name, from a read-only database."""
+    con = open_read_only(db_path)
+    try:
+        known = con.execute("select count(*) from runs where run_id = $run", {"run": run_id})
+        if not known.fetchone()[0]:  # type: ignore[index]
+            raise UsageError(f"there is no run {run_id} (asnsql query 'from runs')", path=db_path)
+        return {doc.file_name: doc.data for doc in run_documents(con, run_id)}
+    finally:
+        con.close()
+
+
+def read_diff_side(side: str, db_path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """One side of ``asnsql diff``: a folder of association files (preferred when such a
+    folder exists) or a run id. Returns the documents by file name and skip notes."""
+    if Path(side).is_dir():
+        return read_directory(Path(side))
+    if side.isdigit():
+        return read_run(db_path, int(side)), []
+    raise UsageError(f"{side!r} is neither a folder of association files nor a run id")

@@ -154,16 +154,22 @@ def write_documents(documents: list[Document], directory: Path) -> list[Path]:
     written = []
     for doc in documents:
         target = directory / doc.file_name
-        fd, temporary = tempfile.mkstemp(prefix=f".{doc.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(doc.dumps())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(target, doc.dumps())
         written.append(target)
     return written
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``target``, then rename it into place, so
+    a reader never sees half a file and an old file stays until the new one is complete."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def load_asn(path: str | Path) -> dict[str, Any]:
@@ -172,18 +178,37 @@ def load_asn(path: str | Path) -> dict[str, Any]:
     Returns the plain dict the calibration pipeline's ``Step.call`` accepts.
     """
     path = Path(path)
-    if path.suffix != ".json":
-        raise DocumentError("not recognized as JSON: the name does not end in .json", path=path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DocumentError(f"cannot read the file: {exc.strerror}", path=path) from None
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"not JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno) from None
+    data = read_json(path)
     errors = schema_errors(data, document_level(data))
     if errors:
         raise DocumentError(f"not a valid association: {'; '.join(errors)}", path=path)
     return data
+
+
+def file_errors(path: Path) -> list[str]:
+    """Every problem of one association file, one line each, naming the file: unreadable,
+    not JSON, or each schema error with its JSON path. Empty when the file is valid."""
+    try:
+        data = read_json(path)
+    except DocumentError as exc:
+        return [str(exc)]
+    return [f"{path}: {error}" for error in schema_errors(data, document_level(data))]
+
+
+def read_json(path: Path) -> Any:
+    """The parsed content of an association file, not yet checked against a schema."""
+    if path.suffix != ".json":
+        raise DocumentError("not recognized as JSON: the name does not end in .json", path=path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DocumentError(f"cannot read the file: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise DocumentError("not JSON: the file is not UTF-8 text", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            f"not JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno
+        ) from None
 
 
 def document_level(data: Any) -> int:
