@@ -21,9 +21,9 @@ from asn_sql.formats import OutputFormat, print_rows
 from asn_sql.generate import GenerateOptions, timestamp_version_id
 from asn_sql.load import load_pools
 from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
+from asn_sql.progress import DelayedProgress
 from asn_sql.query import QueryResult, run_query
 from asn_sql.rules import all_rules, find_rule, render_rule
-from asn_sql.progress import DelayedProgress
 
 app = typer.Typer(
     name="asnsql",
@@ -105,7 +105,9 @@ def load(
     ] = DEFAULT_DELIMITER,
     replace: Annotated[
         bool,
-        typer.Option("--replace", help="Reload a pool whose name is loaded already, with its runs."),
+        typer.Option(
+            "--replace", help="Reload a pool whose name is loaded already, with its runs."
+        ),
     ] = False,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
@@ -151,8 +153,6 @@ def query(
     print_rows(run_query(db, sql), output, out)
 
 
-
-
 LEVEL_CHOICES = {"2": (2,), "3": (3,), "all": (2, 3)}
 
 
@@ -167,15 +167,15 @@ def generate(
             show_default=False,
         ),
     ] = None,
-    level: Annotated[
-        str, typer.Option("--level", help="Which associations: 2, 3 or all.")
-    ] = "all",
+    level: Annotated[str, typer.Option("--level", help="Which associations: 2, 3 or all.")] = "all",
     path: Annotated[
         Path, typer.Option("--path", "-p", help="The folder to write the association files to.")
     ] = Path("."),
     ids: Annotated[
         list[str] | None,
-        typer.Option("--ids", "-i", help="Only these candidate ids (o001 c1000 ...).", show_default=False),
+        typer.Option(
+            "--ids", "-i", help="Only these candidate ids (o001 c1000 ...).", show_default=False
+        ),
     ] = None,
     all_candidates: Annotated[
         bool, typer.Option("--all-candidates", help="Candidate associations only, no discovery.")
@@ -196,8 +196,11 @@ def generate(
     ] = False,
     no_finalize: Annotated[
         bool,
-        typer.Option("--no-finalize", help="Keep every association the rules found: no validity "
-                     "check, no pruning (a debugging aid)."),
+        typer.Option(
+            "--no-finalize",
+            help="Keep every association the rules found: no validity "
+            "check, no pruning (a debugging aid).",
+        ),
     ] = False,
     delimiter: Annotated[
         str, typer.Option("--delimiter", "-d", help="The column delimiter of a pool file.")
@@ -247,7 +250,9 @@ def generate(
         highlight=False,
     )
     if verbose:
-        timings = ", ".join(f"{phase} {seconds:.3f} s" for phase, seconds in summary.timings.items())
+        timings = ", ".join(
+            f"{phase} {seconds:.3f} s" for phase, seconds in summary.timings.items()
+        )
         err.print(f"timings: {timings}", markup=False, highlight=False)
 
 

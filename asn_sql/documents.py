@@ -95,8 +95,20 @@ def _member(member: dict[str, Any], level: int) -> dict[str, Any]:
 
 
 def _document(row: tuple[Any, ...], products: list[dict[str, Any]]) -> Document:
-    (_, name, level, asn_type, asn_rule, version_id, degraded, program, constraints, asn_id,
-     target, pool_name) = row
+    (
+        _,
+        name,
+        level,
+        asn_type,
+        asn_rule,
+        version_id,
+        degraded,
+        program,
+        constraints,
+        asn_id,
+        target,
+        pool_name,
+    ) = row
     data: dict[str, Any] = {
         "asn_type": asn_type,
         "asn_rule": asn_rule,
@@ -139,7 +151,9 @@ def _json_path(path: Iterable[Any]) -> str:
 def validate_documents(documents: list[Document]) -> None:
     """Raise DocumentError listing every schema error of every document."""
     problems = [
-        f"{doc.file_name}: {error}" for doc in documents for error in schema_errors(doc.data, doc.level)
+        f"{doc.file_name}: {error}"
+        for doc in documents
+        for error in schema_errors(doc.data, doc.level)
     ]
     if problems:
         raise DocumentError(

@@ -55,8 +55,6 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-
-
 def timestamp_version_id() -> str:
     """The version id of a bare --version-id: UTC time as YYYYMMDDtHHMMSS."""
     return datetime.now(UTC).strftime("%Y%m%dt%H%M%S")
@@ -121,7 +119,9 @@ def _build_scopes(
     if not options.ids:
         return []
     found = {acid for (acid,) in con.execute("select acid from scopes").fetchall()}
-    return [f"candidate id {acid} not found in the pool" for acid in options.ids if acid not in found]
+    return [
+        f"candidate id {acid} not found in the pool" for acid in options.ids if acid not in found
+    ]
 
 
 def _run_rules(

@@ -39,7 +39,10 @@ def grouping_spec(rule: Rule) -> GroupingSpec:
     product_name = rule_macro(rule, "product_name", "g")
     if product_name is None:
         raise RuleError("a Level 3 rule defines a product_name(g) macro", path=rule.path)
-    is_valid = rule_macro(rule, "is_valid", "g") or "g.ctype not in ('group', 'background', 'mosaic') or g.n_observations >= 2"
+    is_valid = (
+        rule_macro(rule, "is_valid", "g")
+        or "g.ctype not in ('group', 'background', 'mosaic') or g.n_observations >= 2"
+    )
     return GroupingSpec(
         name=rule.name,
         late_join=late_join,
@@ -58,7 +61,12 @@ def run_level3(
         if progress:
             progress(rule.name)
         sql = render_sql("engine/level3_insert.sql", rule_sql=render_rule(rule))
-        params = {"rule": rule.name, "asn_type": rule.asn_type, "rule_rank": rank(rule), "pool_id": pool_id}
+        params = {
+            "rule": rule.name,
+            "asn_type": rule.asn_type,
+            "rule_rank": rank(rule),
+            "pool_id": pool_id,
+        }
         try:
             db.execute_script(con, sql, params)
         except duckdb.Error as exc:

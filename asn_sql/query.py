@@ -29,7 +29,9 @@ def run_query(db_path: Path, sql: str) -> QueryResult:
         con.close()
 
 
-def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> QueryResult:
+def fetch(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+) -> QueryResult:
     """Run one SQL statement on ``con``; a DuckDB error becomes a one-line QueryError."""
     try:
         cursor = con.execute(sql, params or {})

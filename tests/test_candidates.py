@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import POOLS
 
 from asn_sql.api import generate_documents
 from asn_sql.generate import GenerateOptions
-
-from conftest import POOLS
 
 DEFAULT, ALL_CANDIDATES, DISCOVER = "default", "all-candidates", "discover"
 
