@@ -59,6 +59,9 @@ def connect_memory() -> duckdb.DuckDBPyConnection:
     # DuckDB rewrites an IN list of constants into a join, which costs a query
     # planning time out of all proportion on the rules' many small lists.
     con.execute("set disabled_optimizers = 'in_clause'")
+    # DuckDB draws a progress bar on stdout during long statements (a big pool's
+    # load); stdout carries only results.
+    con.execute("set enable_progress_bar = false")
     return con
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql.errors import PoolError, UsageError
 from asn_sql.db import execute_script
+from asn_sql.errors import PoolError, UsageError
 from asn_sql.templates import render_sql
 
 # jwst cannot work without these columns (../shared/spec/pool.md §2.2).
@@ -52,19 +52,26 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
 def stage_pool(
     con: duckdb.DuckDBPyConnection, path: Path, index: int, delimiter: str = DEFAULT_DELIMITER
 ) -> StagedPool:
-    """Split ``path`` into the staging tables and check it; raise PoolError if jwst could not read it."""
+    """Split ``path`` into the staging tables and check it.
+
+    Raises PoolError, naming the line and column, where jwst could not read the file.
+    """
     data = _read_bytes(path)
-    text = _decode(data, path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    text: str | None = _decode(data, path)
     # DuckDB reads the file itself far faster than it takes a long string from
     # Python, but it would read a name holding glob characters as a pattern.
     from_file = not _GLOB_CHARACTERS.intersection(str(path))
+    if from_file:
+        text = None  # checked; let go of it before DuckDB needs the memory
+    del data
     execute_script(
         con,
         render_sql("load/split_lines.sql", from_file=from_file),
         {
             "pool_index": index,
             "path": str(path.absolute()),
-            "text": None if from_file else text,
+            "text": text,
             "delimiter": delimiter,
             "quoted_field": _quoted_field_pattern(delimiter),
             "padded_field": _padded_field_pattern(delimiter),
@@ -79,7 +86,7 @@ def stage_pool(
         index=index,
         path=path,
         name=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         delimiter=delimiter,
         header_line=header_line,
         columns=columns,
@@ -98,7 +105,8 @@ def _read_bytes(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise PoolError(f"cannot read the file: {exc.strerror}", path=path) from None
-    if not data.strip():
+    # isspace() stops at the first other byte; strip() would copy the whole file
+    if not data or data.isspace():
         raise PoolError("the file is empty: a pool needs a header row", path=path)
     return data
 
@@ -124,8 +132,9 @@ def _escaped(delimiter: str) -> str:
 
 
 def _quoted_field_pattern(delimiter: str) -> str:
+    # A quoted field may hold the delimiter and doubled quotes ("a ""b"" | c").
     d = _escaped(delimiter)
-    return rf'[ \t]*("[^"]*"|[^{d}]*?)[ \t]*{d}'
+    return rf'[ \t]*("(?:[^"]|"")*"|[^{d}]*?)[ \t]*{d}'
 
 
 def _padded_field_pattern(delimiter: str) -> str:
@@ -240,18 +249,11 @@ def _null_tokens(
     con: duckdb.DuckDBPyConnection, index: int, header_line: int, n_columns: int
 ) -> list[str]:
     """Per column, the text jwst stores for an empty cell: 'null' cut to the column's width."""
-    widths = dict(
-        con.execute(
-            """
-            select position, max(length(value))
-            from (
-                select unnest(fields) as value, generate_subscripts(fields, 1) as position
-                from pool_fields
-                where pool_index = $i and line_no > $header_line
-            )
-            group by position
-            """,
-            {"i": index, "header_line": header_line},
-        ).fetchall()
-    )
-    return ["null"[: max(1, widths.get(position, 0))] for position in range(1, n_columns + 1)]
+    # One aggregate per column reads each list once; unnesting every field is slower.
+    widths_sql = ", ".join(f"max(length(fields[{i}]))" for i in range(1, n_columns + 1))
+    row = con.execute(
+        f"select [{widths_sql}] from pool_fields where pool_index = $i and line_no > $header_line",
+        {"i": index, "header_line": header_line},
+    ).fetchone()
+    widths = row[0] if row else []
+    return ["null"[: max(1, width or 0)] for width in widths]
