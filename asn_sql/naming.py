@@ -19,8 +19,8 @@ def file_root(expname: str) -> str:
 
 @cache
 def _root_pattern() -> re.Pattern[str]:
-    # One list for SQL and Python: the jinja macro file the Level 2 rules use.
+    # One list for SQL and Python: the jinja macro file the rules use.
     from asn_sql.templates import environment
 
-    suffixes = environment().get_template("macros/level2.sql").module.known_suffixes
+    suffixes = environment().get_template("macros/exposures.sql").module.known_suffixes
     return re.compile(rf"^(.+?)(?:[_-](?:{'|'.join(map(re.escape, suffixes))}))?$")

@@ -6,6 +6,7 @@
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/level3.sql' as l3 -%}
+{% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
 {% macro compatible(a, b) -%}
 {%- for k in keys %}({{ a }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ a }}.{{ k }} = {{ b }}.{{ k }}){% if not loop.last %} and {% endif %}{% endfor %}
@@ -83,49 +84,12 @@ where p.deferred or p.row_no >= s.seed_row;
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----
 
-create or replace temp table l2_group_tuples as
-select rule, scope_id, {{ keys | join(', ') }}, min(row_no) as first_exact
-from l2_eligible where shape = 'group'
-group by all;
-
-create or replace temp table l2_groups as
-select t.*, row_number() over (order by t.rule, t.scope_id, t.first_exact)::integer as group_id
-from l2_group_tuples as t
-where not exists (
-    select 1 from l2_group_tuples as u
-    where u.rule = t.rule and u.scope_id = t.scope_id
-    {%- for k in keys %}
-      and (t.{{ k }} is null or u.{{ k }} = t.{{ k }})
-    {%- endfor %}
-      and ({% for k in keys %}(t.{{ k }} is null and u.{{ k }} is not null){% if not loop.last %} or {% endif %}{% endfor %})
-);
-
-create or replace temp table l2_group_candidates as
-select
-    g.group_id, g.first_exact, e.*,
-    ({% for k in keys %}e.{{ k }} is not distinct from g.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}) as is_exact,
-    min(g.first_exact) over (partition by e.rule, e.scope_id, e.row_no, e.role) as first_group_seen
-from l2_groups as g
-join l2_eligible as e
-  on e.rule = g.rule and e.scope_id = g.scope_id and e.shape = 'group'
-{%- for k in keys %}
- and (e.{{ k }} is null or e.{{ k }} = g.{{ k }})
-{%- endfor %};
-
-create or replace temp table l2_group_founders as
-select group_id, min(row_no) as founder_row
-from (
-    select group_id, first_exact as row_no from l2_groups
-    union all
-    select group_id, row_no from l2_group_candidates
-    where not is_exact and row_no < first_exact and first_exact = first_group_seen
-)
-group by group_id;
+{{ grouping.wildcard_groups('l2_nod', "(select * from l2_eligible where shape = 'group')", keys) }}
 
 create or replace temp table l2_group_members as
 select c.*, f.founder_row, e.filename
-from l2_group_candidates as c
-join l2_group_founders as f using (group_id)
+from l2_nod_candidates as c
+join l2_nod_founders as f using (group_id)
 join scope_exposures as e on e.scope_id = c.scope_id and e.row_no = c.row_no
 where c.deferred or c.row_no >= f.founder_row
 qualify row_number() over (partition by c.group_id, e.filename order by c.row_no) = 1;
@@ -229,7 +193,7 @@ select
     m.association                       as group_key,
     m.seed_row,
     m.split_index,
-    {{ l2.file_root('a.science_expname') }} as product_name,
+    {{ x.file_root('a.science_expname') }} as product_name,
     a.target,
     m.position,
     m.row_no,

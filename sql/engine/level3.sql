@@ -4,59 +4,10 @@
 -- product-name and validity expressions, and whether it adds nod backgrounds.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
+{% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l3.keys -%}
 
--- Every distinct key tuple of a rule in a scope, with the first row that has exactly it.
-create or replace temp table l3_tuples as
-select rule, scope_id, {{ keys | join(', ') }}, min(row_no) as first_exact
-from l3_eligible
-group by all;
-
--- An association for every tuple that no more specific tuple covers: jwst
--- fixes a wildcard key as soon as a row with a value joins.
-create or replace temp table l3_groups as
-select t.*, row_number() over (order by t.rule, t.scope_id, t.first_exact)::integer as group_id
-from l3_tuples as t
-where not exists (
-    select 1
-    from l3_tuples as u
-    where u.rule = t.rule and u.scope_id = t.scope_id
-    {%- for k in keys %}
-      and (t.{{ k }} is null or u.{{ k }} = t.{{ k }})
-    {%- endfor %}
-      and (
-    {%- for k in keys %}
-        (t.{{ k }} is null and u.{{ k }} is not null){% if not loop.last %} or{% endif %}
-    {%- endfor %}
-      )
-);
-
--- Every eligible exposure whose set keys agree with an association's joins it
--- (a wildcard joins several). A wildcard read before any exact row founds the
--- association whose first exact row comes first among its groups.
-create or replace temp table l3_candidates as
-select
-    g.group_id,
-    g.first_exact,
-    e.*,
-    ({% for k in keys %}e.{{ k }} is not distinct from g.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}) as is_exact,
-    min(g.first_exact) over (partition by e.rule, e.scope_id, e.row_no) as first_group_seen
-from l3_groups as g
-join l3_eligible as e
-  on e.rule = g.rule and e.scope_id = g.scope_id
-{%- for k in keys %}
- and (e.{{ k }} is null or e.{{ k }} = g.{{ k }})
-{%- endfor %};
-
-create or replace temp table l3_founders as
-select group_id, min(row_no) as founder_row
-from (
-    select group_id, first_exact as row_no from l3_groups
-    union all
-    select group_id, row_no from l3_candidates
-    where not is_exact and row_no < first_exact and first_exact = first_group_seen
-)
-group by group_id;
+{{ grouping.wildcard_groups('l3', 'l3_eligible', keys) }}
 
 -- Members read after the association was founded join in the main pass (phase
 -- 1); earlier ones only when jwst re-offers them to the rule's associations

@@ -6,7 +6,7 @@
 -- characters DuckDB would read as a glob); $delimiter; $quoted_field (a regular
 -- expression matching one field and the delimiter after it); $padded_field (a
 -- regular expression that finds a field with spaces or tabs at either end).
--- Appends to temp tables pool_lines and pool_fields (created by the loader).
+-- Appends to temp tables pool_lines and pool_fields (see staging.sql).
 
 -- The text as one list of lines. Unnesting a stored list is several times
 -- faster than unnesting the expression that makes it.

@@ -1,4 +1,6 @@
 -- Temp tables that hold the pool files of one `asnsql load` while they are checked.
+-- pool_lines holds the raw lines of the pool being checked (emptied after it);
+-- pool_fields keeps every pool's split data lines until they are loaded.
 create temp table pool_lines (pool_index integer, line_no integer, line varchar);
 create temp table pool_fields (pool_index integer, line_no integer, fields varchar[]);
 

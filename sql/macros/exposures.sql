@@ -66,3 +66,43 @@ regexp_replace({{ x }}.filename, '^(.+)_uncal(\..+)$', '\1_' || ({{ suffix }}) |
 {% macro escaped(value) -%}
 regexp_replace({{ value }}, '([()\[\]{}?*+\-|^$\\.&~# \t\n\r\x0b\x0c])', '\\\1', 'g')
 {%- endmacro %}
+
+{#- The calibration suffixes jwst recognises at the end of a file name
+    (jwst.lib.suffix.KNOW_SUFFIXES of 3.0.0). -#}
+{%- set known_suffixes = [
+    'adaptive_trace_model', 'adaptivetracemodelstep', 'align_refs', 'alignrefsstep', 'ami',
+    'ami-oi', 'ami3pipeline', 'ami_analyze', 'ami_normalize', 'amianalyzestep', 'aminorm',
+    'aminorm-oi', 'aminormalizestep', 'assign_mtwcs', 'assign_wcs', 'assignmtwcsstep',
+    'assignwcsstep', 'backgroundstep', 'badpixselfcalstep', 'barshadowstep', 'bkg_subtract',
+    'blot', 'bsub', 'bsubints', 'c1d', 'cal', 'calints', 'cat', 'chargemigrationstep',
+    'clean_flicker_noise', 'cleanflickernoisestep', 'combine1dstep', 'combine_1d',
+    'coron3pipeline', 'crf', 'crfints', 'cube_build', 'cubebuildstep', 'dark', 'dark_current',
+    'darkcurrentstep', 'darkpipeline', 'detector1pipeline', 'dq_init', 'dqinitstep', 'emicorr',
+    'emicorrstep', 'engdblog', 'extract1dstep', 'extract2dstep', 'extract_1d', 'extract_2d',
+    'firstframe', 'firstframestep', 'flat_field', 'flatfieldstep', 'fringe', 'fringestep',
+    'gain_scale', 'gainscalestep', 'group_scale', 'groupscalestep', 'guider_cds',
+    'guidercdsstep', 'guiderpipeline', 'hlsp', 'hlspstep', 'i2d', 'image2pipeline',
+    'image3pipeline', 'imprint', 'imprintstep', 'ipc', 'ipcstep', 'jump', 'jumpstep', 'klip',
+    'klipstep', 'lastframe', 'lastframestep', 'linearity', 'linearitystep', 'master_background',
+    'masterbackgroundmosstep', 'masterbackgroundstep', 'mbsub', 'median', 'msaflagopenstep',
+    'outlier_detection', 'outlierdetectionstep', 'pathloss', 'pathlossstep', 'persistence',
+    'persistencestep', 'phot', 'photom', 'photomstep', 'picture_frame', 'pictureframestep',
+    'pixelreplacestep', 'psfalign', 'psfstack', 'psfsub', 'ramp', 'ramp_fit', 'rampfitstep',
+    'rate', 'rateints', 'refpix', 'refpixstep', 'resample', 'resample_spec', 'resamplespecstep',
+    'resamplestep', 'reset', 'resetstep', 'residual_fringe', 'residualfringestep', 'rscd',
+    'rscdstep', 's2d', 's3d', 'saturation', 'saturationstep', 'skymatch', 'skymatchstep', 'snr',
+    'source_catalog', 'sourcecatalogstep', 'sourcetypestep', 'spec2nrslamp', 'spec2pipeline',
+    'spec3pipeline', 'spectral_leak', 'spectralleakstep', 'srctype', 'stackrefs',
+    'stackrefsstep', 'straylight', 'straylightstep', 'superbias', 'superbiasstep',
+    'targ_centroid', 'targcentroidstep', 'tso3pipeline', 'tsophotometrystep', 'tweakreg',
+    'tweakregstep', 'uncal', 'wavecorrstep', 'wfscmb', 'wfscombine', 'wfscombinestep',
+    'wfsscontamstep', 'white_light', 'whitelightstep', 'whtlt', 'x1d', 'x1dints'] %}
+
+{#- A file's root as jwst's remove_suffix gives it: without its last extension
+    and one known suffix after '_' or '-' (jw_00001_rate.fits -> jw_00001). -#}
+{% macro file_root(expname) -%}
+regexp_extract(
+    regexp_replace({{ expname }}, '\.[^./]*$', ''),
+    '^(.+?)(?:[_-](?:{{ known_suffixes | join('|') }}))?$',
+    1)
+{%- endmacro %}

@@ -21,36 +21,6 @@
     'nis_wfss', 'nrc_tsgrism', 'nrc_wfss', 'nrs_fixedslit', 'nrs_ifu', 'nrs_msaspec',
     'nrs_brightobj'] %}
 
-{#- jwst's known file-name suffixes (jwst.lib.suffix), which a product name drops. -#}
-{%- set known_suffixes = [
-    'adaptive_trace_model', 'adaptivetracemodelstep', 'align_refs', 'alignrefsstep', 'ami',
-    'ami-oi', 'ami3pipeline', 'ami_analyze', 'ami_normalize', 'amianalyzestep', 'aminorm',
-    'aminorm-oi', 'aminormalizestep', 'assign_mtwcs', 'assign_wcs', 'assignmtwcsstep',
-    'assignwcsstep', 'backgroundstep', 'badpixselfcalstep', 'barshadowstep', 'bkg_subtract',
-    'blot', 'bsub', 'bsubints', 'c1d', 'cal', 'calints', 'cat', 'chargemigrationstep',
-    'clean_flicker_noise', 'cleanflickernoisestep', 'combine1dstep', 'combine_1d',
-    'coron3pipeline', 'crf', 'crfints', 'cube_build', 'cubebuildstep', 'dark', 'dark_current',
-    'darkcurrentstep', 'darkpipeline', 'detector1pipeline', 'dq_init', 'dqinitstep', 'emicorr',
-    'emicorrstep', 'engdblog', 'extract1dstep', 'extract2dstep', 'extract_1d', 'extract_2d',
-    'firstframe', 'firstframestep', 'flat_field', 'flatfieldstep', 'fringe', 'fringestep',
-    'gain_scale', 'gainscalestep', 'group_scale', 'groupscalestep', 'guider_cds',
-    'guidercdsstep', 'guiderpipeline', 'hlsp', 'hlspstep', 'i2d', 'image2pipeline',
-    'image3pipeline', 'imprint', 'imprintstep', 'ipc', 'ipcstep', 'jump', 'jumpstep', 'klip',
-    'klipstep', 'lastframe', 'lastframestep', 'linearity', 'linearitystep', 'master_background',
-    'masterbackgroundmosstep', 'masterbackgroundstep', 'mbsub', 'median', 'msaflagopenstep',
-    'outlier_detection', 'outlierdetectionstep', 'pathloss', 'pathlossstep', 'persistence',
-    'persistencestep', 'phot', 'photom', 'photomstep', 'picture_frame', 'pictureframestep',
-    'pixelreplacestep', 'psfalign', 'psfstack', 'psfsub', 'ramp', 'ramp_fit', 'rampfitstep',
-    'rate', 'rateints', 'refpix', 'refpixstep', 'resample', 'resample_spec', 'resamplespecstep',
-    'resamplestep', 'reset', 'resetstep', 'residual_fringe', 'residualfringestep', 'rscd',
-    'rscdstep', 's2d', 's3d', 'saturation', 'saturationstep', 'skymatch', 'skymatchstep', 'snr',
-    'source_catalog', 'sourcecatalogstep', 'sourcetypestep', 'spec2nrslamp', 'spec2pipeline',
-    'spec3pipeline', 'spectral_leak', 'spectralleakstep', 'srctype', 'stackrefs',
-    'stackrefsstep', 'straylight', 'straylightstep', 'superbias', 'superbiasstep',
-    'targ_centroid', 'targcentroidstep', 'tso3pipeline', 'tsophotometrystep', 'tweakreg',
-    'tweakregstep', 'uncal', 'wavecorrstep', 'wfscmb', 'wfscombine', 'wfscombinestep',
-    'wfsscontamstep', 'white_light', 'whitelightstep', 'whtlt', 'x1d', 'x1dints'
-] %}
 
 {#- The Level 2 role: jwst's generic role with psf read as science. -#}
 {% macro role(e) -%}
@@ -202,15 +172,6 @@ case when {{ l3.in_direct_image_candidate(e) }} then '000' else {{ e }}.targetid
     {{ e }}.exp_type = 'nis_ami'
     or {{ e }}.tsovisit = 't' or {{ e }}.exp_type in ('nrc_tsimage', 'nrc_tsgrism', 'nrs_brightobj')
     or {{ association_tso }}))
-{%- endmacro %}
-
-{#- A product name: the file's root, without directories' effect, its last
-    extension and one known suffix (jwst's remove_suffix). -#}
-{% macro file_root(expname) -%}
-regexp_extract(
-    regexp_replace({{ expname }}, '\.[^./]*$', ''),
-    '^(.+?)(?:[_-](?:{{ known_suffixes | join('|') }}))?$',
-    1)
 {%- endmacro %}
 
 {#- Python's int() of a pool value: NULL unless it is a whole number. -#}

@@ -164,43 +164,11 @@ end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type
 {{ x.expname(e, suffix(e, role, coron_counts)) }}
 {%- endmacro %}
 
-{#- The calibration suffixes jwst recognises at the end of a file name
-    (jwst.lib.suffix.KNOW_SUFFIXES of 3.0.0). -#}
-{%- set known_suffixes = [
-    'adaptive_trace_model', 'adaptivetracemodelstep', 'align_refs', 'alignrefsstep', 'ami',
-    'ami-oi', 'ami3pipeline', 'ami_analyze', 'ami_normalize', 'amianalyzestep', 'aminorm',
-    'aminorm-oi', 'aminormalizestep', 'assign_mtwcs', 'assign_wcs', 'assignmtwcsstep',
-    'assignwcsstep', 'backgroundstep', 'badpixselfcalstep', 'barshadowstep', 'bkg_subtract',
-    'blot', 'bsub', 'bsubints', 'c1d', 'cal', 'calints', 'cat', 'chargemigrationstep',
-    'clean_flicker_noise', 'cleanflickernoisestep', 'combine1dstep', 'combine_1d',
-    'coron3pipeline', 'crf', 'crfints', 'cube_build', 'cubebuildstep', 'dark', 'dark_current',
-    'darkcurrentstep', 'darkpipeline', 'detector1pipeline', 'dq_init', 'dqinitstep', 'emicorr',
-    'emicorrstep', 'engdblog', 'extract1dstep', 'extract2dstep', 'extract_1d', 'extract_2d',
-    'firstframe', 'firstframestep', 'flat_field', 'flatfieldstep', 'fringe', 'fringestep',
-    'gain_scale', 'gainscalestep', 'group_scale', 'groupscalestep', 'guider_cds',
-    'guidercdsstep', 'guiderpipeline', 'hlsp', 'hlspstep', 'i2d', 'image2pipeline',
-    'image3pipeline', 'imprint', 'imprintstep', 'ipc', 'ipcstep', 'jump', 'jumpstep', 'klip',
-    'klipstep', 'lastframe', 'lastframestep', 'linearity', 'linearitystep', 'master_background',
-    'masterbackgroundmosstep', 'masterbackgroundstep', 'mbsub', 'median', 'msaflagopenstep',
-    'outlier_detection', 'outlierdetectionstep', 'pathloss', 'pathlossstep', 'persistence',
-    'persistencestep', 'phot', 'photom', 'photomstep', 'picture_frame', 'pictureframestep',
-    'pixelreplacestep', 'psfalign', 'psfstack', 'psfsub', 'ramp', 'ramp_fit', 'rampfitstep',
-    'rate', 'rateints', 'refpix', 'refpixstep', 'resample', 'resample_spec', 'resamplespecstep',
-    'resamplestep', 'reset', 'resetstep', 'residual_fringe', 'residualfringestep', 'rscd',
-    'rscdstep', 's2d', 's3d', 'saturation', 'saturationstep', 'skymatch', 'skymatchstep', 'snr',
-    'source_catalog', 'sourcecatalogstep', 'sourcetypestep', 'spec2nrslamp', 'spec2pipeline',
-    'spec3pipeline', 'spectral_leak', 'spectralleakstep', 'srctype', 'stackrefs',
-    'stackrefsstep', 'straylight', 'straylightstep', 'superbias', 'superbiasstep',
-    'targ_centroid', 'targcentroidstep', 'tso3pipeline', 'tsophotometrystep', 'tweakreg',
-    'tweakregstep', 'uncal', 'wavecorrstep', 'wfscmb', 'wfscombine', 'wfscombinestep',
-    'wfsscontamstep', 'white_light', 'whitelightstep', 'whtlt', 'x1d', 'x1dints'] %}
-
 {#- A nod background's file name (SpectralTarget, spec level3.md §6.5): the
     science member's base name without its last extension and without one
     known suffix (after '_' or '-'), then _x1d.fits. Unknown endings stay. -#}
 {% macro nod_background_name(expname) -%}
-(regexp_replace(regexp_replace(regexp_replace({{ expname }}, '^.*/', ''), '^(.+)\.[^.]+$', '\1'),
-    '^(.+?)[_-]({{ known_suffixes | join('|') }})$', '\1') || '_x1d.fits')
+({{ x.file_root("regexp_replace(" ~ expname ~ ", '^.*/', '')") }} || '_x1d.fits')
 {%- endmacro %}
 
 {#- ---- Validity, over one association's summary `g` (sql/engine/level3.sql) ---- -#}
