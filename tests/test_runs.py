@@ -1,0 +1,114 @@
+"""Runs are data: tables per run, a failed run leaves nothing, views for analysts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import POOLS, file_digest
+
+from asn_sql import db, rules
+from asn_sql.api import generate_documents
+from asn_sql.errors import RuleError
+from asn_sql.generate import GenerateOptions
+
+
+def generate(db_path: Path, pool: str, **options: object):
+    return generate_documents(
+        db_path,
+        str(POOLS / pool),
+        GenerateOptions(**options),
+        output_dir=None,  # type: ignore[arg-type]
+    )
+
+
+def rows(db_path: Path, sql: str) -> list[tuple]:
+    con = db.open_database(db_path, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_run_records_its_associations_products_and_members(tmp_path: Path) -> None:
+    path = tmp_path / "asn.duckdb"
+    result = generate(path, "pool_010_spec_nirspec_lv2bkg.csv")
+    [(run_id, n, mode, levels)] = rows(
+        path, "select run_id, n_associations, mode, levels from runs"
+    )
+    assert (run_id, n, mode, levels) == (result.summary.run_id, 19, "default", [2, 3])
+    assert rows(path, "select count(*) from associations")[0][0] == 19
+    assert rows(path, "select count(*) from products")[0][0] == 19
+    names = {name for (name,) in rows(path, "select name from associations")}
+    assert names == {doc.name for doc in result.documents}
+
+
+def test_old_runs_stay_queryable(tmp_path: Path) -> None:
+    path = tmp_path / "asn.duckdb"
+    generate(path, "pool_002_image_miri.csv", levels=(3,))
+    generate(path, "pool_002_image_miri.csv", levels=(2,))
+    assert rows(path, "select run_id, n_associations from runs order by run_id") == [(1, 1), (2, 8)]
+    assert rows(path, "select run_id, count(*) from associations group by all order by 1") == [
+        (1, 1),
+        (2, 8),
+    ]
+
+
+def test_a_failed_run_leaves_the_database_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "asn.duckdb"
+    generate(path, "pool_002_image_miri.csv")
+    before = file_digest(path)
+    broken = rules.find_rule("lv3_image")
+    real_render = rules.render_rule
+    monkeypatch.setattr(
+        "asn_sql.level3.render_rule",
+        lambda rule: (
+            "select no_such_column from scope_exposures" if rule == broken else real_render(rule)
+        ),
+    )
+    with pytest.raises(RuleError, match="lv3_image.sql"):
+        generate(path, "pool_002_image_miri.csv")
+    assert file_digest(path) == before
+    assert rows(path, "select count(*) from runs")[0][0] == 1
+
+
+def test_orphans_carry_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "asn.duckdb"
+    generate(path, "pool_010_spec_nirspec_lv2bkg.csv")
+    reasons = dict(rows(path, "select filename, reason from orphans where run_id = 1"))
+    assert "jw_00006_uncal.fits" in reasons and "jw_00011_uncal.fits" in reasons
+    assert all(reason for reason in reasons.values())
+    assert "no science member" in reasons["jw_00011_uncal.fits"]
+
+
+def test_pairings_show_each_science_exposures_background(tmp_path: Path) -> None:
+    path = tmp_path / "asn.duckdb"
+    generate(path, "pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
+    pairs = rows(
+        path,
+        "select association, science, member, role from pairings order by association, member",
+    )
+    assert (
+        "jw99009-c1000_spec2_00001_asn",
+        "jw_00005_rate.fits",
+        "jw_00001_rate.fits",
+        "background",
+    ) in pairs
+    assert (
+        "jw99009-c1001_spec2_00001_asn",
+        "jw_00013_rate.fits",
+        "jw_00004_rate.fits",
+        "background",
+    ) in pairs
+
+
+def test_degraded_status_follows_the_members_exposure_errors(tmp_path: Path) -> None:
+    result = generate(tmp_path / "asn.duckdb", "pool_008_exposerr.csv", ids=("o001",))
+    [doc] = [d.data for d in result.documents]
+    errors = [m["exposerr"] for m in doc["products"][0]["members"]]
+    degraded = any(e not in (None, "", "null", "--", "n", "f", "false", "n/a") for e in errors)
+    assert doc["degraded_status"].startswith(
+        "One or more members" if degraded else "No known degraded"
+    )
