@@ -60,8 +60,9 @@ def stage_pool(
     sha256 = hashlib.sha256(data).hexdigest()
     text: str | None = _decode(data, path)
     # DuckDB reads the file itself far faster than it takes a long string from
-    # Python, but it would read a name holding glob characters as a pattern.
-    from_file = not _GLOB_CHARACTERS.intersection(str(path))
+    # Python, but it would read a name holding glob characters as a pattern, and
+    # a pipe (`asnsql load <(...)`) cannot be read twice.
+    from_file = path.is_file() and not _GLOB_CHARACTERS.intersection(str(path))
     if from_file:
         text = None  # checked; let go of it before DuckDB needs the memory
     del data
@@ -82,6 +83,9 @@ def stage_pool(
     columns = _column_names(header, path, header_line)
     _check_required(columns, path, header_line, delimiter)
     row_count = _check_field_counts(con, index, path, len(columns), header_line, delimiter)
+    comments = _comments(con, index)
+    # Only the fields are needed from here on; a big pool's lines are as big again.
+    con.execute("create or replace temp table pool_lines as from pool_lines limit 0")
     return StagedPool(
         index=index,
         path=path,
@@ -90,7 +94,7 @@ def stage_pool(
         delimiter=delimiter,
         header_line=header_line,
         columns=columns,
-        comments=_comments(con, index),
+        comments=comments,
         row_count=row_count,
         null_tokens=_null_tokens(con, index, header_line, len(columns)),
     )

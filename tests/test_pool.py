@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -192,3 +194,14 @@ def test_a_delimiter_is_one_character_and_backslash_t_means_tab(given: str, expe
 def test_a_delimiter_of_several_characters_or_a_quote_is_refused(given: str) -> None:
     with pytest.raises(UsageError, match="--delimiter"):
         check_delimiter(given)
+
+
+def test_a_pool_can_come_through_a_pipe(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # as with `asnsql load <(zcat pool.csv.gz)`: the bytes can be read only once
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=("FILENAME|EXP_TYPE\na.fits|X\n",))
+    writer.start()
+    pool = stage_pool(con, fifo, 0)
+    writer.join(timeout=10)
+    assert staged_rows(con, pool) == [(2, ["a.fits", "X"])]
