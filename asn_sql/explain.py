@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import db
+from asn_sql.conditions import selects
 from asn_sql.errors import UsageError
 from asn_sql.generate import GenerateOptions, decide_associations
 from asn_sql.rules import Rule, render_rule
@@ -147,15 +148,6 @@ def _fate(
     )
 
 
-# ---- breaking a rule's filters into conjuncts ----
-
-_TOKENS = re.compile(
-    r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b|\bqualify\b|\border\s+by\b|\bfrom\b",
-    re.I,
-)
-_SOURCE = re.compile(r"\bscope_exposures\s+(?:as\s+)?([a-z_][a-z0-9_]*)", re.I)
-
-
 def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str | None:
     """The first of the rule's filter conditions the exposure fails, with its values.
 
@@ -164,7 +156,7 @@ def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int)
     scope it belongs to, and the condition that failed latest is reported.
     """
     best: tuple[int, str] | None = None
-    for source, alias, conditions in _selects(render_rule(rule)):
+    for source, alias, conditions in selects(render_rule(rule)):
         for scope_failures in _evaluate(con, source, alias, conditions, row_no):
             index, text = scope_failures
             if best is None or index > best[0]:
@@ -173,67 +165,6 @@ def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int)
         return None
     condition = " ".join(best[1].split())
     return f"needs {condition}{_values(con, best[1], row_no)}"
-
-
-def _selects(sql: str) -> list[tuple[str, str, list[str]]]:
-    """(from clause, alias of scope_exposures, where conditions) of each top-level SELECT."""
-    found = []
-    for part in _split_top(sql, "union all"):
-        from_at, where_at, end_at = _find_top(part, "from"), _find_top(part, "where"), len(part)
-        for stop in ("group by", "qualify", "order by"):
-            at = _find_top(part, stop)
-            if at is not None and where_at is not None and at > where_at:
-                end_at = min(end_at, at)
-        if from_at is None or where_at is None:
-            continue
-        source = part[from_at + 4 : where_at]
-        alias = _SOURCE.search(source)
-        if alias is None:
-            continue
-        conditions = [
-            c.strip() for c in _split_top(part[where_at + 5 : end_at], "and") if c.strip()
-        ]
-        found.append((source, alias.group(1), conditions))
-    return found
-
-
-def _scan(sql: str):
-    """Yield (position, lowered token, depth) of the tokens that matter at each depth."""
-    depth = 0
-    for match in _TOKENS.finditer(sql):
-        token = re.sub(r"\s+", " ", match.group(0).lower())
-        if token == "(":
-            depth += 1
-        elif token == ")":
-            depth -= 1
-        elif not token.startswith(("'", "--")):
-            yield match.start(), match.end(), token, depth
-
-
-def _find_top(sql: str, word: str) -> int | None:
-    positions = [start for start, _, token, depth in _scan(sql) if token == word and depth == 0]
-    return (
-        positions[-1]
-        if word in ("where", "from") and positions
-        else (positions[0] if positions else None)
-    )
-
-
-def _split_top(sql: str, word: str) -> list[str]:
-    pieces, start, pending_between = [], 0, False
-    for at, end, token, depth in _scan(sql):
-        if depth != 0:
-            continue
-        if token == "between":
-            pending_between = True
-        elif token == word:
-            if word == "and" and pending_between:
-                pending_between = False
-                continue
-            pieces.append(sql[start:at])
-            start = end
-    pieces.append(sql[start:])
-    return pieces
 
 
 def _evaluate(

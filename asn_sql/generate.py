@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from asn_sql import __version__, db
+from asn_sql.conditions import record_first_failures
 from asn_sql.errors import RuleError
 from asn_sql.generate_progress import Progress
 from asn_sql.level2 import run_level2
@@ -72,8 +73,12 @@ def generate_run(
         rules, warnings, timings = decide_associations(con, pool_id, options, progress)
         clock = time.perf_counter()
         run_id = _next_run_id(con)
-        _finalize(con, _params(pool_id, rules, options, run_id), stage="store")
+        params = _params(pool_id, rules, options, run_id)
+        _finalize(con, params, stage="store")
         timings["store"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        _record_orphan_reasons(con, rules, params)
+        timings["orphans"] = time.perf_counter() - clock
         summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
     summary.warnings = warnings
     return summary
@@ -168,6 +173,20 @@ def _finalize(con: duckdb.DuckDBPyConnection, params: dict[str, object], stage: 
         deciding = int(path.name.split("_", 1)[0]) < _STORE_FROM
         if deciding == (stage == "decide"):
             db.execute_script(con, render_sql(f"finalize/{path.name}"), params)
+
+
+def _record_orphan_reasons(
+    con: duckdb.DuckDBPyConnection, rules: list[Rule], params: dict[str, object]
+) -> None:
+    db.execute_script(con, render_sql("engine/orphan_rows.sql"), params)
+    wanted = {
+        name
+        for (name,) in db.execute_script(
+            con, render_sql("engine/orphan_rules.sql"), params
+        ).fetchall()
+    }
+    record_first_failures(con, [rule for rule in rules if rule.name in wanted])
+    db.execute_script(con, render_sql("engine/orphan_reasons.sql"), params)
 
 
 def _record_run(

@@ -1,0 +1,122 @@
+"""A rule's filter conditions, one by one: which one an exposure fails first.
+
+A rule's SQL is split at the top-level ANDs of each WHERE over
+scope_exposures (the rule files keep to that form), so each condition can be
+tested alone. `asnsql explain` and the orphans' reasons use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import duckdb
+
+from asn_sql import db
+from asn_sql.rules import Rule, render_rule
+
+_TOKENS = re.compile(
+    r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b|\bqualify\b|\border\s+by\b|\bfrom\b",
+    re.I,
+)
+_SOURCE = re.compile(r"\bscope_exposures\s+(?:as\s+)?([a-z_][a-z0-9_]*)", re.I)
+
+
+def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+    """Fill temp table `first_failures` for the rows of temp table `orphan_rows`: per
+    rule, the first condition each row fails, how many it passed before it (the
+    most over the row's scopes)."""
+    con.execute(
+        "create or replace temp table first_failures (row_no integer, level integer, "
+        "rule varchar, rule_rank integer, passed integer, "
+        "condition varchar)"
+    )
+    for rank, rule in enumerate(rules):
+        for source, alias, conditions in selects(render_rule(rule)):
+            tests = ", ".join(f"coalesce(({c}), false)" for c in conditions)
+            sql = f"""
+                insert into first_failures
+                select row_no, $level, $rule, $rank, passed,
+                       list_extract($texts, passed + 1)
+                from (
+                    select {alias}.row_no,
+                           max(coalesce(nullif(list_position([{tests}], false), 0), $n + 1) - 1)
+                               as passed
+                    from {source}
+                    where {alias}.row_no in (select row_no from orphan_rows)
+                    group by all
+                )
+                where passed < $n
+            """
+            params = {
+                "level": rule.level,
+                "rule": rule.name,
+                "rank": rank,
+                "texts": [" ".join(c.split()) for c in conditions],
+                "n": len(conditions),
+            }
+            try:
+                db.execute_script(con, sql, params)
+            except duckdb.Error:
+                continue  # a select whose conditions need more than scope_exposures
+
+
+def selects(sql: str) -> list[tuple[str, str, list[str]]]:
+    """(from clause, alias of scope_exposures, where conditions) of each top-level SELECT."""
+    found = []
+    for part in _split_top(sql, "union all"):
+        from_at, where_at, end_at = _find_top(part, "from"), _find_top(part, "where"), len(part)
+        for stop in ("group by", "qualify", "order by"):
+            at = _find_top(part, stop)
+            if at is not None and where_at is not None and at > where_at:
+                end_at = min(end_at, at)
+        if from_at is None or where_at is None:
+            continue
+        source = part[from_at + 4 : where_at]
+        alias = _SOURCE.search(source)
+        if alias is None:
+            continue
+        conditions = [
+            c.strip() for c in _split_top(part[where_at + 5 : end_at], "and") if c.strip()
+        ]
+        found.append((source, alias.group(1), conditions))
+    return found
+
+
+def _scan(sql: str) -> Iterator[tuple[int, int, str, int]]:
+    """Yield (position, lowered token, depth) of the tokens that matter at each depth."""
+    depth = 0
+    for match in _TOKENS.finditer(sql):
+        token = re.sub(r"\s+", " ", match.group(0).lower())
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif not token.startswith(("'", "--")):
+            yield match.start(), match.end(), token, depth
+
+
+def _find_top(sql: str, word: str) -> int | None:
+    positions = [start for start, _, token, depth in _scan(sql) if token == word and depth == 0]
+    return (
+        positions[-1]
+        if word in ("where", "from") and positions
+        else (positions[0] if positions else None)
+    )
+
+
+def _split_top(sql: str, word: str) -> list[str]:
+    pieces, start, pending_between = [], 0, False
+    for at, end, token, depth in _scan(sql):
+        if depth != 0:
+            continue
+        if token == "between":
+            pending_between = True
+        elif token == word:
+            if word == "and" and pending_between:
+                pending_between = False
+                continue
+            pieces.append(sql[start:at])
+            start = end
+    pieces.append(sql[start:])
+    return pieces

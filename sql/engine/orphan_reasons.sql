@@ -1,0 +1,65 @@
+-- Why each exposure in none of the run's associations is there: the first rule
+-- (Level 2, then Level 3, each in registry order) that could use it and what
+-- became of its associations; else the rule whose conditions it meets longest
+-- and the first it fails (temp table first_failures, from
+-- asn_sql/conditions.py). `asnsql explain` gives every rule's. Parameters:
+-- $run_id, $pool_id; temp table orphan_rows.
+
+insert into orphan_reasons (run_id, row_no, reason)
+with orphaned as (
+    select o.row_no, x.exp_type
+    from orphan_rows as o
+    join exposures as x on x.pool_id = $pool_id and x.row_no = o.row_no
+),
+eligible as (
+    select 2 as level, rule, rule_rank, row_no, role, scope_id from l2_eligible
+    union all
+    select 3, rule, rule_rank, row_no, role, scope_id from l3_eligible
+),
+fates as (
+    select f.level, f.rule, m.row_no, string_agg(distinct f.fate, '; ') as fate
+    from found_associations as f
+    join rule_matches as m
+      on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
+       = (f.level, f.rule, f.scope_id, f.group_key, f.split_index)
+    where not f.kept
+    group by all
+),
+-- the rules that use exposures of its type in this run, and among them the one
+-- whose conditions it meets longest
+typed_rules as (
+    select distinct e.level, e.rule, x.exp_type
+    from eligible as e
+    join exposures as x on x.pool_id = $pool_id and x.row_no = e.row_no
+),
+closest as (
+    select f.row_no, arg_max(f.rule || ' takes ' || o.exp_type || ' exposures but needs ' || f.condition,
+                             (f.passed, -f.level, -f.rule_rank)) as reason
+    from first_failures as f
+    join orphaned as o using (row_no)
+    join typed_rules as t on t.level = f.level and t.rule = f.rule and t.exp_type = o.exp_type
+    group by f.row_no
+),
+first_rule as (
+    select
+        e.row_no,
+        arg_min(
+            e.rule || ' could use it (as ' || e.role || ' in ' || s.acid || ') but '
+                || coalesce('its association was dropped: ' || f.fate,
+                            'no association of that rule kept it (nothing to join, or the rule''s own checks)'),
+            (e.level, e.rule_rank, e.scope_id)
+        ) as reason
+    from eligible as e
+    join scopes as s using (scope_id)
+    left join fates as f on f.level = e.level and f.rule = e.rule and f.row_no = e.row_no
+    group by e.row_no
+)
+select
+    $run_id,
+    o.row_no,
+    coalesce(r.reason, 'no rule takes it: ' || c.reason,
+             'no rule took a ' || coalesce(o.exp_type, 'unset') || ' exposure in this run '
+             || '(asnsql explain gives each rule''s first failed condition)')
+from orphaned as o
+left join first_rule as r using (row_no)
+left join closest as c using (row_no);
