@@ -156,6 +156,14 @@ where m.association in (
                 or s.ctype = 'background' and bool_or(a.role = 'background'))
 );
 
+-- The time-series flag an association locks (BASE's optional tsovisit) comes
+-- from any member, direct images included, so it is read before WFSS drops them.
+create or replace temp table l2_time_series as
+select m.association, bool_or(e.tsovisit = 't') as association_tso
+from l2_members as m
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+group by m.association;
+
 -- WFSS: the direct images give way to the catalogs of the one chosen.
 {{ l2.wfss_catalogs('l2_members', rules) }}
 
@@ -164,9 +172,9 @@ with members as (
     select
         m.*,
         row_number() over (partition by m.association order by m.phase, m.row_no)::integer as position,
-        bool_or(e.tsovisit = 't') over (partition by m.association) as association_tso
+        t.association_tso
     from l2_members as m
-    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    join l2_time_series as t using (association)
 )
 select
     m.*,

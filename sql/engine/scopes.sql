@@ -3,6 +3,8 @@
 -- (the whole pool, asn_id a3001). Parameters: $pool_id; $ids (the candidate ids
 -- of --ids, or NULL for all); $candidates and $discover (which kinds to build).
 {% import 'macros/exposures.sql' as x -%}
+{% import 'macros/level2.sql' as l2 -%}
+{% import 'macros/level3.sql' as l3 -%}
 
 create or replace temp table scopes as
 with pairs as (
@@ -60,7 +62,8 @@ where s.ctype = 'discovered';
 -- `is not null`; filename, exposerr and asn_candidate keep their text, and
 -- raw_targetid and raw_filter keep the text of those two (Stage 2 documents
 -- carry them as they are). The cell is the one jwst's candidate run shows;
--- dms_role is the generic member role.
+-- dms_role is the generic member role; is_tso, l3_suffix, l2_mode_ok and
+-- in_direct_image are constraints several rules share (see their macros).
 create or replace temp table scope_exposures as
 with normalised as (
     select
@@ -78,6 +81,17 @@ with normalised as (
         filter   as raw_filter
     from exposures
     where pool_id = $pool_id
+),
+-- what several rules ask of an exposure, worked out once here
+described as (
+    select
+        x.*,
+        {{ x.dms_role('x') }} as dms_role,
+        coalesce({{ x.is_tso('x') }}, false) as is_tso,
+        {{ l3.compute_suffix('x', true) }} as l3_suffix,
+        {{ l3.compute_suffix('x', false) }} as l3_suffix_no_coron,
+        coalesce({{ l2.compute_mode_ok('x') }}, false) as l2_mode_ok
+    from normalised as x
 )
 select
     s.scope_id,
@@ -85,7 +99,7 @@ select
     s.ctype,
     x.* exclude (pool_id) replace (r.asn_candidate as asn_candidate),
     x.asn_candidate as raw_candidate,
-    {{ x.dms_role('x') }} as dms_role
+    {{ l3.compute_in_direct_image('r') }} as in_direct_image
 from scope_rows as r
 join scopes as s using (scope_id)
-join normalised as x on x.row_no = r.row_no;
+join described as x on x.row_no = r.row_no;

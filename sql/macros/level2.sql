@@ -62,6 +62,11 @@ case when {{ e }}.pupil is not null then 'pupil:' || {{ e }}.pupil
 
 {#- MODE's required values and exclusions. -#}
 {% macro mode_ok(e) -%}
+{{ e }}.l2_mode_ok
+{%- endmacro %}
+
+{#- MODE's test as computed once per exposure in scope_exposures. -#}
+{% macro compute_mode_ok(e) -%}
 ({{ e }}.instrume is not null and {{ e }}.detector is not null
  and ({{ e }}.filter is not null or {{ e }}.band is not null)
  and not ({{ e }}.detector is not distinct from 'nirspec' or {{ e }}.filter is not distinct from 'opaque')
@@ -76,7 +81,7 @@ coalesce(regexp_full_match({{ e }}.visitype, '.+wfsc.+'), false)
 
 {#- Constraint_TSO's row test. -#}
 {% macro is_tso(e) -%}
-coalesce({{ x.is_tso(e) }}, false)
+{{ e }}.is_tso
 {%- endmacro %}
 
 {#- AsnMixin_Lv2WFSS's role: an imaging science exposure is a direct image. -#}
@@ -265,6 +270,7 @@ where m.role = 'imprint'
 create or replace temp table l2_wfss_choice as
 with wfss as (
     select m.*, e.filename, e.expspcin, e.instrume, e.subarray, e.program, e.targetid,
+           e.in_direct_image,
            e.filter, e.band, e.pupil, e.grating, e.raw_filter, e.asn_candidate,
            case when false then null
            {%- for rule in rules if rule.wfss %}

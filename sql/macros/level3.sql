@@ -45,12 +45,18 @@
 
 {#- Constraint_TSO, negated: not a time-series science exposure. -#}
 {% macro not_tso(e) -%}
-(not coalesce({{ x.is_tso(e) }}, false))
+(not {{ e }}.is_tso)
 {%- endmacro %}
 
-{#- jwst's Constraint_Target: in a direct_image candidate every exposure has target 000. -#}
+{#- jwst's Constraint_Target: in a direct_image candidate (the cell reads
+    [('cNNNN', 'direct_image')]) every exposure has target 000. Computed once
+    per exposure in scope_exposures (sql/engine/scopes.sql). -#}
+{% macro compute_in_direct_image(e) -%}
+coalesce(regexp_full_match({{ e }}.asn_candidate, '\[\(''c\d{4}'', ''direct_image''\)\]'), false)
+{%- endmacro %}
+
 {% macro in_direct_image_candidate(e) -%}
-regexp_full_match({{ e }}.asn_candidate, '\[\(''c\d{4}'', ''direct_image''\)\]')
+{{ e }}.in_direct_image
 {%- endmacro %}
 
 {#- TGT, the target key: 000 in a direct_image candidate; otherwise the targetid,
@@ -134,12 +140,13 @@ case when {{ e }}.fxd_slit in ('s200a1', 's200a2') then {{ e }}.fxd_slit end as 
               or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
 {%- endmacro %}
 
-{#- The member file suffix (spec level3.md §7): x1d for backgrounds, cal for
-    calibrated exposure types, else rate; `ints` for time-series, coronagraphic
-    and AMI science pointings (coronagraphy does not count for NRCCoronImage). -#}
-{% macro suffix(e, role, coron_counts=true) -%}
+
+{#- The suffix of a member that is not a background (spec level3.md §7): cal
+    for calibrated exposure types, else rate; `ints` for time-series,
+    coronagraphic and AMI science pointings (coronagraphy does not count for
+    NRCCoronImage). -#}
+{% macro compute_suffix(e, coron_counts=true) -%}
 (case
-    when {{ role }} = 'background' then 'x1d'
     when {{ e }}.exp_type in {{ x.in_list(['fgs_image', 'mir_4qpm', 'mir_image', 'mir_lyot',
         'nis_ami', 'nis_image', 'nrc_coron', 'nrc_image', 'nrs_mimf', 'nrc_tsimage',
         'mir_coroncal', 'nis_focus', 'nrc_focus', 'nrs_focus', 'nrs_image', 'nrs_verify',
@@ -157,6 +164,14 @@ end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type
                  or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
         {%- endif %}
     ) then 'ints' else '' end)
+{%- endmacro %}
+
+{#- The member file suffix for a role: x1d for backgrounds, else the exposure's
+    own (computed once per exposure in scope_exposures: l3_suffix, and
+    l3_suffix_no_coron for NRCCoronImage). -#}
+{% macro suffix(e, role, coron_counts=true) -%}
+(case when {{ role }} = 'background' then 'x1d'
+      else {{ e }}.{{ 'l3_suffix' if coron_counts else 'l3_suffix_no_coron' }} end)
 {%- endmacro %}
 
 {#- The member's file name: the pool's with _uncal replaced by the suffix. -#}

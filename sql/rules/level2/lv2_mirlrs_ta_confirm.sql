@@ -29,46 +29,54 @@ science as (
       and {{ l2.mode_ok('e') }}
       and {{ l2.role('e') }} = 'science'
 ),
+-- confirmations and science exposures in pool order, per scope and program
+events as (
+    select scope_id, program, row_no, obs_id, 'confirmation' as kind from confirmations
+    union all
+    select scope_id, program, row_no, obs_id, 'science' from science
+),
+ordered as (
+    select
+        *,
+        lag(kind) over in_order as previous_kind,
+        row_number() over (partition by scope_id, program, obs_id, kind order by row_no)
+            as nth_of_observation,
+        first_value(case when kind = 'confirmation' then obs_id end ignore nulls) over (
+            in_order rows between 1 following and unbounded following) as next_confirmation,
+        first_value(case when kind = 'confirmation' then obs_id end ignore nulls) over (
+            in_order rows between unbounded preceding and unbounded following) as first_confirmation
+    from events
+    window in_order as (partition by scope_id, program order by row_no)
+),
 -- confirmations that reach no association: the first of their observation,
 -- with no science exposure since the previous confirmation
 founders as (
     select t.*
     from confirmations as t
-    where not exists (
-              select 1 from confirmations as p
-              where p.scope_id = t.scope_id and p.program = t.program
-                and p.row_no < t.row_no and p.obs_id = t.obs_id)
-      and not exists (
-              select 1 from science as s
-              where s.scope_id = t.scope_id and s.program = t.program and s.row_no < t.row_no
-                and not exists (
-                    select 1 from confirmations as p
-                    where p.scope_id = t.scope_id and p.program = t.program
-                      and p.row_no > s.row_no and p.row_no < t.row_no))
+    join ordered as o
+      on o.scope_id = t.scope_id and o.row_no = t.row_no and o.kind = 'confirmation'
+    where o.nth_of_observation = 1 and o.previous_kind is distinct from 'science'
 ),
 -- the science exposure a founding confirmation's association takes: the next
 -- one of the same observation
 claims as (
-    select f.scope_id, f.row_no as ta_row, min(s.row_no) as science_row
+    select f.scope_id, f.row_no as ta_row, any_value(f.obs_id) as obs_id,
+           min(s.row_no) as science_row
     from founders as f
     join science as s
       on s.scope_id = f.scope_id and s.program = f.program
      and s.row_no > f.row_no and s.obs_id = f.obs_id
-    group by all
+    group by f.scope_id, f.row_no
 ),
 -- the obs_id each science exposure's association takes: its founder's, else
 -- that of the first confirmation after it, else of the first one at all
 locked as (
     select
-        s.scope_id, s.row_no, c.ta_row,
-        coalesce(
-            (select t.obs_id from confirmations as t where t.row_no = c.ta_row and t.scope_id = s.scope_id),
-            (select arg_min(t.obs_id, t.row_no) from confirmations as t
-             where t.scope_id = s.scope_id and t.program = s.program and t.row_no > s.row_no),
-            (select arg_min(t.obs_id, t.row_no) from confirmations as t
-             where t.scope_id = s.scope_id and t.program = s.program)) as obs_id
-    from science as s
-    left join claims as c on c.scope_id = s.scope_id and c.science_row = s.row_no
+        o.scope_id, o.row_no, c.ta_row,
+        coalesce(c.obs_id, o.next_confirmation, o.first_confirmation) as obs_id
+    from ordered as o
+    left join claims as c on c.scope_id = o.scope_id and c.science_row = o.row_no
+    where o.kind = 'science'
 )
 -- the science exposures, with the mode of the confirmation that founded theirs
 select
