@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import duckdb
 
 from asn_sql import db
-from asn_sql.rules import Rule, render_rule
+from asn_sql.rules import Rule, rank, render_rule
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b|\bqualify\b|\border\s+by\b|\bfrom\b",
@@ -24,41 +24,52 @@ _SOURCE = re.compile(r"\bscope_exposures\s+(?:as\s+)?([a-z_][a-z0-9_]*)", re.I)
 
 def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     """Fill temp table `first_failures` for the rows of temp table `orphan_rows`: per
-    rule, the first condition each row fails, how many it passed before it (the
-    most over the row's scopes)."""
+    rule, the first condition each row fails and how many it passed before it (the
+    most over the row's scopes). One statement for all rules, as planning dominates."""
     con.execute(
         "create or replace temp table first_failures (row_no integer, level integer, "
-        "rule varchar, rule_rank integer, passed integer, "
-        "condition varchar)"
+        "rule varchar, rule_rank integer, passed integer, condition varchar)"
     )
-    for rank, rule in enumerate(rules):
+    parts, params = [], {}
+    for rule in rules:
         for source, alias, conditions in selects(render_rule(rule)):
-            tests = ", ".join(f"coalesce(({c}), false)" for c in conditions)
-            sql = f"""
-                insert into first_failures
-                select row_no, $level, $rule, $rank, passed,
-                       list_extract($texts, passed + 1)
-                from (
-                    select {alias}.row_no,
-                           max(coalesce(nullif(list_position([{tests}], false), 0), $n + 1) - 1)
-                               as passed
-                    from {source}
-                    where {alias}.row_no in (select row_no from orphan_rows)
-                    group by all
-                )
-                where passed < $n
-            """
-            params = {
-                "level": rule.level,
-                "rule": rule.name,
-                "rank": rank,
-                "texts": [" ".join(c.split()) for c in conditions],
-                "n": len(conditions),
+            n = len(parts)
+            parts.append(_failures_sql(source, alias, conditions, n))
+            params |= {
+                f"level_{n}": rule.level,
+                f"rule_{n}": rule.name,
+                f"rank_{n}": rank(rule),
+                f"texts_{n}": [" ".join(c.split()) for c in conditions],
+                f"n_{n}": len(conditions),
             }
+    if not parts:
+        return
+    try:
+        db.execute_script(con, "insert into first_failures\n" + "\nunion all\n".join(parts), params)
+    except duckdb.Error:
+        # Some select's conditions need more than scope_exposures: try them one by one.
+        for part in parts:
             try:
-                db.execute_script(con, sql, params)
+                db.execute_script(con, "insert into first_failures\n" + part, params)
             except duckdb.Error:
-                continue  # a select whose conditions need more than scope_exposures
+                continue
+
+
+def _failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:
+    tests = ", ".join(f"coalesce(({c}), false)" for c in conditions)
+    return f"""
+        select row_no, $level_{n}, $rule_{n}, $rank_{n}, passed,
+               list_extract($texts_{n}, passed + 1)
+        from (
+            select {alias}.row_no,
+                   max(coalesce(nullif(list_position([{tests}], false), 0), $n_{n} + 1) - 1)
+                       as passed
+            from {source}
+            where {alias}.row_no in (select row_no from orphan_rows)
+            group by all
+        )
+        where passed < $n_{n}
+    """
 
 
 def selects(sql: str) -> list[tuple[str, str, list[str]]]:
