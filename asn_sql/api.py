@@ -13,7 +13,7 @@ from asn_sql.diff import read_directory
 from asn_sql.documents import Document, run_documents, validate_documents, write_documents
 from asn_sql.errors import UsageError
 from asn_sql.generate import GenerateOptions, Progress, RunSummary, generate_run
-from asn_sql.load import load_pools
+from asn_sql.load import load_into
 from asn_sql.pool import DEFAULT_DELIMITER
 
 
@@ -28,18 +28,20 @@ class GenerateResult:
 
 
 def resolve_pool(
-    db_path: Path, pool: str | None, *, delimiter: str = DEFAULT_DELIMITER
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    pool: str | None,
+    *,
+    delimiter: str = DEFAULT_DELIMITER,
 ) -> tuple[int, list[str]]:
-    """The pool_id for ``pool``: a pool file (loaded now if it is new), a loaded pool's
-    name, or nothing when exactly one pool is loaded. Returns warnings of a load too."""
+    """Attach the database to the fresh connection ``con`` and find the pool_id for
+    ``pool``: a pool file (loaded now if it is new), a loaded pool's name, or nothing
+    when exactly one pool is loaded. Returns warnings of a load too."""
     if pool is not None and Path(pool).is_file():
-        result = load_pools(db_path, [Path(pool)], delimiter=delimiter, replace=False)[0]
+        result = load_into(con, db_path, [Path(pool)], delimiter=delimiter, replace=False)[0]
         return result.pool_id, result.warnings
-    con = db.open_database(db_path)
-    try:
-        loaded = con.execute("select pool_id, name from pools order by pool_id").fetchall()
-    finally:
-        con.close()
+    db.attach(con, db_path)
+    loaded = con.execute("select pool_id, name from pools order by pool_id").fetchall()
     if pool is not None:
         matches = [pid for pid, name in loaded if pool in (name, Path(name).stem)]
         if not matches:
@@ -64,18 +66,18 @@ def generate_documents(
 ) -> GenerateResult:
     """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
     (nothing is written when it is None: a dry run)."""
-    if output_dir is not None:
-        if output_dir.exists() and not output_dir.is_dir():
-            raise UsageError(f"--path {output_dir} is a file, not a folder")
-        output_dir.mkdir(parents=True, exist_ok=True)
-    pool_id, warnings = resolve_pool(db_path, pool, delimiter=delimiter)
-    con = db.open_database(db_path)
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        raise UsageError(f"--path {output_dir} is a file, not a folder")
+    con = db.connect_memory()
     try:
+        pool_id, warnings = resolve_pool(con, db_path, pool, delimiter=delimiter)
         summary = generate_run(con, pool_id, options, progress)
         documents = run_documents(con, summary.run_id)
     finally:
         con.close()
     validate_documents(documents)
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
     written = write_documents(documents, output_dir) if output_dir is not None else []
     return GenerateResult(summary, documents, written, warnings + summary.warnings)
 

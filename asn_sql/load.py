@@ -47,13 +47,26 @@ def load_pools(
     """
     con = db.connect_memory()
     try:
-        create_staging(con)
-        staged = [stage_pool(con, Path(p), i, delimiter) for i, p in enumerate(paths)]
-        _check_unique_names(staged)
-        db.attach(con, db_path)
-        return [_load_one(con, pool, replace=replace) for pool in staged]
+        return load_into(con, db_path, paths, delimiter=delimiter, replace=replace)
     finally:
         con.close()
+
+
+def load_into(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    paths: Sequence[Path],
+    *,
+    delimiter: str,
+    replace: bool,
+) -> list[LoadResult]:
+    """As :func:`load_pools`, on a fresh in-memory connection that then stays
+    attached to the database (so a caller can go on with the same connection)."""
+    create_staging(con)
+    staged = [stage_pool(con, Path(p), i, delimiter) for i, p in enumerate(paths)]
+    _check_unique_names(staged)
+    db.attach(con, db_path)
+    return [_load_one(con, pool, replace=replace) for pool in staged]
 
 
 def _check_unique_names(staged: list[StagedPool]) -> None:
