@@ -16,10 +16,11 @@ from asn_sql import db
 from asn_sql.rules import Rule, rank, render_rule
 
 _TOKENS = re.compile(
-    r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b|\bqualify\b|\border\s+by\b|\bfrom\b",
+    r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"
+    r"|\bqualify\b|\border\s+by\b|\bdistinct\s+from\b|\bfrom\b",
     re.I,
 )
-_SOURCE = re.compile(r"\bscope_exposures\s+(?:as\s+)?([a-z_][a-z0-9_]*)", re.I)
+_SOURCE = re.compile(r"\s*scope_exposures\s+(?:as\s+)?([a-z_][a-z0-9_]*)\s+", re.I)
 
 
 def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
@@ -73,25 +74,43 @@ def _failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str
 
 
 def selects(sql: str) -> list[tuple[str, str, list[str]]]:
-    """(from clause, alias of scope_exposures, where conditions) of each top-level SELECT."""
+    """(from clause, alias, where conditions) of every SELECT that reads scope_exposures
+    straight from its FROM, at any depth (a rule's main SELECT or one of its CTEs)."""
+    tokens = list(_scan(sql))
     found = []
-    for part in _split_top(sql, "union all"):
-        from_at, where_at, end_at = _find_top(part, "from"), _find_top(part, "where"), len(part)
-        for stop in ("group by", "qualify", "order by"):
-            at = _find_top(part, stop)
-            if at is not None and where_at is not None and at > where_at:
-                end_at = min(end_at, at)
-        if from_at is None or where_at is None:
+    for index, (_, end, token, depth) in enumerate(tokens):
+        if token != "from":
             continue
-        source = part[from_at + 4 : where_at]
-        alias = _SOURCE.search(source)
-        if alias is None:
+        source_match = _SOURCE.match(sql, end)  # the table right after this FROM
+        if source_match is None or source_match.group(1).lower() == "where":
             continue
-        conditions = [
-            c.strip() for c in _split_top(part[where_at + 5 : end_at], "and") if c.strip()
-        ]
-        found.append((source, alias.group(1), conditions))
+        clause = _where_clause(sql, tokens[index + 1 :], depth)
+        if clause is None:
+            continue
+        where_end, clause_end = clause
+        conditions = [c.strip() for c in _split_top(sql[where_end:clause_end], "and") if c.strip()]
+        found.append((sql[end : where_end - len("where")], source_match.group(1), conditions))
     return found
+
+
+def _where_clause(
+    sql: str, tokens: list[tuple[int, int, str, int]], depth: int
+) -> tuple[int, int] | None:
+    """Where this SELECT's WHERE conditions start and end, or None if it has none."""
+    where_end = None
+    for start, end, token, level in tokens:
+        closes = token == ")" and level < depth
+        if where_end is None:
+            if closes or (level == depth and token in ("from", "union all", "group by")):
+                return None
+            if level == depth and token == "where":
+                where_end = end
+        elif closes or (level == depth and token in _CLAUSE_ENDS):
+            return where_end, start
+    return (where_end, len(sql)) if where_end is not None else None
+
+
+_CLAUSE_ENDS = ("union all", "group by", "qualify", "order by", "from")
 
 
 def _scan(sql: str) -> Iterator[tuple[int, int, str, int]]:
@@ -103,6 +122,7 @@ def _scan(sql: str) -> Iterator[tuple[int, int, str, int]]:
             depth += 1
         elif token == ")":
             depth -= 1
+            yield match.start(), match.end(), token, depth
         elif not token.startswith(("'", "--")):
             yield match.start(), match.end(), token, depth
 
