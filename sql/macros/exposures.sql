@@ -106,3 +106,43 @@ regexp_extract(
     '^(.+?)(?:[_-](?:{{ known_suffixes | join('|') }}))?$',
     1)
 {%- endmacro %}
+
+{#- ---- Light paths (dms_base's tables): shared by both levels ---- -#}
+
+{#- NIRSpec fixed slit: the slit, grating, filter and detector form a valid light path. -#}
+{% macro nrs_fs_valid(e) -%}
+({{ e }}.fxd_slit is not null and {{ e }}.grating is not null and {{ e }}.filter is not null
+ and {{ e }}.detector is not null and (
+    case when {{ e }}.fxd_slit = 's200b1' then
+        ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g395h', 'f290lp'),
+            ('g235h', 'f170lp'), ('g140h', 'f100lp'), ('g395m', 'f290lp'), ('g235m', 'f170lp'),
+            ('g140m', 'f100lp')) and {{ e }}.detector = 'nrs2'
+        or ({{ e }}.grating, {{ e }}.filter) in (('g140h', 'f070lp'), ('g140m', 'f070lp'))
+            and {{ e }}.detector in ('nrs1', 'nrs2')
+    else
+        ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g140h', 'f070lp'),
+            ('g395m', 'f290lp'), ('g235m', 'f170lp'), ('g140m', 'f100lp'), ('g140m', 'f070lp'))
+            and {{ e }}.detector = 'nrs1'
+        or ({{ e }}.grating, {{ e }}.filter) in (('g395h', 'f290lp'), ('g235h', 'f170lp'),
+            ('g140h', 'f100lp')) and {{ e }}.detector in ('nrs1', 'nrs2')
+    end))
+{%- endmacro %}
+
+{#- NIRSpec IFU: a valid light path for nrs_ifu exposures (others pass). -#}
+{% macro nrs_ifu_valid(e) -%}
+({{ e }}.exp_type <> 'nrs_ifu' or ({{ e }}.grating is not null and {{ e }}.filter is not null
+ and {{ e }}.detector is not null and (
+    ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g140m', 'f070lp'),
+        ('g140m', 'f100lp'), ('g235m', 'f170lp'), ('g395m', 'f290lp'), ('g140h', 'f070lp'))
+        and {{ e }}.detector = 'nrs1'
+    or ({{ e }}.grating, {{ e }}.filter) in (('g140h', 'f100lp'), ('g235h', 'f170lp'),
+        ('g395h', 'f290lp')) and {{ e }}.detector in ('nrs1', 'nrs2'))))
+{%- endmacro %}
+
+{#- NIRCam coronagraphy: full-frame exposures only off the occulted detectors. -#}
+{% macro nrc_coron_valid(e) -%}
+({{ e }}.detector is not null and {{ e }}.subarray is not null and {{ e }}.pupil is not null
+ and ({{ e }}.subarray <> 'full'
+      or not ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
+              or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
+{%- endmacro %}

@@ -101,44 +101,6 @@ case when {{ l3.in_direct_image_candidate(e) }} then '000' else {{ e }}.targetid
 ({{ l3.in_direct_image_candidate(e) }} or {{ e }}.targetid is not null)
 {%- endmacro %}
 
-{#- NIRSpec fixed slit light path (dms_base FS table). -#}
-{% macro fs_path_ok(e) -%}
-({{ e }}.fxd_slit is not null and {{ e }}.grating is not null and {{ e }}.filter is not null
- and {{ e }}.detector is not null and (
-    case when {{ e }}.fxd_slit = 's200b1' then
-        ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g395h', 'f290lp'),
-            ('g235h', 'f170lp'), ('g140h', 'f100lp'), ('g395m', 'f290lp'), ('g235m', 'f170lp'),
-            ('g140m', 'f100lp')) and {{ e }}.detector = 'nrs2'
-        or ({{ e }}.grating, {{ e }}.filter) in (('g140h', 'f070lp'), ('g140m', 'f070lp'))
-            and {{ e }}.detector in ('nrs1', 'nrs2')
-    else
-        ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g140h', 'f070lp'),
-            ('g395m', 'f290lp'), ('g235m', 'f170lp'), ('g140m', 'f100lp'), ('g140m', 'f070lp'))
-            and {{ e }}.detector = 'nrs1'
-        or ({{ e }}.grating, {{ e }}.filter) in (('g395h', 'f290lp'), ('g235h', 'f170lp'),
-            ('g140h', 'f100lp')) and {{ e }}.detector in ('nrs1', 'nrs2')
-    end))
-{%- endmacro %}
-
-{#- NIRSpec IFU light path: nrs_ifu exposures on a valid grating/filter/detector. -#}
-{% macro ifu_path_ok(e) -%}
-({{ e }}.exp_type <> 'nrs_ifu' or ({{ e }}.grating is not null and {{ e }}.filter is not null
- and {{ e }}.detector is not null and (
-    ({{ e }}.grating, {{ e }}.filter) in (('prism', 'clear'), ('g140m', 'f070lp'),
-        ('g140m', 'f100lp'), ('g235m', 'f170lp'), ('g395m', 'f290lp'), ('g140h', 'f070lp'))
-        and {{ e }}.detector = 'nrs1'
-    or ({{ e }}.grating, {{ e }}.filter) in (('g140h', 'f100lp'), ('g235h', 'f170lp'),
-        ('g395h', 'f290lp')) and {{ e }}.detector in ('nrs1', 'nrs2'))))
-{%- endmacro %}
-
-{#- NIRCam coronagraphy off the occulted full-frame detectors. -#}
-{% macro coron_det_ok(e) -%}
-({{ e }}.detector is not null and {{ e }}.subarray is not null and {{ e }}.pupil is not null
- and ({{ e }}.subarray <> 'full'
-      or not ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
-              or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
-{%- endmacro %}
-
 {#- NIRSpec lamp light path (dms_base nrslamp_valid_detector): any MSA setting;
     IFU gratings by detector and lamp; fixed-slit (grating, lamp) pairs on both
     detectors (the lamp table). -#}

@@ -10,6 +10,7 @@
 -- members:   science, background
 -- shape:     science
 -- coron_suffix: no
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 
 select
@@ -20,6 +21,6 @@ from scope_exposures as e
 where {{ l2.base_ok('e') }}
   and e.exp_type = 'nrc_coron'
   and e.subarray = 'full'
-  and {{ l2.coron_det_ok('e') }}
+  and {{ x.nrc_coron_valid('e') }}
   and {{ l2.mode_ok('e') }}
   and (e.bkgdtarg is not null or {{ l2.role('e') }} = 'science')

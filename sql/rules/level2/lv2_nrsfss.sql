@@ -11,6 +11,7 @@
 -- members:   science, background, imprint
 -- shape:     group
 -- overlap:   fs
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% set is_science = l2.role('e') ~ " = 'science'" -%}
 
@@ -31,7 +32,7 @@ from scope_exposures as e
 where {{ l2.base_ok('e') }}
   and e.exp_type = 'nrs_fixedslit'
   and {{ l2.mode_ok('e') }}
-  and {{ l2.fs_path_ok('e') }}
+  and {{ x.nrs_fs_valid('e') }}
   and (not ({{ is_science }})
        or (e.expspcin is not null and e.numdthpt is not null
            and (e.subpxpns is not null or e.subpxpts is not null)))

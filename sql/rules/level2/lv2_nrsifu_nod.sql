@@ -12,6 +12,7 @@
 -- shape:     group
 -- overlap:   none
 -- prune_imprints: yes
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 
 select
@@ -26,6 +27,6 @@ from scope_exposures as e
 where {{ l2.base_ok('e') }}
   and e.exp_type = 'nrs_ifu'
   and {{ l2.mode_ok('e') }}
-  and {{ l2.ifu_path_ok('e') }}
+  and {{ x.nrs_ifu_valid('e') }}
   and e.patttype in ('2-point-nod', '4-point-nod')
   and e.mostilno is not null

@@ -12,6 +12,7 @@
 -- members:   science, imprint, background
 -- shape:     science
 -- prune_imprints: yes
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 
 -- every exposure this rule may use
@@ -25,7 +26,7 @@ with usable as (
       and e.patttype is distinct from '2-point-nod'
       and e.patttype is distinct from '4-point-nod'
       and e.patttype is distinct from 'along-slit-nod'
-      and {{ l2.ifu_path_ok('e') }}
+      and {{ x.nrs_ifu_valid('e') }}
 )
 -- jwst tests the background flag first: a background target joins whatever its
 -- tile; science and imprints need a tile number, shared with the science

@@ -18,5 +18,5 @@ from scope_exposures as e
 where {{ l2.base_ok('e') }}
   and e.exp_type in {{ x.in_list(l2.spec2_science) }}
   and {{ l2.mode_ok('e') }}
-  and {{ l2.ifu_path_ok('e') }}
+  and {{ x.nrs_ifu_valid('e') }}
   and e.is_imprt is not null

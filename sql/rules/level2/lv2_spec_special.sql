@@ -20,7 +20,7 @@
 ({{ l2.base_ok(e) }}
  and {{ e }}.exp_type in {{ x.in_list(l2.spec2_science) }}
  and {{ l2.mode_ok(e) }}
- and {{ l2.ifu_path_ok(e) }}
+ and {{ x.nrs_ifu_valid(e) }}
  and ({{ e }}.bkgdtarg is not null or {{ e }}.is_psf is not null))
 {%- endmacro %}
 

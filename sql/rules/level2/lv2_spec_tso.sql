@@ -10,6 +10,7 @@
 --   - each science exposure alone
 -- members:   science
 -- shape:     single
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 
 select
@@ -22,5 +23,5 @@ where {{ l2.base_ok('e') }}
   and {{ l2.is_tso('e') }}
   and {{ l2.role('e') }} = 'science'
   and not (e.exp_type = 'nrc_tsgrism' and e.pupil is not distinct from 'clear')
-  and not (e.exp_type = 'nrs_brightobj' and not {{ l2.fs_path_ok('e') }})
+  and not (e.exp_type = 'nrs_brightobj' and not {{ x.nrs_fs_valid('e') }})
   and {{ l2.soss_calibrated('e') }}

@@ -13,6 +13,7 @@
 -- members:   science, psf (both _calints), target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: always
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 
 {% macro product_name(g) -%}
@@ -32,6 +33,6 @@ from scope_exposures as e
 where {{ l3.base('e') }}
   and e.exp_type = 'nrc_coron'
   and e.bkgdtarg is null
-  and {{ l3.nrc_coron_valid('e') }}
+  and {{ x.nrc_coron_valid('e') }}
   and {{ l3.optical_path_ok('e') }}
   and {{ l3.has_science_target('e', 'e.dms_role') }}

@@ -31,6 +31,6 @@ from scope_exposures as e
 where {{ l3.base('e') }}
   and {{ l3.not_tso('e') }}
   and e.exp_type in ('nrs_autoflat', 'nrs_autowave', 'nrs_fixedslit')
-  and {{ l3.nrs_fs_valid('e') }}
+  and {{ x.nrs_fs_valid('e') }}
   and {{ l3.optical_path_ok('e') }}
   and {{ l3.has_target('e', 'e.dms_role') }}

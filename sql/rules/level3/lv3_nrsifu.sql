@@ -15,6 +15,7 @@
 -- late_join: unless_direct_image
 {#- No optical path key: filter and subarray are not compared; the grating is
     the only optical element, and the name has no slit or subarray part. -#}
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 
 {% macro product_name(g) -%}
@@ -29,7 +30,7 @@ select
 from scope_exposures as e
 where {{ l3.base('e') }}
   and e.exp_type in ('nrs_autowave', 'nrs_ifu')
-  and {{ l3.nrs_ifu_valid('e') }}
+  and {{ x.nrs_ifu_valid('e') }}
   and e.patttype is not null
   and {{ l3.not_tso('e') }}
   and e.grating is not null

@@ -13,6 +13,7 @@
 -- members:   science, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<grating>
 -- late_join: unless_direct_image
+{% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 
 {% macro product_name(g) -%}
@@ -28,6 +29,6 @@ where {{ l3.base('e') }}
   and {{ l3.not_tso('e') }}
   and e.bkgdtarg = 't'
   and e.exp_type = 'nrs_ifu'
-  and {{ l3.nrs_ifu_valid('e') }}
+  and {{ x.nrs_ifu_valid('e') }}
   and e.grating is not null
   and {{ l3.has_target('e', l3.aux_role('e'), all_keyed=true) }}

@@ -45,6 +45,6 @@ where {{ l3.base('e') }}
                                   'sub164stripe4_dhs'), false)
   and not coalesce(e.exp_type = 'nis_soss' and e.nints = '1', false)
   and (e.exp_type <> 'nis_soss' or coalesce(e.filter <> 'f277w', false))
-  and (e.exp_type <> 'nrs_brightobj' or {{ l3.nrs_fs_valid('e') }})
+  and (e.exp_type <> 'nrs_brightobj' or {{ x.nrs_fs_valid('e') }})
   and {{ l3.optical_path_ok('e') }}
   and {{ l3.has_target('e', 'e.dms_role') }}
