@@ -210,11 +210,17 @@ def _json_path(path: Iterable[Any]) -> str:
 
 def validate_documents(documents: list[Document]) -> None:
     """Raise DocumentError listing every schema error of every document."""
-    problems = [
-        f"{doc.file_name}: {error}"
-        for doc in documents
-        for error in schema_errors(doc.data, doc.level)
-    ]
+    # Documents of one shape (keys and types, lists cut to one element per
+    # shape) are valid or not together: the schema is checked once per shape.
+    valid_by_shape: dict[tuple[int, str], bool] = {}
+    problems = []
+    for doc in documents:
+        shape = (doc.level, _signature(_shapes(doc.data)))
+        if _checks_only_shapes(doc.level) and valid_by_shape.get(shape):
+            continue
+        errors = schema_errors(doc.data, doc.level)
+        valid_by_shape[shape] = not errors
+        problems += [f"{doc.file_name}: {error}" for error in errors]
     if problems:
         raise DocumentError(
             f"{len(problems)} schema error(s), nothing written: " + "; ".join(problems)
