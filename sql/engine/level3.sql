@@ -19,7 +19,7 @@ join l3_founders as f using (group_id)
 join scope_exposures as e on e.scope_id = c.scope_id and e.row_no = c.row_no
 where c.row_no >= f.founder_row or (case c.rule
 {%- for rule in rules %}
-    when '{{ rule.name }}' then {% if rule.late_join == 'always' %}true{% elif rule.late_join == 'never' %}false{% else %}not {{ l3.in_direct_image_candidate('e') }}{% endif %}
+    when '{{ rule.name }}' then {% if rule.late_join == 'always' %}true{% elif rule.late_join == 'never' %}false{% else %}not {{ x.in_direct_image_candidate('e') }}{% endif %}
 {%- endfor %}
 end)
 qualify row_number() over (partition by c.group_id, e.filename order by c.row_no < f.founder_row, c.row_no) = 1;

@@ -99,7 +99,7 @@ select
     s.ctype,
     x.* exclude (pool_id) replace (r.asn_candidate as asn_candidate),
     x.asn_candidate as raw_candidate,
-    {{ l3.compute_in_direct_image('r') }} as in_direct_image
+    {{ x.compute_in_direct_image('r') }} as in_direct_image
 from scope_rows as r
 join scopes as s using (scope_id)
 join described as x on x.row_no = r.row_no;

@@ -4,7 +4,6 @@
 -- registry prefix, degraded status. Parameters: $pool_id, $version_id,
 -- $constraint_rules and $constraint_texts (each rule's constraints in words).
 {% import 'macros/exposures.sql' as x -%}
-{% import 'macros/naming.sql' as n -%}
 
 create or replace temp table numbered_associations as
 with kept as (
@@ -31,9 +30,9 @@ first_member as (
 )
 select
     k.*,
-    {{ n.zero_pad('p.program', 5) }}                                 as program,
+    {{ x.zero_pad('p.program', 5) }}                                 as program,
     lower(
-        'jw' || {{ n.zero_pad('p.program', 5) }} || '-' || k.acid
+        'jw' || {{ x.zero_pad('p.program', 5) }} || '-' || k.acid
         || coalesce('_' || $version_id, '')
         || '_' || k.asn_type || '_' || lpad(k.sequence::varchar, 5, '0') || '_asn'
     )                                                               as name,

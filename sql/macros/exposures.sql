@@ -62,6 +62,12 @@ end
 regexp_replace({{ x }}.filename, '^(.+)_uncal(\..+)$', '\1_' || ({{ suffix }}) || '\2')
 {%- endmacro %}
 
+{#- Left-pad with zeros to `width`, keeping longer values whole (program 632 -> 00632). -#}
+{% macro zero_pad(value, width) -%}
+(case when length({{ value }}) >= {{ width }} then {{ value }}
+      else lpad({{ value }}, {{ width }}, '0') end)
+{%- endmacro %}
+
 {#- jwst puts product-name tokens through re.escape; real values are untouched. -#}
 {% macro escaped(value) -%}
 regexp_replace({{ value }}, '([()\[\]{}?*+\-|^$\\.&~# \t\n\r\x0b\x0c])', '\\\1', 'g')
@@ -145,4 +151,24 @@ regexp_extract(
  and ({{ e }}.subarray <> 'full'
       or not ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
               or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
+{%- endmacro %}
+
+{#- ---- Shared by both levels' rules and names ---- -#}
+
+{#- jwst's Constraint_Target: in a direct_image candidate (the cell reads
+    [('cNNNN', 'direct_image')]) every exposure has target 000. Computed once
+    per exposure in scope_exposures (sql/engine/scopes.sql). -#}
+{% macro compute_in_direct_image(e) -%}
+coalesce(regexp_full_match({{ e }}.asn_candidate, '\[\(''c\d{4}'', ''direct_image''\)\]'), false)
+{%- endmacro %}
+
+{% macro in_direct_image_candidate(e) -%}
+{{ e }}.in_direct_image
+{%- endmacro %}
+
+{#- The optical elements: the set values, sorted, joined by '-'; 'clear' when none. -#}
+{% macro opt_elem(values) -%}
+coalesce(nullif(array_to_string(list_sort(list_filter(
+    [{% for v in values %}nullif({{ v }}, ''){% if not loop.last %}, {% endif %}{% endfor %}],
+    lambda v: v is not null)), '-'), ''), 'clear')
 {%- endmacro %}

@@ -3,7 +3,6 @@
     come from scope_exposures, where unset values are NULL. See
     ../shared/spec/level2.md §2-§6. -#}
 {% import 'macros/exposures.sql' as x %}
-{% import 'macros/level3.sql' as l3 %}
 
 {#- The keys a Level 2 rule can ask members to share (columns of l2_eligible).
     Members are compatible when, key by key, either value is NULL or both are equal. -#}
@@ -93,12 +92,12 @@ coalesce(regexp_full_match({{ e }}.visitype, '.+wfsc.+'), false)
 {#- Constraint_Target's key: 000 for every exposure of a direct_image candidate
     (the cell reads [('cNNNN', 'direct_image')]), otherwise the targetid. -#}
 {% macro target_key(e) -%}
-case when {{ l3.in_direct_image_candidate(e) }} then '000' else {{ e }}.targetid end
+case when {{ x.in_direct_image_candidate(e) }} then '000' else {{ e }}.targetid end
 {%- endmacro %}
 
 {#- Constraint_Target needs a set targetid outside direct_image candidates. -#}
 {% macro has_target(e) -%}
-({{ l3.in_direct_image_candidate(e) }} or {{ e }}.targetid is not null)
+({{ x.in_direct_image_candidate(e) }} or {{ e }}.targetid is not null)
 {%- endmacro %}
 
 {#- NIRSpec lamp light path (dms_base nrslamp_valid_detector): any MSA setting;
@@ -252,7 +251,7 @@ science as (
            arg_min(targetid, member_order) filter (where role = 'science') as targetid,
            arg_min(instrume, member_order) filter (where role = 'science') as instrume,
            arg_min(subarray, member_order) filter (where role = 'science') as subarray,
-           bool_or({{ l3.in_direct_image_candidate('wfss') }}) filter (where role = 'science')
+           bool_or({{ x.in_direct_image_candidate('wfss') }}) filter (where role = 'science')
                as in_direct_image_candidate
     from wfss group by association
 ),
@@ -275,11 +274,11 @@ ranked as (
 )
 select
     s.association,
-    'jw' || {{ l3.zero_pad('s.program', 5) }} || '-' || sc.acid
-        || '_t' || {{ l3.zero_pad(x.escaped("case when s.in_direct_image_candidate then '000' else s.targetid end"), 3) }}
+    'jw' || {{ x.zero_pad('s.program', 5) }} || '-' || sc.acid
+        || '_t' || {{ x.zero_pad(x.escaped("case when s.in_direct_image_candidate then '000' else s.targetid end"), 3) }}
         || '_' || {{ x.escaped('s.instrume') }}
         || '_' || case when s.instrume = 'miri' then {{ x.escaped("coalesce(d.raw_filter, 'null')") }}
-                       else {{ l3.opt_elem([x.escaped('coalesce(d.filter, d.band)'), x.escaped('coalesce(d.pupil, d.grating)')]) }} end
+                       else {{ x.opt_elem([x.escaped('coalesce(d.filter, d.band)'), x.escaped('coalesce(d.pupil, d.grating)')]) }} end
         || case when s.mode = 'closest' and s.instrume = 'niriss' and s.subarray is distinct from 'full'
                      and s.subarray is not null
                 then '-' || {{ x.escaped('s.subarray') }} else '' end

@@ -48,22 +48,11 @@
 (not {{ e }}.is_tso)
 {%- endmacro %}
 
-{#- jwst's Constraint_Target: in a direct_image candidate (the cell reads
-    [('cNNNN', 'direct_image')]) every exposure has target 000. Computed once
-    per exposure in scope_exposures (sql/engine/scopes.sql). -#}
-{% macro compute_in_direct_image(e) -%}
-coalesce(regexp_full_match({{ e }}.asn_candidate, '\[\(''c\d{4}'', ''direct_image''\)\]'), false)
-{%- endmacro %}
-
-{% macro in_direct_image_candidate(e) -%}
-{{ e }}.in_direct_image
-{%- endmacro %}
-
 {#- TGT, the target key: 000 in a direct_image candidate; otherwise the targetid,
     with backgrounds as wildcards unless every exposure is keyed (aux rules). -#}
 {% macro target_key(e, role, all_keyed=false) -%}
 case
-    when {{ in_direct_image_candidate(e) }} then '000'
+    when {{ x.in_direct_image_candidate(e) }} then '000'
     {%- if not all_keyed %}
     when {{ role }} = 'background' then null
     {%- endif %}
@@ -73,7 +62,7 @@ end
 
 {#- TGT needs a set targetid wherever the target is keyed. -#}
 {% macro has_target(e, role, all_keyed=false) -%}
-({{ in_direct_image_candidate(e) }}
+({{ x.in_direct_image_candidate(e) }}
     {%- if not all_keyed %} or {{ role }} = 'background'{% endif %}
     or {{ e }}.targetid is not null)
 {%- endmacro %}
@@ -158,16 +147,11 @@ end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type
 {#- ---- Product names, over one association's summary `g`, whose key values
     already carry jwst's re.escape (sql/engine/level3.sql, l3_named) ---- -#}
 
-{% macro zero_pad(value, width) -%}
-(case when length({{ value }}) >= {{ width }} then {{ value }}
-      else lpad({{ value }}, {{ width }}, '0') end)
-{%- endmacro %}
-
 {#- The name parts every rule shares are computed once per association by
     sql/engine/level3.sql (name_parts); rules' product_name macros use them. -#}
 {% macro name_parts(s) -%}
-'jw' || {{ zero_pad(s ~ '.k_program', 5) }} || '-' || {{ s }}.acid as name_prefix,
-'t' || {{ zero_pad("coalesce(nullif(" ~ s ~ ".k_target, ''), '')", 3) }} as target_token,
+'jw' || {{ x.zero_pad(s ~ '.k_program', 5) }} || '-' || {{ s }}.acid as name_prefix,
+'t' || {{ x.zero_pad("coalesce(nullif(" ~ s ~ ".k_target, ''), '')", 3) }} as target_token,
 coalesce('-' || nullif(array_to_string(list_sort(list_filter(
     list_distinct([nullif({{ s }}.k_slit, ''), nullif(array_to_string({{ s }}.slit_tokens, '-'), '')]),
     lambda v: v is not null)), '-'), ''), '') as slit_part,
@@ -185,13 +169,6 @@ case when {{ s }}.k_subarray is null or {{ s }}.k_subarray in ('', 'full') then 
 {{ g }}.target_token
 {%- endmacro %}
 
-{#- The optical elements: the set values, sorted, joined by '-'; 'clear' when none. -#}
-{% macro opt_elem(values) -%}
-coalesce(nullif(array_to_string(list_sort(list_filter(
-    [{% for v in values %}nullif({{ v }}, ''){% if not loop.last %}, {% endif %}{% endfor %}],
-    lambda v: v is not null)), '-'), ''), 'clear')
-{%- endmacro %}
-
 {#- '-' + the slit tokens: the association's slit and, as one token, the
     s200a1/s200a2 slits of its members; '' when there are none. -#}
 {% macro slit_part(g) -%}
@@ -206,5 +183,5 @@ coalesce(nullif(array_to_string(list_sort(list_filter(
 {#- The DEFAULT product name: jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]. -#}
 {% macro default_name(g, opt_elems) -%}
 {{ name_prefix(g) }} || '_' || {{ target_token(g) }} || '_' || {{ g }}.k_instrume
-    || '_' || {{ opt_elem(opt_elems) }} || {{ slit_part(g) }} || {{ subarray_part(g) }}
+    || '_' || {{ x.opt_elem(opt_elems) }} || {{ slit_part(g) }} || {{ subarray_part(g) }}
 {%- endmacro %}

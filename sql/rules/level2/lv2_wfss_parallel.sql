@@ -13,7 +13,7 @@
 -- wfss:      parallel
 -- any_candidate: yes
 {% import 'macros/level2.sql' as l2 -%}
-{% import 'macros/level3.sql' as l3 -%}
+{% import 'macros/exposures.sql' as x -%}
 
 -- not l2.member: pure-parallel exposures need not share a program
 select
@@ -26,6 +26,6 @@ select
     -- jwst re-offers the direct images after the main pass, not the grism exposures
     e.exp_type in ('nis_image', 'nrc_image', 'mir_image') as deferred
 from scope_exposures as e
-where {{ l3.in_direct_image_candidate('e') }}
+where {{ x.in_direct_image_candidate('e') }}
   and e.exp_type in ('nis_wfss', 'nrc_wfss', 'mir_wfss', 'nis_image', 'nrc_image', 'mir_image')
   and e.instrume is not null

@@ -18,7 +18,7 @@
 {#- jwst's CORONIMAGE name: no slit part, '-image3' appended. -#}
 {% macro product_name(g) -%}
 {{ l3.name_prefix(g) }} || '_' || {{ l3.target_token(g) }} || '_' || {{ g }}.k_instrume
-    || '_' || {{ l3.opt_elem([g ~ '.k_filter', g ~ '.k_opt2']) }} || {{ l3.subarray_part(g) }} || '-image3'
+    || '_' || {{ x.opt_elem([g ~ '.k_filter', g ~ '.k_opt2']) }} || {{ l3.subarray_part(g) }} || '-image3'
 {%- endmacro %}
 
 select

@@ -20,7 +20,7 @@
 {#- jwst's NRSFS name. -#}
 {% macro product_name(g) -%}
 {{ l3.name_prefix(g) }} || '_' || {{ l3.target_token(g) }} || '-{source_id}_' || {{ g }}.k_instrume
-    || '_' || {{ l3.opt_elem([g ~ '.k_filter', g ~ '.k_opt2']) }} || '-{slit_name}' || {{ l3.subarray_part(g) }}
+    || '_' || {{ x.opt_elem([g ~ '.k_filter', g ~ '.k_opt2']) }} || '-{slit_name}' || {{ l3.subarray_part(g) }}
 {%- endmacro %}
 
 select

@@ -23,7 +23,7 @@
 {% macro product_name(g) -%}
 {{ l3.default_name(g, [g ~ '.k_filter', g ~ '.k_opt2']) }}
     || '-' || {{ g }}.k_detector || '_{suffix}-'
-    || {{ l3.zero_pad(g ~ '.k_act_id', 2) }}
+    || {{ x.zero_pad(g ~ '.k_act_id', 2) }}
 {%- endmacro %}
 
 {#- Combining needs a pair; group candidates never make one. -#}
