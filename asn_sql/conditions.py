@@ -151,3 +151,8 @@ def _split_top(sql: str, word: str) -> list[str]:
             start = end
     pieces.append(sql[start:])
     return pieces
+
+
+def split_conditions(sql: str) -> list[str]:
+    """The top-level AND-ed conditions of a boolean SQL expression."""
+    return _split_top(sql, "and")

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import db
-from asn_sql.conditions import selects
+from asn_sql.conditions import selects, split_conditions
 from asn_sql.errors import UsageError
 from asn_sql.generate import GenerateOptions, decide_associations
 from asn_sql.rules import Rule, render_rule
-from asn_sql.templates import render_sql
+from asn_sql.templates import environment, render_sql
 
 
 @dataclass
@@ -155,16 +155,39 @@ def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int)
     ANDs; the exposure is tested against each condition in order, in every
     scope it belongs to, and the condition that failed latest is reported.
     """
-    best: tuple[int, str] | None = None
+    best: tuple[int, str, str, str] | None = None
     for source, alias, conditions in selects(render_rule(rule)):
-        for scope_failures in _evaluate(con, source, alias, conditions, row_no):
-            index, text = scope_failures
+        for index, text in _evaluate(con, source, alias, conditions, row_no):
             if best is None or index > best[0]:
-                best = (index, text)
+                best = (index, text, source, alias)
     if best is None:
         return None
-    condition = " ".join(best[1].split())
-    return f"needs {condition}{_values(con, best[1], row_no)}"
+    _, text, source, alias = best
+    condition = " ".join(text.split())
+    detail = _derived_detail(con, text, source, alias, row_no)
+    return f"needs {condition}{detail or _values(con, text, row_no)}"
+
+
+def _derived_detail(
+    con: duckdb.DuckDBPyConnection, condition: str, source: str, alias: str, row_no: int
+) -> str:
+    """For a condition on a column scope_exposures derives (l2_mode_ok), the part of
+    its definition the exposure fails."""
+    match = re.fullmatch(rf"\(?\s*{alias}\.(\w+)\s*\)?", condition.strip())
+    if match is None or match.group(1) not in DERIVED_COLUMNS:
+        return ""
+    template, macro = DERIVED_COLUMNS[match.group(1)]
+    definition = str(getattr(environment().get_template(template).module, macro)(alias))
+    parts = [p.strip() for p in split_conditions(definition.strip()[1:-1]) if p.strip()]
+    failures = _evaluate(con, source, alias, parts, row_no)
+    if not failures:
+        return ""
+    failed = failures[0][1]
+    return f": fails {' '.join(failed.split())}{_values(con, failed, row_no)}"
+
+
+# Columns scope_exposures derives with a macro, so explain can show the part that fails.
+DERIVED_COLUMNS = {"l2_mode_ok": ("macros/level2.sql", "compute_mode_ok")}
 
 
 def _evaluate(
