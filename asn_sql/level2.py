@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
+from asn_sql.eligible import Branch, insert_eligible
 from asn_sql.errors import RuleError
 from asn_sql.generate_progress import Progress
 from asn_sql.rules import Rule, rank, render_rule, rule_macro
@@ -81,21 +82,22 @@ def run_level2(
     """Fill rule_matches with the Level 2 associations of the current scopes."""
     specs = [level2_spec(rule) for rule in rules]
     db.execute_script(con, render_sql("engine/level2_eligible.sql"))
-    for rule, spec in zip(rules, specs, strict=True):
-        if progress:
-            progress(rule.name)
-        sql = render_sql("engine/level2_insert.sql", rule_sql=render_rule(rule))
-        params = {
-            "rule": rule.name,
-            "asn_type": rule.asn_type,
-            "rule_rank": rank(rule),
-            "shape": spec.shape,
-            "pool_id": pool_id,
-        }
-        try:
-            db.execute_script(con, sql, params)
-        except duckdb.Error as exc:
-            raise RuleError(str(exc).strip().splitlines()[0], path=rule.path) from None
+    if progress:
+        progress("Level 2 rules")
+    branches = [
+        Branch(
+            rule,
+            render_rule(rule),
+            {
+                "rule": rule.name,
+                "asn_type": rule.asn_type,
+                "rule_rank": rank(rule),
+                "shape": spec.shape,
+            },
+        )
+        for rule, spec in zip(rules, specs, strict=True)
+    ]
+    insert_eligible(con, "l2_eligible", branches)
     try:
         db.execute_script(con, render_sql("engine/level2.sql", rules=specs))
     except duckdb.Error as exc:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
+from asn_sql.eligible import Branch, insert_eligible
 from asn_sql.errors import RuleError
 from asn_sql.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.templates import render_sql
@@ -57,20 +58,17 @@ def run_level3(
 ) -> None:
     """Fill rule_matches with the Level 3 associations of the current scopes."""
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
-    for rule in rules:
-        if progress:
-            progress(rule.name)
-        sql = render_sql("engine/level3_insert.sql", rule_sql=render_rule(rule))
-        params = {
-            "rule": rule.name,
-            "asn_type": rule.asn_type,
-            "rule_rank": rank(rule),
-            "pool_id": pool_id,
-        }
-        try:
-            db.execute_script(con, sql, params)
-        except duckdb.Error as exc:
-            raise RuleError(str(exc).strip().splitlines()[0], path=rule.path) from None
+    if progress:
+        progress("Level 3 rules")
+    branches = [
+        Branch(
+            rule,
+            render_rule(rule),
+            {"rule": rule.name, "asn_type": rule.asn_type, "rule_rank": rank(rule)},
+        )
+        for rule in rules
+    ]
+    insert_eligible(con, "l3_eligible", branches)
     specs = [grouping_spec(rule) for rule in rules]
     try:
         db.execute_script(con, render_sql("engine/level3.sql", rules=specs))
