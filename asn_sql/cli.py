@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from asn_sql import __version__
+from asn_sql import __version__, cli_files
 from asn_sql.api import generate_documents
-from asn_sql.db import DB_ENV, DEFAULT_DB
-from asn_sql.errors import AsnSqlError, UsageError
+from asn_sql.cli_common import DbOption, DebugOption, FormatOption, err, handle_errors, out, warn
+from asn_sql.db import DEFAULT_DB
+from asn_sql.errors import UsageError
 from asn_sql.explain import explain as explain_exposure
 from asn_sql.formats import OutputFormat, print_rows
 from asn_sql.generate import GenerateOptions, timestamp_version_id
@@ -33,49 +31,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-DbOption = Annotated[
-    Path,
-    typer.Option(
-        "--db",
-        envvar=DB_ENV,
-        help=f"The database file. Defaults to ${DB_ENV}, else {DEFAULT_DB} in this directory.",
-        show_default=False,
-    ),
-]
-DebugOption = Annotated[
-    bool, typer.Option("--debug", help="Show the full traceback of an error.", hidden=True)
-]
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Print rows as a table, CSV or JSON.")
-]
-
-
-def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an AsnSqlError into one line on stderr and exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except AsnSqlError as exc:
-            if kwargs.get("debug"):
-                raise
-            err.print(f"Error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
-
-
-def warn(messages: list[str]) -> None:
-    """Print each warning on stderr."""
-    for message in messages:
-        err.print(f"Warning: {message}", markup=False, highlight=False)
 
 
 def _version(value: bool) -> None:
@@ -279,32 +234,6 @@ def render(
 
 @app.command()
 @handle_errors
-def diff(
-    old: Annotated[
-        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
-    ],
-    new: Annotated[
-        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
-    ],
-    db: DbOption = Path(DEFAULT_DB),
-    debug: DebugOption = False,
-) -> None:
-    """Compare two sets of associations; exit 0 when they are equal, 1 when they differ."""
-    from asn_sql.api import read_diff_side
-    from asn_sql.diff import diff_documents, report_lines, summary_line
-
-    (old_docs, old_notes), (new_docs, new_notes) = read_diff_side(old, db), read_diff_side(new, db)
-    warn(old_notes + new_notes)
-    report = diff_documents(old_docs, new_docs)
-    for line in report_lines(report):
-        out.print(line, markup=False, highlight=False)
-    err.print(summary_line(report), markup=False, highlight=False)
-    if not report.equal:
-        raise typer.Exit(code=1)
-
-
-@app.command()
-@handle_errors
 def explain(
     exposure: Annotated[
         str,
@@ -335,225 +264,13 @@ def explain(
             out.print(f"  not {verdict.rule}: {verdict.reason}", markup=False, highlight=False)
 
 
-AsnOutputOption = Annotated[
-    Path,
-    typer.Option(
-        "--output",
-        "-o",
-        help="The association file to write; it must end in .json.",
-        show_default=False,
-    ),
-]
-AsnTypeOption = Annotated[
-    str,
-    typer.Option(
-        "--type",
-        "-t",
-        help="The association type: image2, spec2, tso-image2, tso-spec2, nrslamp-spec2, "
-        "image3, spec3, coron3, ami3, tso3 or wfs-image3. Its digit sets the level.",
-        show_default=False,
-    ),
-]
-ProductNameOption = Annotated[
-    str | None,
-    typer.Option(
-        "--product-name",
-        help="The product's name. Level 3 needs one unless a query's pool rows give it; "
-        "Level 2 products are named for their science files.",
-        show_default=False,
-    ),
-]
-ProgramOption = Annotated[
-    str | None,
-    typer.Option(
-        "--program",
-        help="The program number, written zero-padded to 5 digits.",
-        show_default=False,
-    ),
-]
-AsnIdOption = Annotated[
-    str | None,
-    typer.Option(
-        "--asn-id",
-        help="The candidate id: o999 for Level 2 and a3001 for Level 3 unless given.",
-        show_default=False,
-    ),
-]
-
-
-@app.command("from-list")
-@handle_errors
-def from_list(
-    files: Annotated[
-        list[str], typer.Argument(help="The science files, names as given.", show_default=False)
-    ],
-    output: AsnOutputOption,
-    asn_type: AsnTypeOption,
-    product_name: ProductNameOption = None,
-    program: ProgramOption = None,
-    asn_id: AsnIdOption = None,
-    background: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--background", help="Background files, joined to every product.", show_default=False
-        ),
-    ] = None,
-    imprint: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--imprint", help="Imprint files, joined to every product.", show_default=False
-        ),
-    ] = None,
-    debug: DebugOption = False,
-) -> None:
-    """Write an association of the files given, as asn_from_list does, with its type, rule,
-    program and ids filled in and checked against jwst's schema."""
-    from asn_sql import from_list as fl
-
-    members = fl.members_from_files(files, background or [], imprint or [])
-    options = fl.Options(asn_type, product_name, program, asn_id)
-    written = fl.write_association(fl.build_association(members, options), output)
-    out.print(str(written), markup=False, highlight=False)
-
-
-@app.command("from-query")
-@handle_errors
-def from_query(
-    sql: Annotated[
-        str,
-        typer.Argument(
-            help="A query returning a filename column, and optionally exptype (the role, "
-            "science by default), pool_id and row_no (to name things from the pool).",
-            show_default=False,
-        ),
-    ],
-    output: AsnOutputOption,
-    asn_type: AsnTypeOption,
-    product_name: ProductNameOption = None,
-    program: ProgramOption = None,
-    asn_id: AsnIdOption = None,
-    db: DbOption = Path(DEFAULT_DB),
-    debug: DebugOption = False,
-) -> None:
-    """Write an association of the exposures a query returns, from a read-only database."""
-    from asn_sql import from_list as fl
-
-    data = fl.from_query(db, sql, fl.Options(asn_type, product_name, program, asn_id))
-    out.print(str(fl.write_association(data, output)), markup=False, highlight=False)
-
-
-@app.command()
-@handle_errors
-def edit(
-    association: Annotated[
-        Path, typer.Argument(help="The association file (.json) to edit.", show_default=False)
-    ],
-    add: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--add", help="Files to add, by base name, to every product.", show_default=False
-        ),
-    ] = None,
-    remove: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--remove",
-            help="Files whose members to remove, matched by base name.",
-            show_default=False,
-        ),
-    ] = None,
-    exptype: Annotated[
-        str, typer.Option("--type", "-t", help="The role (exptype) of the files added.")
-    ] = "science",
-    ignore_suffix: Annotated[
-        bool,
-        typer.Option(
-            "--ignore-suffix",
-            help="Match removals by root, ignoring the extension and a known suffix "
-            "(_rate, _cal, ...).",
-        ),
-    ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write here (.json) instead of in place.", show_default=False
-        ),
-    ] = None,
-    debug: DebugOption = False,
-) -> None:
-    """Add or remove members of an association, as asn_edit does; products left empty go."""
-    from asn_sql.edit import edit_file
-
-    result = edit_file(
-        association,
-        add=add or [],
-        remove=remove or [],
-        exptype=exptype,
-        ignore_suffix=ignore_suffix,
-        output=output,
-    )
-    if result.not_found:
-        warn([f"not in {association}: {', '.join(result.not_found)}"])
-    out.print(str(result.written), markup=False, highlight=False)
-    err.print(f"{result.removed} members removed, {result.added} added", highlight=False)
-
-
-@app.command()
-@handle_errors
-def validate(
-    files: Annotated[
-        list[Path], typer.Argument(help="Association files (.json) to check.", show_default=False)
-    ],
-    debug: DebugOption = False,
-) -> None:
-    """Check association files against jwst's schemas, printing every error with its path."""
-    from asn_sql.documents import file_errors
-
-    invalid = 0
-    for path in files:
-        errors = file_errors(path)
-        invalid += bool(errors)
-        for line in errors:
-            out.print(line, markup=False, highlight=False)
-    if invalid:
-        raise UsageError(f"{invalid} of {len(files)} files invalid")
-    err.print(f"{len(files)} files valid", highlight=False)
-
-
-@app.command()
-@handle_errors
-def export(
-    source: Annotated[
-        str, typer.Argument(help="A table or view name, or a query.", show_default=False)
-    ],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output",
-            "-o",
-            help="The file to write: .csv, .parquet, .json (an array) or .ndjson.",
-            show_default=False,
-        ),
-    ],
-    file_format: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="csv, parquet, json or ndjson, when the file name does not say.",
-            show_default=False,
-        ),
-    ] = None,
-    db: DbOption = Path(DEFAULT_DB),
-    debug: DebugOption = False,
-) -> None:
-    """Write a table or a query's rows to a file, from a read-only database."""
-    from asn_sql.export import export as export_rows
-    from asn_sql.export import parse_format
-
-    count = export_rows(db, source, output, parse_format(file_format))
-    out.print(str(output), markup=False, highlight=False)
-    err.print(f"{count} rows written", highlight=False)
+# Commands over association files (asn_sql/cli_files.py).
+app.command()(cli_files.diff)
+app.command("from-list")(cli_files.from_list)
+app.command("from-query")(cli_files.from_query)
+app.command()(cli_files.edit)
+app.command()(cli_files.validate)
+app.command()(cli_files.export)
 
 
 def _expand_argv(argv: list[str]) -> list[str]:

@@ -1,0 +1,257 @@
+"""Commands over association files: diff, from-list, from-query, edit, validate, export.
+
+asn_sql/cli.py registers them on the app; the work is in diff.py, from_list.py,
+edit.py, documents.py and export.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from asn_sql.cli_common import DbOption, DebugOption, err, handle_errors, out, warn
+from asn_sql.db import DEFAULT_DB
+from asn_sql.errors import UsageError
+
+
+@handle_errors
+def diff(
+    old: Annotated[
+        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
+    ],
+    new: Annotated[
+        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
+    ],
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """Compare two sets of associations; exit 0 when they are equal, 1 when they differ."""
+    from asn_sql.api import read_diff_side
+    from asn_sql.diff import diff_documents, report_lines, summary_line
+
+    (old_docs, old_notes), (new_docs, new_notes) = read_diff_side(old, db), read_diff_side(new, db)
+    warn(old_notes + new_notes)
+    report = diff_documents(old_docs, new_docs)
+    for line in report_lines(report):
+        out.print(line, markup=False, highlight=False)
+    err.print(summary_line(report), markup=False, highlight=False)
+    if not report.equal:
+        raise typer.Exit(code=1)
+
+
+AsnOutputOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="The association file to write; it must end in .json.",
+        show_default=False,
+    ),
+]
+AsnTypeOption = Annotated[
+    str,
+    typer.Option(
+        "--type",
+        "-t",
+        help="The association type: image2, spec2, tso-image2, tso-spec2, nrslamp-spec2, "
+        "image3, spec3, coron3, ami3, tso3 or wfs-image3. Its digit sets the level.",
+        show_default=False,
+    ),
+]
+ProductNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--product-name",
+        help="The product's name. Level 3 needs one unless a query's pool rows give it; "
+        "Level 2 products are named for their science files.",
+        show_default=False,
+    ),
+]
+ProgramOption = Annotated[
+    str | None,
+    typer.Option(
+        "--program",
+        help="The program number, written zero-padded to 5 digits.",
+        show_default=False,
+    ),
+]
+AsnIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--asn-id",
+        help="The candidate id: o999 for Level 2 and a3001 for Level 3 unless given.",
+        show_default=False,
+    ),
+]
+
+
+@handle_errors
+def from_list(
+    files: Annotated[
+        list[str], typer.Argument(help="The science files, names as given.", show_default=False)
+    ],
+    output: AsnOutputOption,
+    asn_type: AsnTypeOption,
+    product_name: ProductNameOption = None,
+    program: ProgramOption = None,
+    asn_id: AsnIdOption = None,
+    background: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--background", help="Background files, joined to every product.", show_default=False
+        ),
+    ] = None,
+    imprint: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--imprint", help="Imprint files, joined to every product.", show_default=False
+        ),
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write an association of the files given, as asn_from_list does, with its type, rule,
+    program and ids filled in and checked against jwst's schema."""
+    from asn_sql import from_list as fl
+
+    members = fl.members_from_files(files, background or [], imprint or [])
+    options = fl.Options(asn_type, product_name, program, asn_id)
+    written = fl.write_association(fl.build_association(members, options), output)
+    out.print(str(written), markup=False, highlight=False)
+
+
+@handle_errors
+def from_query(
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="A query returning a filename column, and optionally exptype (the role, "
+            "science by default), pool_id and row_no (to name things from the pool).",
+            show_default=False,
+        ),
+    ],
+    output: AsnOutputOption,
+    asn_type: AsnTypeOption,
+    product_name: ProductNameOption = None,
+    program: ProgramOption = None,
+    asn_id: AsnIdOption = None,
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """Write an association of the exposures a query returns, from a read-only database."""
+    from asn_sql import from_list as fl
+
+    data = fl.from_query(db, sql, fl.Options(asn_type, product_name, program, asn_id))
+    out.print(str(fl.write_association(data, output)), markup=False, highlight=False)
+
+
+@handle_errors
+def edit(
+    association: Annotated[
+        Path, typer.Argument(help="The association file (.json) to edit.", show_default=False)
+    ],
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add", help="Files to add, by base name, to every product.", show_default=False
+        ),
+    ] = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remove",
+            help="Files whose members to remove, matched by base name.",
+            show_default=False,
+        ),
+    ] = None,
+    exptype: Annotated[
+        str, typer.Option("--type", "-t", help="The role (exptype) of the files added.")
+    ] = "science",
+    ignore_suffix: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-suffix",
+            help="Match removals by root, ignoring the extension and a known suffix "
+            "(_rate, _cal, ...).",
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here (.json) instead of in place.", show_default=False
+        ),
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Add or remove members of an association, as asn_edit does; products left empty go."""
+    from asn_sql.edit import edit_file
+
+    result = edit_file(
+        association,
+        add=add or [],
+        remove=remove or [],
+        exptype=exptype,
+        ignore_suffix=ignore_suffix,
+        output=output,
+    )
+    if result.not_found:
+        warn([f"not in {association}: {', '.join(result.not_found)}"])
+    out.print(str(result.written), markup=False, highlight=False)
+    err.print(f"{result.removed} members removed, {result.added} added", highlight=False)
+
+
+@handle_errors
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(help="Association files (.json) to check.", show_default=False)
+    ],
+    debug: DebugOption = False,
+) -> None:
+    """Check association files against jwst's schemas, printing every error with its path."""
+    from asn_sql.documents import file_errors
+
+    invalid = 0
+    for path in files:
+        errors = file_errors(path)
+        invalid += bool(errors)
+        for line in errors:
+            out.print(line, markup=False, highlight=False)
+    if invalid:
+        raise UsageError(f"{invalid} of {len(files)} files invalid")
+    err.print(f"{len(files)} files valid", highlight=False)
+
+
+@handle_errors
+def export(
+    source: Annotated[
+        str, typer.Argument(help="A table or view name, or a query.", show_default=False)
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The file to write: .csv, .parquet, .json (an array) or .ndjson.",
+            show_default=False,
+        ),
+    ],
+    file_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, parquet, json or ndjson, when the file name does not say.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """Write a table or a query's rows to a file, from a read-only database."""
+    from asn_sql.export import export as export_rows
+    from asn_sql.export import parse_format
+
+    count = export_rows(db, source, output, parse_format(file_format))
+    out.print(str(output), markup=False, highlight=False)
+    err.print(f"{count} rows written", highlight=False)
