@@ -55,13 +55,14 @@ def main() -> int:
     if not COMPARE.exists():
         print("compare.py not found; skipping the score")
         return 0
-    expected = EXPECTED
+    expected, actual = EXPECTED, args.out
     if args.pools:
-        expected = Path(tempfile.mkdtemp())
+        expected, actual = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
         for name in args.pools:
             shutil.copytree(EXPECTED / name, expected / name)
+            shutil.copytree(args.out / name, actual / name)
     level = [] if args.level == "all" else ["--level", args.level]
-    command = [sys.executable, str(COMPARE), "--recursive", *level, str(expected), str(args.out)]
+    command = [sys.executable, str(COMPARE), "--recursive", *level, str(expected), str(actual)]
     return subprocess.call(command)
 
 

@@ -52,6 +52,8 @@ JWST_READS = {
     "pool_025_nirspec_fss_nod_chop.csv": (10, "f87e7489b140e67c"),
     "pool_033_wfs_jitter.csv": (33, "42c3eceab242ca7d"),
     "pool_duplicate.csv": (2, "9df6a8a20824c5be"),
+    # hand-made (fixtures/README.md)
+    "direct_image_discovery.csv": (4, "4c31960569e4fbdb"),
     # the bad/ pools that jwst can read
     "duplicate_filenames.csv": (4, "15642e5a0e24c189"),
     "malformed_candidate.csv": (5, "6896612225e5fc77"),

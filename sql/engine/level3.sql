@@ -73,7 +73,8 @@ select
     coalesce(m.n_psf, 0)          as n_psf,
     coalesce(m.n_members, 0)      as n_members,
     coalesce(o.n_observations, 0) as n_observations,
-    coalesce(t.slit_tokens, [])   as slit_tokens
+    coalesce(t.slit_tokens, [])   as slit_tokens,
+    coalesce(d.has_direct_image, false) as has_direct_image
 from l3_groups as g
 join scopes as s using (scope_id)
 join l3_founders as f using (group_id)
@@ -94,7 +95,14 @@ left join (
 left join (
     select group_id, list_sort(list(distinct slit_token)) as slit_tokens
     from l3_grouped where slit_token is not null group by group_id
-) as t using (group_id);
+) as t using (group_id)
+-- an association holding a direct_image-candidate exposure is named for target 000
+left join (
+    select m.group_id, bool_or(e.in_direct_image) as has_direct_image
+    from l3_grouped as m
+    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    group by m.group_id
+) as d using (group_id);
 
 -- Names are built from the key values as jwst's re.escape leaves them (a
 -- backslash before '-', '.', '+' and the like; real values have none), escaped

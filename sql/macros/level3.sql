@@ -48,11 +48,14 @@
 (not {{ e }}.is_tso)
 {%- endmacro %}
 
-{#- TGT, the target key: 000 in a direct_image candidate; otherwise the targetid,
-    with backgrounds as wildcards unless every exposure is keyed (aux rules). -#}
+{#- TGT, the target key. An exposure whose candidate cell is a direct_image
+    candidate matches any target (jwst's Constraint_Target takes it through its
+    first branch, target 000), and an association holding one is named t000
+    (has_direct_image); otherwise the targetid, with backgrounds as wildcards
+    unless every exposure is keyed (aux rules). -#}
 {% macro target_key(e, role, all_keyed=false) -%}
 case
-    when {{ x.in_direct_image_candidate(e) }} then '000'
+    when {{ x.in_direct_image_candidate(e) }} then null
     {%- if not all_keyed %}
     when {{ role }} = 'background' then null
     {%- endif %}
@@ -151,7 +154,8 @@ end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type
     sql/engine/level3.sql (name_parts); rules' product_name macros use them. -#}
 {% macro name_parts(s) -%}
 'jw' || {{ x.zero_pad(s ~ '.k_program', 5) }} || '-' || {{ s }}.acid as name_prefix,
-'t' || {{ x.zero_pad("coalesce(nullif(" ~ s ~ ".k_target, ''), '')", 3) }} as target_token,
+'t' || case when {{ s }}.has_direct_image then '000'
+            else {{ x.zero_pad("coalesce(nullif(" ~ s ~ ".k_target, ''), '')", 3) }} end as target_token,
 coalesce('-' || nullif(array_to_string(list_sort(list_filter(
     list_distinct([nullif({{ s }}.k_slit, ''), nullif(array_to_string({{ s }}.slit_tokens, '-'), '')]),
     lambda v: v is not null)), '-'), ''), '') as slit_part,
