@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -62,6 +63,8 @@ def _store(path: Path | None, text: str) -> None:
     if path is None:
         return
     try:
+        if not path.parent.exists():
+            _forget_other_versions(path.parent)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(text, encoding="utf-8")
@@ -79,9 +82,23 @@ def _files_digest() -> str:
     return digest.hexdigest()
 
 
+def _forget_other_versions(current: Path) -> None:
+    """Remove the cached SQL of other versions of sql/: it is never read again."""
+    if not current.parent.is_dir():
+        return
+    for entry in current.parent.iterdir():
+        if entry == current:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 @cache
 def _cache_dir() -> Path | None:
+    """One folder per version of the sql/ files (a digest of them all)."""
     if os.environ.get("ASNSQL_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "asnsql" / "sql"
+    return Path(base) / "asnsql" / "sql" / _files_digest()[:16]
