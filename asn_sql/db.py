@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql.errors import DatabaseError, MigrationError
+from asn_sql.errors import DatabaseError, MigrationError, first_line
 from asn_sql.resources import migrations_dir
 
 DEFAULT_DB = "asn.duckdb"
@@ -97,7 +97,7 @@ def _attach_file(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool)
     except duckdb.IOException as exc:
         raise _open_error(path, exc) from None
     except duckdb.Error as exc:
-        raise DatabaseError(f"cannot open the database: {_first_line(exc)}", path=path) from None
+        raise DatabaseError(f"cannot open the database: {first_line(exc)}", path=path) from None
     con.execute(f"use {CATALOG}")
     if not read_only:
         _migrate(con, path)
@@ -155,10 +155,10 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             try:
                 con.execute(migration.path.read_text(encoding="utf-8"))
             except duckdb.Error as exc:
-                raise MigrationError(_first_line(exc), path=migration.path) from None
+                raise MigrationError(first_line(exc), path=migration.path) from None
             con.execute(
                 "insert into schema_migrations values ($name, $at)",
-                {"name": migration.name, "at": _now()},
+                {"name": migration.name, "at": now()},
             )
 
 
@@ -174,10 +174,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
     text = str(exc)
     if "lock" in text.lower():
@@ -186,16 +182,12 @@ def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
         return DatabaseError(
             f"the database is locked by another process{who}; close it and try again", path=path
         )
-    return DatabaseError(f"cannot open the database: {_first_line(exc)}", path=path)
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DatabaseError(f"cannot open the database: {first_line(exc)}", path=path)
 
 
 def now() -> datetime:
     """The current UTC time, naive, as stored in timestamp columns."""
-    return _now()
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def execute_script(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
-from asn_sql.errors import RuleError
+from asn_sql.errors import RuleError, first_line
 from asn_sql.rules import Rule
 from asn_sql.templates import cached
 
@@ -59,8 +59,8 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
             try:
                 con.execute(f"explain select * from ({part})", _own(params, n))
             except duckdb.Error as inner:
-                raise RuleError(_first_line(inner), path=branches[n].rule.path) from None
-        raise RuleError(f"the rules of {table} failed together: {_first_line(exc)}") from None
+                raise RuleError(first_line(inner), path=branches[n].rule.path) from None
+        raise RuleError(f"the rules of {table} failed together: {first_line(exc)}") from None
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str | None]]:
@@ -78,7 +78,7 @@ def _rule_columns(con: duckdb.DuckDBPyConnection, branch: Branch) -> list[str]:
         try:
             cursor = con.execute(f"select * from (\n{branch.sql}\n) limit 0")
         except duckdb.Error as exc:
-            raise RuleError(_first_line(exc), path=branch.rule.path) from None
+            raise RuleError(first_line(exc), path=branch.rule.path) from None
         return json.dumps([column[0] for column in cursor.description])
 
     return json.loads(cached(("eligible columns", branch.sql), describe))
@@ -86,7 +86,3 @@ def _rule_columns(con: duckdb.DuckDBPyConnection, branch: Branch) -> list[str]:
 
 def _own(params: dict[str, object], n: int) -> dict[str, object]:
     return {key: value for key, value in params.items() if key.endswith(f"_{n}")}
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0]

@@ -53,3 +53,9 @@ class RuleError(AsnSqlError):
 
 class UsageError(AsnSqlError):
     """A bad combination of options or a name that matches nothing."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (DuckDB's run on with context lines)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

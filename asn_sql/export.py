@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import db
-from asn_sql.errors import QueryError, UsageError
+from asn_sql.errors import QueryError, UsageError, first_line
 
 
 class ExportFormat(StrEnum):
@@ -68,7 +68,7 @@ def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = 
         count = con.execute(copy_sql(source, Path(temporary), fmt)).fetchone()
         os.replace(temporary, output)
     except duckdb.Error as exc:
-        raise QueryError(f"export failed: {_first_line(exc)}") from None
+        raise QueryError(f"export failed: {first_line(exc)}") from None
     finally:
         con.close()
         Path(temporary).unlink(missing_ok=True)
@@ -101,11 +101,6 @@ def quote_literal(value: str) -> str:
 def quote_identifier(name: str) -> str:
     """A SQL identifier in double quotes, its own quotes doubled."""
     return '"' + name.replace('"', '""') + '"'
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 def parse_format(text: str | None) -> ExportFormat | None:

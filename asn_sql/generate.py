@@ -11,10 +11,10 @@ import duckdb
 from asn_sql import __version__, db
 from asn_sql.conditions import record_first_failures
 from asn_sql.errors import RuleError
-from asn_sql.generate_progress import Progress
 from asn_sql.level2 import run_level2
 from asn_sql.level3 import run_level3
 from asn_sql.load import exposure_columns
+from asn_sql.progress import Progress
 from asn_sql.resources import sql_dir
 from asn_sql.rules import Rule, rules_for, rules_hash
 from asn_sql.templates import render_sql

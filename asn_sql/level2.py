@@ -15,8 +15,8 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.eligible import Branch, insert_eligible
-from asn_sql.errors import RuleError
-from asn_sql.generate_progress import Progress
+from asn_sql.errors import RuleError, first_line
+from asn_sql.progress import Progress
 from asn_sql.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.templates import render_sql
 
@@ -101,4 +101,4 @@ def run_level2(
     try:
         db.execute_script(con, render_sql("engine/level2.sql", rules=specs))
     except duckdb.Error as exc:
-        raise RuleError(f"Level 2 grouping failed: {str(exc).strip().splitlines()[0]}") from None
+        raise RuleError(f"Level 2 grouping failed: {first_line(exc)}") from None

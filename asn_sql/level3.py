@@ -14,7 +14,7 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.eligible import Branch, insert_eligible
-from asn_sql.errors import RuleError
+from asn_sql.errors import RuleError, first_line
 from asn_sql.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.templates import render_sql
 
@@ -73,4 +73,4 @@ def run_level3(
     try:
         db.execute_script(con, render_sql("engine/level3.sql", rules=specs))
     except duckdb.Error as exc:
-        raise RuleError(f"grouping failed: {str(exc).strip().splitlines()[0]}") from None
+        raise RuleError(f"grouping failed: {first_line(exc)}") from None

@@ -1,14 +1,19 @@
-"""A progress bar on stderr that shows itself only once a run passes a second."""
+"""Progress: the callback a run reports its steps to, and a bar on stderr that shows
+itself only once a run passes a second."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from types import TracebackType
 
+from rich import progress as bar
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 _DELAY = 1.0
+
+# A run calls it with the name of each step as the step starts.
+Progress = Callable[[str], None]
 
 
 class DelayedProgress:
@@ -17,7 +22,7 @@ class DelayedProgress:
     def __init__(self, console: Console) -> None:
         self._console = console
         self._started = time.monotonic()
-        self._progress: Progress | None = None
+        self._progress: bar.Progress | None = None
         self._task = None
 
     def __enter__(self) -> DelayedProgress:
@@ -37,10 +42,10 @@ class DelayedProgress:
         if self._progress is None:
             if time.monotonic() - self._started < _DELAY or not self._console.is_terminal:
                 return
-            self._progress = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
+            self._progress = bar.Progress(
+                bar.SpinnerColumn(),
+                bar.TextColumn("{task.description}"),
+                bar.TimeElapsedColumn(),
                 console=self._console,
                 transient=True,
             )
