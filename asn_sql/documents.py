@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -242,7 +242,7 @@ def write_documents(documents: list[Document], directory: Path) -> list[Path]:
 def write_atomic(target: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``target``, then rename it into place, so
     a reader never sees half a file and an old file stays until the new one is complete."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, temporary = create_temporary(target)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -250,6 +250,20 @@ def write_atomic(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def create_temporary(target: Path) -> tuple[int, str]:
+    """A new, empty file with a random name beside ``target``: its descriptor and path.
+
+    Unlike ``tempfile.mkstemp`` (always 0600), the file gets the mode ``open()`` gives,
+    so a file renamed into place is as readable as one written directly.
+    """
+    while True:
+        temporary = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
 
 
 def load_asn(path: str | Path) -> dict[str, Any]:

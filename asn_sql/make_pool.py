@@ -1,0 +1,278 @@
+"""Pools from FITS headers, as jwst's asn_make_pool makes them: one row per file.
+
+The behaviour follows jwst 3.0.0's ``jwst/associations/mkpool.py``: every keyword of
+every file's primary header becomes a lower-cased column (commentary and blank cards
+skipped), the columns sorted by name; a file without a keyword another file has gets
+``null``; seven columns that headers do not carry get jwst's values (see
+``NON_HEADER_DEFAULTS``, ``targetid`` and ``asn_candidate``). Reading the headers needs
+astropy (``pip install 'asnsql[fits]'``).
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asn_sql.documents import write_atomic
+from asn_sql.errors import AsnSqlError, UsageError
+
+# Columns of an archive pool that no header holds, with the value jwst gives every
+# row; a header keyword of the same name wins, an option wins over both.
+NON_HEADER_DEFAULTS = {
+    "dms_note": "",
+    "is_imprt": "f",
+    "pntgtype": "science",
+    "mostilno": "1",
+    "dithptin": "1",
+}
+# The options that set a non-header column, for the warnings' hints.
+_OPTION_OF = {"dms_note": "--dms-note", "is_imprt": "--is-imprt", "pntgtype": "--pntgtype"}
+_SKIPPED_KEYWORDS = ("", "COMMENT", "HISTORY")
+MISSING = "null"
+DELIMITER = "|"
+
+
+class HeaderError(AsnSqlError):
+    """FITS files whose primary header cannot be read, or a pool that cannot be written."""
+
+
+@dataclass
+class PoolOptions:
+    """The values of asn_make_pool's options; None means "not given"."""
+
+    asn_candidate: str | None = None
+    dms_note: str | None = None
+    is_imprt: str | None = None
+    pntgtype: str | None = None
+
+
+@dataclass
+class MadePool:
+    """A pool in memory: column names (sorted), one dict per file, the warnings."""
+
+    columns: list[str]
+    rows: list[dict[str, str]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def make_pool(files: Sequence[str], options: PoolOptions | None = None) -> MadePool:
+    """One pool row per file, from its primary header; FILENAME is the path as given.
+
+    Raises HeaderError naming every file that is missing or not FITS, or that has no
+    OBSERVTN keyword (the observation candidate is made from it); UsageError for a
+    malformed ``--asn-candidate``.
+    """
+    options = options or PoolOptions()
+    extra_candidates = parse_candidates(options.asn_candidate)
+    headers = read_headers(files)
+    header_columns = sorted({key for header in headers for key in header})
+    columns = sorted(set(header_columns) | set(NON_HEADER_DEFAULTS) | {"targetid", "asn_candidate"})
+    rows = [{column: header.get(column, MISSING) for column in columns} for header in headers]
+    notes = _missing_keyword_warnings(headers, header_columns, files)
+    notes += _fill_non_header(rows, headers, options)
+    notes += _number_targets(rows, headers)
+    for row, header in zip(rows, headers, strict=True):
+        row["asn_candidate"] = candidates_text(header["observtn"], extra_candidates)
+    return MadePool(columns, rows, notes)
+
+
+def read_headers(files: Sequence[str]) -> list[dict[str, str]]:
+    """Each file's primary header as {lower-cased keyword: value as text}, in file order.
+
+    Raises HeaderError listing every file that cannot be read, in one message.
+    """
+    try:
+        from astropy.io import fits
+    except ImportError:
+        raise UsageError(
+            "make-pool reads FITS headers with astropy, which is not installed: "
+            "pip install 'asnsql[fits]'"
+        ) from None
+    headers, problems = [], []
+    for name in files:
+        try:
+            header = _read_header(fits, name)
+        except HeaderError as exc:
+            problems.append(f"{name} ({exc.message})")
+            continue
+        if header.get("observtn", MISSING) == MISSING:
+            problems.append(f"{name} (no OBSERVTN keyword for the observation candidate)")
+        headers.append(header)
+    if problems:
+        raise HeaderError(
+            f"{len(problems)} of {len(files)} files cannot make pool rows, nothing written: "
+            + ", ".join(problems)
+        )
+    return headers
+
+
+def _read_header(fits: Any, name: str) -> dict[str, str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            header = fits.getheader(name)
+            values = {
+                key.lower(): header_text(value)
+                for key, value in header.items()
+                if key not in _SKIPPED_KEYWORDS
+            }
+        except OSError as exc:
+            if exc.errno is None and "SIMPLE" in str(exc):
+                raise HeaderError("not a FITS file: no SIMPLE card") from None
+            raise HeaderError(_reason(exc)) from None
+        except Exception as exc:  # astropy's parsers raise many kinds on a damaged file
+            raise HeaderError(f"not a readable FITS header: {_reason(exc)}") from None
+    # A header astropy had to repair (a truncated file, a damaged card) is not trusted.
+    damage = [w for w in caught if not issubclass(w.category, ResourceWarning)]
+    if damage:
+        raise HeaderError(f"damaged FITS header: {_reason(damage[0].message)}")
+    values["filename"] = name
+    return values
+
+
+def _reason(exc: BaseException | Warning | str) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    text = str(exc).strip()
+    return text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(exc).__name__
+
+
+def header_text(value: Any) -> str:
+    """A header value as the pool cell jwst writes: ``str()`` of it (True, 1.5, NIRCAM),
+    but a keyword without a value is ``null`` (jwst writes ``None``, which reads as set)."""
+    return MISSING if value is None else str(value)
+
+
+def parse_candidates(text: str | None) -> list[tuple[str, str]]:
+    """``--asn-candidate``: a Python list of (id, type) pairs, as jwst's option takes it.
+
+    Raises UsageError for anything else, rather than writing a cell jwst cannot read.
+    """
+    if text is None:
+        return []
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        value = None
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)
+        for pair in value
+    ):
+        raise UsageError(
+            "--asn-candidate must be a list of (id, type) pairs, "
+            f"like \"[('c1000', 'background')]\"; got {text!r}"
+        )
+    return [(str(pair[0]), str(pair[1])) for pair in value]
+
+
+def candidates_text(observation: str, extra: list[tuple[str, str]]) -> str:
+    """The ASN_CANDIDATE cell: the observation candidate ``o`` + OBSERVTN (padded to three
+    digits when numeric, as archive pools have it), then the extra candidates."""
+    number = observation.zfill(3) if observation.isdigit() else observation
+    return str([(f"o{number}", "observation"), *extra])
+
+
+def _missing_keyword_warnings(
+    headers: list[dict[str, str]], columns: list[str], files: Sequence[str]
+) -> list[str]:
+    notes = []
+    for column in columns:
+        pairs = zip(files, headers, strict=True)
+        lacking = [name for name, header in pairs if column not in header]
+        if lacking:
+            shown = ", ".join(lacking[:3]) + (", ..." if len(lacking) > 3 else "")
+            notes.append(
+                f"{column}: not in the header of {len(lacking)} of {len(files)} files "
+                f"({shown}); set to {MISSING}"
+            )
+    return notes
+
+
+def _fill_non_header(
+    rows: list[dict[str, str]], headers: list[dict[str, str]], options: PoolOptions
+) -> list[str]:
+    notes = []
+    for column, default in NON_HEADER_DEFAULTS.items():
+        given = getattr(options, column, None)
+        defaulted = 0
+        for row, header in zip(rows, headers, strict=True):
+            if given is not None:
+                row[column] = given
+            elif column in header:
+                row[column] = header[column]
+            else:
+                row[column] = default
+                defaulted += 1
+        if defaulted:
+            hint = f"; see {_OPTION_OF[column]}" if column in _OPTION_OF else ""
+            notes.append(
+                f"{column}: {default!r} for {_how_many(defaulted, len(rows))} "
+                f"(no {column.upper()} keyword; jwst's default{hint})"
+            )
+    return notes
+
+
+def _number_targets(rows: list[dict[str, str]], headers: list[dict[str, str]]) -> list[str]:
+    """targetid, as jwst numbers it: 1, 2, ... by TARGNAME in order of first appearance."""
+    numbers: dict[str, str] = {}
+    computed = 0
+    for row, header in zip(rows, headers, strict=True):
+        if "targetid" in header:
+            continue
+        name = header.get("targname", MISSING)
+        row["targetid"] = numbers.setdefault(name, str(len(numbers) + 1))
+        computed += 1
+    if not computed:
+        return []
+    return [
+        f"targetid: numbered by TARGNAME in file order for {_how_many(computed, len(rows))} "
+        "(no TARGETID keyword; jwst's default)"
+    ]
+
+
+def _how_many(count: int, total: int) -> str:
+    return "every file" if count == total else f"{count} of {total} files"
+
+
+def pool_text(pool: MadePool) -> str:
+    """The pool as jwst writes one: a header row of column names, ``|``-delimited rows;
+    a cell holding the delimiter or a quote is quoted, as astropy's writer does."""
+    lines = [_line(pool.columns)]
+    lines += [_line([row[column] for column in pool.columns]) for row in pool.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _line(cells: list[str]) -> str:
+    return DELIMITER.join(_quoted(cell, first=i == 0) for i, cell in enumerate(cells))
+
+
+def _quoted(cell: str, *, first: bool) -> str:
+    # A first cell starting with '#' would turn the row into a comment line.
+    if any(c in cell for c in (DELIMITER, '"', "\n", "\r")) or (first and cell.startswith("#")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def write_pool(path: Path, pool: MadePool, inputs: Sequence[str] = ()) -> None:
+    """Write the pool atomically: the file appears only when complete.
+
+    Raises HeaderError when ``path`` is one of the inputs or looks like a FITS file (a
+    forgotten POOL argument would otherwise overwrite the first FITS file).
+    """
+    if path.name.lower().endswith((".fits", ".fits.gz", ".fit", ".fts")) or any(
+        Path(name).resolve() == path.resolve() for name in inputs
+    ):
+        raise HeaderError(
+            "the pool to write is a FITS file; the pool comes first "
+            "(asnsql make-pool POOL.csv FILE...)",
+            path=path,
+        )
+    if not path.parent.is_dir():
+        raise HeaderError("the folder to write the pool into does not exist", path=path)
+    write_atomic(path, pool_text(pool))
