@@ -138,7 +138,11 @@ def _reason(exc: BaseException | Warning | str) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     text = str(exc).strip()
-    return text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    # astropy's messages run on with advice for its API (", fix it first with .verify").
+    reason = text.splitlines()[0].split(". ")[0].split(", fix it")[0].rstrip(".")
+    return reason[:1].lower() + reason[1:]
 
 
 def header_text(value: Any) -> str:
