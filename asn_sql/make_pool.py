@@ -99,8 +99,8 @@ def read_headers(files: Sequence[str]) -> list[dict[str, str]]:
         except HeaderError as exc:
             problems.append(f"{name} ({exc.message})")
             continue
-        if header.get("observtn", MISSING) == MISSING:
-            problems.append(f"{name} (no OBSERVTN keyword for the observation candidate)")
+        if header.get("observtn", MISSING).strip() in ("", MISSING):
+            problems.append(f"{name} (no OBSERVTN value for the observation candidate)")
         headers.append(header)
     if problems:
         raise HeaderError(

@@ -207,7 +207,8 @@ def test_a_cell_holding_the_delimiter_or_a_quote_loads_back_as_it_was(tmp_path: 
         ),
         ("latin1.fits", "non_ascii", "latin1.fits (damaged FITS header: non-ASCII characters"),
         ("folder", "folder", "folder (is a directory)"),
-        ("no_obs.fits", "no_observtn", "no_obs.fits (no OBSERVTN keyword"),
+        ("blank_obs.fits", "blank_observtn", "blank_obs.fits (no OBSERVTN value"),
+        ("no_obs.fits", "no_observtn", "no_obs.fits (no OBSERVTN value"),
     ],
 )
 def test_a_bad_file_is_one_error_line_and_no_pool(
@@ -228,6 +229,8 @@ def test_a_bad_file_is_one_error_line_and_no_pool(
         (tmp_path / name).write_bytes(bytes(data))
     elif content == "folder":
         (tmp_path / name).mkdir()
+    elif content == "blank_observtn":
+        write_fits(tmp_path / name, header_cards({"OBSERVTN": ""}, ()))
     elif content == "no_observtn":
         write_fits(tmp_path / name, header_cards({}, ("OBSERVTN",)))
     elif content is not None:
