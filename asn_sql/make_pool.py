@@ -70,9 +70,13 @@ def make_pool(files: Sequence[str], options: PoolOptions | None = None) -> MadeP
     extra_candidates = parse_candidates(options.asn_candidate)
     headers = read_headers(files)
     header_columns = sorted({key for header in headers for key in header})
-    columns = sorted(set(header_columns) | set(NON_HEADER_DEFAULTS) | {"targetid", "asn_candidate"})
+    # The non-header columns are filled below, each with its own warning.
+    filled = {*NON_HEADER_DEFAULTS, "targetid", "asn_candidate"}
+    columns = sorted(set(header_columns) | filled)
     rows = [{column: header.get(column, MISSING) for column in columns} for header in headers]
-    notes = _missing_keyword_warnings(headers, header_columns, files)
+    notes = _missing_keyword_warnings(
+        headers, [c for c in header_columns if c not in filled], files
+    )
     notes += _fill_non_header(rows, headers, options)
     notes += _number_targets(rows, headers)
     for row, header in zip(rows, headers, strict=True):

@@ -166,7 +166,9 @@ def test_a_header_keyword_wins_over_a_default_and_an_option_over_both(tmp_path: 
     pool = make_pool(["imprint.fits", "science.fits"])
     assert [row["is_imprt"] for row in pool.rows] == ["True", "f"]
     assert pool.rows[0]["asn_candidate"] == "[('o007', 'observation')]"
-    assert any(w.startswith("is_imprt: 'f' for 1 of 2 files") for w in pool.warnings)
+    assert [w for w in pool.warnings if w.startswith("is_imprt")] == [
+        "is_imprt: 'f' for 1 of 2 files (no IS_IMPRT keyword; jwst's default; see --is-imprt)"
+    ]
     forced = make_pool(["imprint.fits", "science.fits"], PoolOptions(is_imprt="f"))
     assert [row["is_imprt"] for row in forced.rows] == ["f", "f"]
 
