@@ -17,11 +17,18 @@ from asn_sql.errors import UsageError
 @handle_errors
 def make_pool(
     pool: Annotated[
-        Path, typer.Argument(help="The pool file to write (overwritten).", show_default=False)
+        Path,
+        typer.Argument(
+            help="The pool file to write (overwritten).", metavar="POOL", show_default=False
+        ),
     ],
     files: Annotated[
         list[str],
-        typer.Argument(help="FITS files, one pool row each, names as given.", show_default=False),
+        typer.Argument(
+            help="FITS files, one pool row each, names as given.",
+            metavar="FILE",
+            show_default=False,
+        ),
     ],
     asn_candidate: Annotated[
         str | None,
@@ -81,12 +88,16 @@ def _types(values: list[str] | None) -> list[str] | None:
 @handle_errors
 def gather(
     association: Annotated[
-        Path, typer.Argument(help="The association file (.json) to gather.", show_default=False)
+        Path,
+        typer.Argument(
+            help="The association file (.json) to gather.", metavar="ASN", show_default=False
+        ),
     ],
     destination: Annotated[
         Path,
         typer.Argument(
             help="The folder for the members and the association (made if missing).",
+            metavar="DEST",
             show_default=False,
         ),
     ],
