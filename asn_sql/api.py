@@ -12,9 +12,9 @@ from asn_sql import db
 from asn_sql.diff import read_directory
 from asn_sql.documents import Document, run_documents, validate_documents, write_documents
 from asn_sql.errors import UsageError
-from asn_sql.generate import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.load import load_into
 from asn_sql.pool import DEFAULT_DELIMITER
+from asn_sql.run import GenerateOptions, Progress, RunSummary, generate_run
 
 
 @dataclass
@@ -84,11 +84,18 @@ def generate_documents(
 
 def generate(
     pool_path: str | Path, level: int | str = "all", *, db_path: str | Path | None = None
-) -> list[dict[str, Any]]:
-    """Associations of a pool file as plain dicts, as ``asn_generate`` would write them.
+) -> dict[str, dict[str, Any]]:
+    """Associations of a pool file, as ``asn_generate`` would write them.
 
-    With no ``db_path`` the work happens in a temporary in-memory database.
+    Returns:
+        The documents by file name (``jw…_asn.json``), in the order the run wrote them.
+    With no ``db_path`` the work happens in a temporary database, removed afterwards.
+
+    Raises:
+        AsnSqlError: a pool that cannot be read, a bad ``level``.
     """
+    if str(level) not in ("2", "3", "all"):
+        raise UsageError(f"level must be 2, 3 or 'all', not {level!r}")
     levels = (2, 3) if level == "all" else (int(level),)
     if db_path is None:
         import tempfile
@@ -98,7 +105,7 @@ def generate(
     result = generate_documents(
         Path(db_path), str(pool_path), GenerateOptions(levels=levels), output_dir=None
     )
-    return [doc.data for doc in result.documents]
+    return {doc.file_name: doc.data for doc in result.documents}
 
 
 def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:

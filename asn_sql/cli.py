@@ -16,12 +16,12 @@ from asn_sql.db import DEFAULT_DB
 from asn_sql.errors import UsageError
 from asn_sql.explain import explain as explain_exposure
 from asn_sql.formats import OutputFormat, print_rows
-from asn_sql.generate import GenerateOptions, timestamp_version_id
 from asn_sql.load import load_pools
 from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
 from asn_sql.progress import DelayedProgress
 from asn_sql.query import QueryResult, run_query
 from asn_sql.rules import all_rules, find_rule, render_rule
+from asn_sql.run import GenerateOptions, timestamp_version_id
 
 app = typer.Typer(
     name="asnsql",

@@ -11,8 +11,8 @@ import duckdb
 from asn_sql import db
 from asn_sql.conditions import selects, split_conditions
 from asn_sql.errors import UsageError
-from asn_sql.generate import GenerateOptions, decide_associations
 from asn_sql.rules import Rule, render_rule
+from asn_sql.run import GenerateOptions, decide_associations
 from asn_sql.templates import environment, render_sql
 
 

@@ -1,4 +1,8 @@
-"""One generation run: render and execute the rules, finalize, record the run."""
+"""One generation run: render and execute the rules, finalize, record the run.
+
+Named run.py, not generate.py: a submodule `asn_sql.generate` would replace the
+API function `asn_sql.generate` on the package as soon as it is imported.
+"""
 
 from __future__ import annotations
 
