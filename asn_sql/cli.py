@@ -11,7 +11,17 @@ import typer
 
 from asn_sql import __version__, cli_files
 from asn_sql.api import generate_documents
-from asn_sql.cli_common import DbOption, DebugOption, FormatOption, err, handle_errors, out, warn
+from asn_sql.cli_common import (
+    DbOption,
+    DebugOption,
+    FormatOption,
+    IgnoreDefaultOption,
+    RulesOption,
+    err,
+    handle_errors,
+    out,
+    warn,
+)
 from asn_sql.db import DEFAULT_DB
 from asn_sql.errors import UsageError
 from asn_sql.explain import explain as explain_exposure
@@ -20,8 +30,10 @@ from asn_sql.load import load_pools
 from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
 from asn_sql.progress import DelayedProgress
 from asn_sql.query import QueryResult, run_query
-from asn_sql.rules import all_rules, find_rule, render_rule
+from asn_sql.rule_check import check_folder
+from asn_sql.rules import find_rule, render_rule
 from asn_sql.run import GenerateOptions, timestamp_version_id
+from asn_sql.user_rules import rule_set
 
 app = typer.Typer(
     name="asnsql",
@@ -160,6 +172,8 @@ def generate(
     delimiter: Annotated[
         str, typer.Option("--delimiter", "-d", help="The column delimiter of a pool file.")
     ] = DEFAULT_DELIMITER,
+    rules_dir: RulesOption = None,
+    ignore_default: IgnoreDefaultOption = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print each phase's time and every warning.")
     ] = False,
@@ -180,6 +194,8 @@ def generate(
         discover=discover,
         version_id=version_id,
         finalize=not no_finalize,
+        rules_dir=rules_dir,
+        ignore_default=ignore_default,
     )
     with DelayedProgress(err) as progress:
         result = generate_documents(
@@ -215,10 +231,39 @@ def generate(
 @handle_errors
 def rules(
     output: FormatOption = OutputFormat.table,
+    rules_dir: RulesOption = None,
+    ignore_default: IgnoreDefaultOption = False,
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            "--check",
+            metavar="DIR",
+            help="Check the rule files of DIR without running them: one line a file.",
+            show_default=False,
+        ),
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
     """List the association rules: level, jwst's name, asn_type and file."""
-    rows = [(r.level, r.name, r.asn_type, f"sql/{r.template}") for r in all_rules()]
+    if check is not None:
+        checked = check_folder(check)
+        for item in checked:
+            if item.error is None:
+                assert item.rule is not None
+                what = f"replaces {item.replaces}" if item.replaces else "a new rule"
+                out.print(
+                    f"ok  {item.path}: {item.rule.name}, level {item.rule.level}, {what}",
+                    markup=False,
+                    highlight=False,
+                )
+        bad = [item for item in checked if item.error is not None]
+        for item in bad:
+            err.print(f"Error: {item.error}", markup=False, highlight=False)
+        if bad:
+            raise typer.Exit(code=2)
+        return
+    found = rule_set((2, 3), rules_dir, ignore_default)
+    rows = [(r.level, r.name, r.asn_type, r.shown_path) for r in found]
     print_rows(QueryResult(["level", "rule", "asn_type", "file"], rows), output, out)
 
 

@@ -36,6 +36,21 @@ FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Print rows as a table, CSV or JSON.")
 ]
 
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        "-r",
+        metavar="DIR",
+        help="Add the .sql rule files of DIR (and of its level2/, level3/); "
+        "a file named like a built-in rule file replaces it.",
+        show_default=False,
+    ),
+]
+IgnoreDefaultOption = Annotated[
+    bool, typer.Option("--ignore-default", help="Use only the rules of -r/--rules DIR.")
+]
+
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn an AsnSqlError into one line on stderr and exit code 2."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -20,8 +21,10 @@ from asn_sql.level3 import run_level3
 from asn_sql.load import exposure_columns
 from asn_sql.progress import Progress
 from asn_sql.resources import sql_dir
-from asn_sql.rules import Rule, rules_for, rules_hash
+from asn_sql.rule_check import check_rules
+from asn_sql.rules import Rule, rules_hash
 from asn_sql.templates import render_sql
+from asn_sql.user_rules import rule_set
 
 DISCOVERED_ID = "a3001"
 
@@ -36,6 +39,8 @@ class GenerateOptions:
     discover: bool = False
     version_id: str | None = None
     finalize: bool = True
+    rules_dir: Path | None = None  # -r/--rules: a folder of user rule files
+    ignore_default: bool = False  # --ignore-default: only the rules of rules_dir
 
     @property
     def mode(self) -> str:
@@ -96,9 +101,11 @@ def decide_associations(
 ) -> tuple[list[Rule], list[str], dict[str, float]]:
     """Everything a run decides, in temp tables: scopes, each rule's matches, and
     which associations survive (found_associations). Nothing persistent is written."""
-    rules = rules_for(options.levels)
+    rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
     if not rules:
         raise RuleError(f"no rules for level(s) {options.levels}")
+    # A user's rule is checked alone first, so that its mistakes name its file and line.
+    check_rules([rule for rule in rules if rule.user])
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     warnings = _build_scopes(con, pool_id, options)
