@@ -16,6 +16,7 @@ from asn_sql.cli_common import (
     DebugOption,
     FormatOption,
     IgnoreDefaultOption,
+    PlainHelpGroup,
     RulesOption,
     err,
     handle_errors,
@@ -42,6 +43,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's plain help, values named for their option: no `<bool>`/`<list[str]>` noise.
+    rich_markup_mode=None,
+    cls=PlainHelpGroup,
 )
 
 
@@ -329,7 +333,7 @@ def _expand_argv(argv: list[str]) -> list[str]:
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if token == "--version-id" and (nxt is None or nxt.startswith("-")):
             expanded.append(f"--version-id={timestamp_version_id()}")
-        elif token in _FILE_LISTS:
+        elif token in _FILE_LISTS or (token in _EDIT_FILE_LISTS and _command(argv) == "edit"):
             # Like argparse's nargs="+": every name up to the next option.
             names = []
             while i + 1 < len(argv) and not argv[i + 1].startswith("-"):
@@ -351,6 +355,13 @@ def _expand_argv(argv: list[str]) -> list[str]:
 _CANDIDATE_ID = re.compile(r"^[a-z]?\d+$", re.IGNORECASE)
 # Options of from-list and edit that take several file names after one flag.
 _FILE_LISTS = ("--add", "--remove", "--background", "--imprint")
+# asn_edit's short spellings of --add and --remove (-r is --rules elsewhere).
+_EDIT_FILE_LISTS = ("-a", "-r")
+
+
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv``: its first word that is not an option."""
+    return next((token for token in argv if not token.startswith("-")), None)
 
 
 def run() -> None:
