@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from asn_sql import db
+from asn_sql import db, runs
 from asn_sql.diff import read_directory
 from asn_sql.documents import Document, run_documents, validate_documents, write_documents
 from asn_sql.errors import UsageError
 from asn_sql.load import load_into
 from asn_sql.pool import DEFAULT_DELIMITER
 from asn_sql.run import GenerateOptions, Progress, RunSummary, generate_run
+from asn_sql.runs import duplicate_name_warnings
 
 
 @dataclass
@@ -63,23 +65,36 @@ def generate_documents(
     output_dir: Path | None,
     delimiter: str = DEFAULT_DELIMITER,
     progress: Progress | None = None,
+    save_orphans: Path | None = None,
 ) -> GenerateResult:
     """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
-    (nothing is written when it is None: a dry run)."""
+    (nothing is written when it is None: a dry run). ``save_orphans``, a file name under
+    ``output_dir``, receives the run's orphans as jwst's --save-orphans writes them."""
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--path {output_dir} is a file, not a folder")
     con = db.connect_memory()
     try:
         pool_id, warnings = resolve_pool(con, db_path, pool, delimiter=delimiter)
         summary = generate_run(con, pool_id, options, progress)
+        clock = time.perf_counter()
+        if progress:
+            progress(f"checking {summary.n_associations} documents")
         documents = run_documents(con, summary.run_id)
+        validate_documents(documents)
+        summary.timings["documents"] = time.perf_counter() - clock
+        warnings += summary.warnings + duplicate_name_warnings(documents)
+        written: list[Path] = []
+        if output_dir is not None:
+            clock = time.perf_counter()
+            output_dir.mkdir(parents=True, exist_ok=True)
+            written = write_documents(documents, output_dir, progress)
+            if save_orphans is not None:
+                written.append(output_dir / save_orphans)
+                runs.save_orphans(con, summary.run_id, pool_id, written[-1])
+            summary.timings["write"] = time.perf_counter() - clock
     finally:
         con.close()
-    validate_documents(documents)
-    if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    written = write_documents(documents, output_dir) if output_dir is not None else []
-    return GenerateResult(summary, documents, written, warnings + summary.warnings)
+    return GenerateResult(summary, documents, written, warnings)
 
 
 def generate(

@@ -30,10 +30,11 @@ from asn_sql.formats import OutputFormat, print_rows
 from asn_sql.load import load_pools
 from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
 from asn_sql.progress import DelayedProgress
-from asn_sql.query import QueryResult, run_query
+from asn_sql.query import QueryResult, read_sql_text, run_query
 from asn_sql.rule_check import check_folder
 from asn_sql.rules import find_rule, render_rule
 from asn_sql.run import GenerateOptions, timestamp_version_id
+from asn_sql.runs import ORPHANS_FILE, delete_run, list_orphans, list_runs
 from asn_sql.user_rules import rule_set
 
 app = typer.Typer(
@@ -115,13 +116,25 @@ def pools(
 @app.command()
 @handle_errors
 def query(
-    sql: Annotated[str, typer.Argument(help="The SQL to run.", show_default=False)],
+    sql: Annotated[
+        str | None,
+        typer.Argument(help="The SQL to run; - reads it from stdin.", show_default=False),
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            metavar="FILE",
+            help="Read the SQL from FILE (- for stdin).",
+            show_default=False,
+        ),
+    ] = None,
     output: FormatOption = OutputFormat.table,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
-    print_rows(run_query(db, sql), output, out)
+    print_rows(run_query(db, read_sql_text(sql, file)), output, out)
 
 
 LEVEL_CHOICES = {"2": (2,), "3": (3,), "all": (2, 3)}
@@ -178,6 +191,16 @@ def generate(
     ] = DEFAULT_DELIMITER,
     rules_dir: RulesOption = None,
     ignore_default: IgnoreDefaultOption = False,
+    save_orphans: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-orphans",
+            metavar="[FILE]",
+            help=f"Write the exposures in no association, with why, as a pool table under "
+            f"--path (alone: {ORPHANS_FILE}).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print each phase's time and every warning.")
     ] = False,
@@ -209,6 +232,7 @@ def generate(
             output_dir=None if dry_run else path,
             delimiter=check_delimiter(delimiter),
             progress=progress.advance,
+            save_orphans=save_orphans,
         )
     warn(result.warnings)
     for written in result.written:
@@ -219,8 +243,8 @@ def generate(
     err.print(
         f"run {summary.run_id}: {verb} {summary.n_associations} associations"
         + (f" ({kinds})" if kinds else "")
-        + f"; {summary.n_orphans} exposures in none "
-        f"(asnsql query 'from orphans where run_id = {summary.run_id}')",
+        + f"; {summary.n_orphans} exposures in none"
+        + (f" (asnsql orphans {summary.run_id})" if summary.n_orphans else ""),
         markup=False,
         highlight=False,
     )
@@ -283,6 +307,52 @@ def render(
 
 @app.command()
 @handle_errors
+def orphans(
+    run: Annotated[
+        int | None,
+        typer.Argument(help="The run (default: the latest).", show_default=False),
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """List the exposures a run put in no association: file name, type and why."""
+    run_id, result = list_orphans(db, run)
+    print_rows(result, output, out)
+    err.print(
+        f"run {run_id}: {len(result.rows)} exposures in no association"
+        + (" (asnsql explain FILE says more)" if result.rows else ""),
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+@handle_errors
+def runs(
+    delete: Annotated[
+        int | None,
+        typer.Option(
+            "--delete",
+            metavar="N",
+            help="Delete run N with its associations and orphans, in one transaction.",
+            show_default=False,
+        ),
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """List the kept runs, or delete one."""
+    if delete is not None:
+        n = delete_run(db, delete)
+        err.print(f"deleted run {delete} ({n} associations)", markup=False, highlight=False)
+        return
+    print_rows(list_runs(db), output, out)
+
+
+@app.command()
+@handle_errors
 def explain(
     exposure: Annotated[
         str,
@@ -333,6 +403,8 @@ def _expand_argv(argv: list[str]) -> list[str]:
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if token == "--version-id" and (nxt is None or nxt.startswith("-")):
             expanded.append(f"--version-id={timestamp_version_id()}")
+        elif token == "--save-orphans" and (nxt is None or nxt.startswith("-")):
+            expanded.append(f"--save-orphans={ORPHANS_FILE}")
         elif token in _FILE_LISTS or (token in _EDIT_FILE_LISTS and _command(argv) == "edit"):
             # Like argparse's nargs="+": every name up to the next option.
             names = []

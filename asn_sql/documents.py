@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -228,15 +228,20 @@ def validate_documents(documents: list[Document]) -> None:
         )
 
 
-def write_documents(documents: list[Document], directory: Path) -> list[Path]:
-    """Write each document atomically (a temporary file renamed into place)."""
+def write_documents(
+    documents: list[Document], directory: Path, progress: Callable[[str], None] | None = None
+) -> list[Path]:
+    """Write each document atomically (a temporary file renamed into place); ``progress``
+    hears "writing files N/M"."""
     if not directory.is_dir():
         raise DocumentError("the output folder does not exist", path=directory)
     written = []
-    for doc in documents:
+    for n, doc in enumerate(documents, start=1):
         target = directory / doc.file_name
         write_atomic(target, doc.dumps())
         written.append(target)
+        if progress:
+            progress(f"writing files {n}/{len(documents)}")
     return written
 
 

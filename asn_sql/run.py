@@ -86,6 +86,8 @@ def generate_run(
         _finalize(con, params, stage="store")
         timings["store"] = time.perf_counter() - clock
         clock = time.perf_counter()
+        if progress:
+            progress("finding why exposures are in no association")
         _record_orphan_reasons(con, rules, params)
         timings["orphans"] = time.perf_counter() - clock
         summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
@@ -114,6 +116,8 @@ def decide_associations(
     _run_rules(con, pool_id, rules, progress)
     timings["rules"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    if progress:
+        progress(f"finalizing ({len(rules)} of {len(rules)} rules done)")
     _finalize(con, _params(pool_id, rules, options), stage="decide")
     timings["finalize"] = time.perf_counter() - clock
     return rules, warnings, timings
@@ -149,9 +153,13 @@ def _run_rules(
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     level2 = [rule for rule in rules if rule.level == 2]
     if level2:
+        if progress:
+            progress(f"Level 2: {len(level2)} rules (0 of {len(rules)} rules done)")
         run_level2(con, pool_id, level2, progress)
     level3 = [rule for rule in rules if rule.level == 3]
     if level3:
+        if progress:
+            progress(f"Level 3: {len(level3)} rules ({len(level2)} of {len(rules)} rules done)")
         run_level3(con, pool_id, level3, progress)
 
 
