@@ -365,22 +365,43 @@ def explain(
         int | None,
         typer.Option("--run", help="The run to explain (default: the latest).", show_default=False),
     ] = None,
+    all_rules: Annotated[
+        bool, typer.Option("--all", help="Also say why each rule of other exposure types did not.")
+    ] = False,
+    rules_dir: RulesOption = None,
+    ignore_default: IgnoreDefaultOption = False,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
-    """Say which associations hold an exposure and, for every other rule, why it did not."""
-    for found in explain_exposure(db, exposure, run):
-        out.print(f"{found.filename} (row {found.row_no}), run {found.run_id}", markup=False)
+    """Say which associations hold an exposure and why the rules of its type did not."""
+    found_all = explain_exposure(
+        db, exposure, run, rules_dir=rules_dir, ignore_default=ignore_default
+    )
+    for found in found_all:
+        warn(found.warnings)
+        kind = found.exp_type or "unset"
+        say(f"{found.filename} (row {found.row_no}, {kind}), run {found.run_id}")
         if not found.memberships:
-            out.print("  in no association", markup=False)
+            say("  in no association")
         for member in found.memberships:
-            out.print(
-                f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})",
-                markup=False,
-                highlight=False,
-            )
-        for verdict in found.verdicts:
-            out.print(f"  not {verdict.rule}: {verdict.reason}", markup=False, highlight=False)
+            say(f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})")
+        typed = [v for v in found.verdicts if v.uses_type]
+        others = [v for v in found.verdicts if not v.uses_type]
+        if typed:
+            say(f"  rules that take {kind} exposures:")
+        for verdict in typed:
+            say(f"    not {verdict.rule}: {verdict.reason}")
+        if others and all_rules:
+            say(f"  rules that take no {kind} exposure in this run:")
+            for verdict in others:
+                say(f"    not {verdict.rule}: {verdict.reason}")
+        elif others:
+            say(f"  {len(others)} other rules take no {kind} exposure in this run (--all: why)")
+
+
+def say(text: str) -> None:
+    """One line of a report on stdout, printed as it is."""
+    out.print(text, markup=False, highlight=False)
 
 
 # Commands over association files (asn_sql/cli_files.py).
