@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import db
+from asn_sql.condition_words import needed, words
 from asn_sql.conditions import selects, split_conditions
 from asn_sql.errors import UsageError
 from asn_sql.rules import Rule, render_rule, rules_hash
@@ -220,17 +221,31 @@ def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int)
     ANDs; the exposure is tested against each condition in order, in every
     scope it belongs to, and the condition that failed latest is reported.
     """
-    best: tuple[int, str, str, str] | None = None
-    for source, alias, conditions in selects(render_rule(rule)):
+    best: tuple[int, str, str, str, int] | None = None
+    found = selects(render_rule(rule))
+    shape = [len(conditions) for _, _, conditions in found]
+    for select_index, (source, alias, conditions) in enumerate(found):
         for index, text in _evaluate(con, source, alias, conditions, row_no):
             if best is None or index > best[0]:
-                best = (index, text, source, alias)
+                best = (index, text, source, alias, select_index)
     if best is None:
         return None
-    _, text, source, alias = best
-    condition = " ".join(text.split())
+    index, text, source, alias, select_index = best
+    plain = re.sub(rf"\b{alias}\.", "", " ".join(text.split()))
+    said = words(rule, select_index, index, text, alias, shape)
     detail = _derived_detail(con, text, source, alias, row_no)
-    return f"needs {condition}{detail or _values(con, text, row_no)}"
+    if detail:
+        return f"{said}{detail}"
+    here = _values(con, text, row_no)
+    need = needed(text, alias)
+    if said != plain:  # the words of a macro: enough with the values, unless simple
+        return f"{said}: needs {need}{here}" if need else f"fails {said}{here}"
+    need = need or (plain if len(plain) <= _SHOWN else plain[:_SHOWN] + " ...")
+    return f"needs {need}{here}"
+
+
+# Conditions longer than this are cut when shown (the rule file has them whole).
+_SHOWN = 160
 
 
 def _derived_detail(

@@ -79,7 +79,7 @@ def line_mentioning(path: Path, words: list[str]) -> int | None:
     where an error about a column or a name most likely points. None if none does."""
     lines = path.read_text(encoding="utf-8").splitlines()
     body = next((n for n, line in enumerate(lines) if not line.startswith("--")), len(lines))
-    for word in words:
+    for word in sorted(words, key=len, reverse=True):  # the most telling name first
         pattern = re.compile(rf"\b{re.escape(word)}\b", re.I)
         for number in range(body, len(lines)):
             if pattern.search(lines[number]):
@@ -177,6 +177,14 @@ def rule_macro(rule: Rule, name: str, *args: str) -> str | None:
         macro = getattr(environment().get_template(rule.template).module, name, None)
         return str(macro(*args)).strip() if macro is not None else ""
 
+    if rule.user:
+        return (
+            cached(
+                ("macro", *rule.cache_key(), name, args),
+                lambda: render_user(rule.template, rule.path, call),
+            )
+            or None
+        )
     return cached(("macro", *rule.cache_key(), name, args), call) or None
 
 

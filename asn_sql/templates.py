@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import traceback
 from collections.abc import Callable
@@ -61,15 +62,29 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_user(template: str, path: Path) -> str:
-    """Render a user rule file; any jinja error becomes a RuleError naming its line."""
+def render_user(template: str, path: Path, call: Callable[[], str] | None = None) -> str:
+    """Render a user rule file (or run ``call``, which renders one of its macros); any
+    jinja error becomes a RuleError naming its line."""
     try:
-        return environment().get_template(template).render()
+        return call() if call is not None else environment().get_template(template).render()
     except jinja2.TemplateSyntaxError as exc:
         raise RuleError(f"does not render: {exc.message}", path=path, line=exc.lineno) from None
     except jinja2.TemplateError as exc:
-        line = _template_line(exc, path)
+        line = _named_line(str(exc), path) or _template_line(exc, path)
         raise RuleError(f"does not render: {exc}", path=path, line=line) from None
+
+
+_UNDEFINED = re.compile(r"(?:has no attribute|^)\s*'(\w+)'(?: is undefined)?")
+
+
+def _named_line(message: str, path: Path) -> int | None:
+    """The first line of the file that uses the undefined name a jinja message quotes."""
+    match = _UNDEFINED.search(message)
+    if match is None:
+        return None
+    pattern = re.compile(rf"\b{re.escape(match.group(1))}\b")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if pattern.search(line)), None)
 
 
 def _template_line(exc: BaseException, path: Path) -> int | None:

@@ -128,6 +128,20 @@ def test_a_user_file_named_like_a_built_in_rule_replaces_it(tmp_path: Path) -> N
     ("change", "message"),
     [
         (
+            lambda t: t.replace("{{ l3.target_token(g) }}", "{{ l3.no_such_macro(g) }}"),
+            "lv3_darks.sql, line 11: does not render: 'jinja2.environment.TemplateModule object' "
+            "has no attribute 'no_such_macro'",
+        ),
+        (
+            lambda t: t.replace("as k_detector", "as k_detector, {{ undefined_thing }}"),
+            "lv3_darks.sql, line 18: does not render: 'undefined_thing' is undefined",
+        ),
+        (
+            lambda t: t.replace("e.detector is not null", "e.no_such_column is not null"),
+            'lv3_darks.sql, line 22: Binder Error: Table "e" does not have a column named '
+            '"no_such_column"',
+        ),
+        (
             lambda t: t.replace("{% import 'macros/level3.sql' as l3 -%}", "{% if %}"),
             "lv3_darks.sql, line 8: does not render: ",
         ),
