@@ -98,16 +98,24 @@ def generate_documents(
 
 
 def generate(
-    pool_path: str | Path, level: int | str = "all", *, db_path: str | Path | None = None
+    pool_path: str | Path,
+    level: int | str = "all",
+    *,
+    db_path: str | Path | None = None,
+    rules: str | Path | None = None,
+    ignore_default: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Associations of a pool file, as ``asn_generate`` would write them.
 
+    Args:
+        pool_path: a pool file.
+        level: 2, 3 or "all".
+        db_path: a database file to keep the run in; None: a temporary one, removed after.
+        rules: a folder of user rule files (``generate -r``); ``ignore_default``: only those.
     Returns:
         The documents by file name (``jw…_asn.json``), in the order the run wrote them.
-    With no ``db_path`` the work happens in a temporary database, removed afterwards.
-
     Raises:
-        AsnSqlError: a pool that cannot be read, a bad ``level``.
+        AsnSqlError: a pool that cannot be read, a bad ``level``, a bad rule file.
     """
     if str(level) not in ("2", "3", "all"):
         raise UsageError(f"level must be 2, 3 or 'all', not {level!r}")
@@ -116,10 +124,19 @@ def generate(
         import tempfile
 
         with tempfile.TemporaryDirectory() as folder:
-            return generate(pool_path, level, db_path=Path(folder) / "asn.duckdb")
-    result = generate_documents(
-        Path(db_path), str(pool_path), GenerateOptions(levels=levels), output_dir=None
+            return generate(
+                pool_path,
+                level,
+                db_path=Path(folder) / "asn.duckdb",
+                rules=rules,
+                ignore_default=ignore_default,
+            )
+    options = GenerateOptions(
+        levels=levels,
+        rules_dir=Path(rules) if rules is not None else None,
+        ignore_default=ignore_default,
     )
+    result = generate_documents(Path(db_path), str(pool_path), options, output_dir=None)
     return {doc.file_name: doc.data for doc in result.documents}
 
 

@@ -299,10 +299,12 @@ def rules(
 @handle_errors
 def render(
     rule: Annotated[str, typer.Argument(help="A rule's file name (lv3_image) or jwst name.")],
+    rules_dir: RulesOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Print a rule's SQL as the engine runs it, without running it."""
-    out.print(render_rule(find_rule(rule)), markup=False, highlight=False)
+    found = find_rule(rule, rule_set((2, 3), rules_dir))
+    out.print(render_rule(found), markup=False, highlight=False)
 
 
 @app.command()

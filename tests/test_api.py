@@ -80,3 +80,23 @@ def test_load_asn_returns_the_document_and_warns_on_member_names_with_a_director
     with_folder.write_text(json.dumps(data))
     with pytest.warns(UserWarning, match=r"folder_asn\.json: 1 member name\(s\) hold a directory"):
         assert asn_sql.load_asn(with_folder) == data
+
+
+def test_generate_takes_a_folder_of_user_rules(tmp_path: Path) -> None:
+    from test_user_rules import DARKS
+
+    (tmp_path / "lv3_darks.sql").write_text(DARKS)
+    pool = FIXTURES / "pools" / "pool_018_all_exptypes.csv"
+    docs = asn_sql.generate(pool, level=3, rules=tmp_path, ignore_default=True)
+    assert sorted(docs) == [
+        f"jw99009-{acid}_dark3_00001_asn.json"
+        for acid in ("a3001", "o010", "o026", "o027", "o028", "o048", "o059", "o067")
+    ]
+    assert docs["jw99009-o010_dark3_00001_asn.json"]["products"][0]["members"] == [
+        {
+            "expname": "jw_00010_rate.fits",
+            "exptype": "science",
+            "exposerr": None,
+            "asn_candidate": "[('o010', 'observation')]",
+        }
+    ]
