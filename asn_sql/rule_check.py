@@ -66,7 +66,25 @@ def check_folder(folder: Path) -> list[CheckedRule]:
                 continue
             shown = replaced.shown_path if replaced else None
             results.append(CheckedRule(rule.path, rule, None, shown))
-    return sorted(results, key=lambda checked: str(checked.path))
+    return sorted(_clashes(results), key=lambda checked: str(checked.path))
+
+
+def _clashes(results: list[CheckedRule]) -> list[CheckedRule]:
+    """Two good files of one folder may still clash with each other (one class name)."""
+    seen: dict[str, Path] = {}
+    checked = []
+    for item in results:
+        if item.error is None and item.rule is not None:
+            other = seen.setdefault(item.rule.name, item.path)
+            if other != item.path:
+                error = RuleError(
+                    f"rule {item.rule.name} is defined already by {other}",
+                    path=item.path,
+                    line=item.rule.line_of("rule"),
+                )
+                item = CheckedRule(item.path, item.rule, str(error))
+        checked.append(item)
+    return checked
 
 
 def _check_one(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:

@@ -213,3 +213,15 @@ def test_explain_shows_the_user_rule(tmp_path: Path, rules_dir: Path) -> None:
     )
     without = invoke("explain", "jw_00026", "--db", db)
     assert "Warning: run 1 was made with other rules" in without.stderr
+
+
+def test_two_user_files_with_one_class_name_clash(tmp_path: Path, rules_dir: Path) -> None:
+    (rules_dir / "lv3_darks_again.sql").write_text(DARKS)
+    expected = (
+        f"Error: {rules_dir / 'lv3_darks_again.sql'}, line 1: rule Asn_Lv3Darks is defined "
+        f"already by {rules_dir / 'lv3_darks.sql'}"
+    )
+    checked = invoke("rules", "--check", rules_dir)
+    assert checked.exit_code == 2 and checked.stderr.strip() == expected
+    run = invoke("generate", POOL, "-r", rules_dir, "--dry-run", "--db", tmp_path / "a.db")
+    assert run.exit_code == 2 and run.stderr.strip() == expected
