@@ -15,8 +15,10 @@ from asn_sql.documents import Document, run_documents, validate_documents, write
 from asn_sql.errors import UsageError
 from asn_sql.load import load_into
 from asn_sql.pool import DEFAULT_DELIMITER
+from asn_sql.rule_check import check_rules
 from asn_sql.run import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.runs import duplicate_name_warnings
+from asn_sql.user_rules import rule_set
 
 
 @dataclass
@@ -72,6 +74,10 @@ def generate_documents(
     ``output_dir``, receives the run's orphans as jwst's --save-orphans writes them."""
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--path {output_dir} is a file, not a folder")
+    if options.rules_dir is not None:
+        # A bad user rule stops the run before the database is touched (a new pool loaded).
+        rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
+        check_rules([rule for rule in rules if rule.user])
     con = db.connect_memory()
     try:
         pool_id, warnings = resolve_pool(con, db_path, pool, delimiter=delimiter)

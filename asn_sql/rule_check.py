@@ -39,10 +39,19 @@ class CheckedRule:
 
 def check_rules(rules: list[Rule]) -> None:
     """Run each rule alone on an empty scratch database; the first failure raises
-    RuleError naming its file (and line where it is known)."""
+    RuleError naming its file (and line where it is known). A file already checked in
+    this process, unchanged, is not checked again."""
+    pending = [rule for rule in rules if rule.cache_key() not in _checked]
+    if not pending:
+        return
     with _scratch() as con:
-        for rule in rules:
+        for rule in pending:
             _check_one(con, rule)
+            _checked.add(rule.cache_key())
+
+
+# The cache keys (template and content digest) of the user rule files that passed.
+_checked: set[tuple[str, ...]] = set()
 
 
 def check_folder(folder: Path) -> list[CheckedRule]:

@@ -178,6 +178,7 @@ def test_a_broken_user_rule_is_one_line_naming_file_and_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {rules_dir}/") and message in lines[0]
     assert not (tmp_path / "out").exists()
+    assert not db.exists()  # nothing loaded: the rule is checked first
     checked = invoke("rules", "--check", rules_dir)
     assert checked.exit_code == 2
     assert message in checked.stderr and checked.stderr.count("\n") == 1
