@@ -162,3 +162,26 @@ def test_verbose_times_every_phase_writing_included(tmp_path: Path) -> None:
     line = next(x for x in result.stderr.splitlines() if x.startswith("timings: "))
     phases = [part.split()[0] for part in line.removeprefix("timings: ").split(", ")]
     assert phases == ["scopes", "rules", "finalize", "store", "orphans", "documents", "write"]
+
+
+def test_progress_says_the_phase_and_counts(tmp_path: Path) -> None:
+    from asn_sql.api import generate_documents
+    from asn_sql.run import GenerateOptions
+
+    heard: list[str] = []
+    result = generate_documents(
+        tmp_path / "a.duckdb",
+        str(POOLS / "pool_002_image_miri.csv"),
+        GenerateOptions(),
+        output_dir=tmp_path / "out",
+        progress=heard.append,
+    )
+    n = len(result.documents)
+    assert heard == [
+        "Level 2: 22 rules (0 of 44 rules done)",
+        "Level 3: 22 rules (22 of 44 rules done)",
+        "finalizing (44 of 44 rules done)",
+        "finding why exposures are in no association",
+        f"checking {n} documents",
+        *[f"writing files {i}/{n}" for i in range(1, n + 1)],
+    ]
