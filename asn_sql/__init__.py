@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "generate", "load_asn"]
+__all__ = ["AsnSqlError", "__version__", "generate", "load_asn"]
 
 if TYPE_CHECKING:
     from asn_sql.api import generate
     from asn_sql.documents import load_asn
+    from asn_sql.errors import AsnSqlError
 
 # `import asn_sql` stays light: duckdb and jsonschema load on first use of the API.
-_LAZY = {"generate": "asn_sql.api", "load_asn": "asn_sql.documents"}
+# (The engine's run lives in asn_sql.run: a submodule named `generate` would replace
+# the function on the package as soon as it is imported.)
+_LAZY = {
+    "generate": "asn_sql.api",
+    "load_asn": "asn_sql.documents",
+    "AsnSqlError": "asn_sql.errors",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from asn_sql import db
+from asn_sql import db, runs
 from asn_sql.diff import read_directory
 from asn_sql.documents import Document, run_documents, validate_documents, write_documents
 from asn_sql.errors import UsageError
-from asn_sql.generate import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.load import load_into
 from asn_sql.pool import DEFAULT_DELIMITER
+from asn_sql.rule_check import check_rules
+from asn_sql.run import GenerateOptions, Progress, RunSummary, generate_run
+from asn_sql.runs import duplicate_name_warnings
+from asn_sql.user_rules import rule_set
 
 
 @dataclass
@@ -63,42 +67,83 @@ def generate_documents(
     output_dir: Path | None,
     delimiter: str = DEFAULT_DELIMITER,
     progress: Progress | None = None,
+    save_orphans: Path | None = None,
 ) -> GenerateResult:
     """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
-    (nothing is written when it is None: a dry run)."""
+    (nothing is written when it is None: a dry run). ``save_orphans``, a file name under
+    ``output_dir``, receives the run's orphans as jwst's --save-orphans writes them."""
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--path {output_dir} is a file, not a folder")
+    if options.rules_dir is not None:
+        # A bad user rule stops the run before the database is touched (a new pool loaded).
+        rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
+        check_rules([rule for rule in rules if rule.user])
     con = db.connect_memory()
     try:
         pool_id, warnings = resolve_pool(con, db_path, pool, delimiter=delimiter)
         summary = generate_run(con, pool_id, options, progress)
+        clock = time.perf_counter()
+        if progress:
+            progress(f"checking {summary.n_associations} documents")
         documents = run_documents(con, summary.run_id)
+        validate_documents(documents)
+        summary.timings["documents"] = time.perf_counter() - clock
+        warnings += summary.warnings + duplicate_name_warnings(documents)
+        written: list[Path] = []
+        if output_dir is not None:
+            clock = time.perf_counter()
+            output_dir.mkdir(parents=True, exist_ok=True)
+            written = write_documents(documents, output_dir, progress)
+            if save_orphans is not None:
+                written.append(output_dir / save_orphans)
+                runs.save_orphans(con, summary.run_id, pool_id, written[-1])
+            summary.timings["write"] = time.perf_counter() - clock
     finally:
         con.close()
-    validate_documents(documents)
-    if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    written = write_documents(documents, output_dir) if output_dir is not None else []
-    return GenerateResult(summary, documents, written, warnings + summary.warnings)
+    return GenerateResult(summary, documents, written, warnings)
 
 
 def generate(
-    pool_path: str | Path, level: int | str = "all", *, db_path: str | Path | None = None
-) -> list[dict[str, Any]]:
-    """Associations of a pool file as plain dicts, as ``asn_generate`` would write them.
+    pool_path: str | Path,
+    level: int | str = "all",
+    *,
+    db_path: str | Path | None = None,
+    rules: str | Path | None = None,
+    ignore_default: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """Associations of a pool file, as ``asn_generate`` would write them.
 
-    With no ``db_path`` the work happens in a temporary in-memory database.
+    Args:
+        pool_path: a pool file.
+        level: 2, 3 or "all".
+        db_path: a database file to keep the run in; None: a temporary one, removed after.
+        rules: a folder of user rule files (``generate -r``); ``ignore_default``: only those.
+    Returns:
+        The documents by file name (``jw…_asn.json``), in the order the run wrote them.
+    Raises:
+        AsnSqlError: a pool that cannot be read, a bad ``level``, a bad rule file.
     """
+    if str(level) not in ("2", "3", "all"):
+        raise UsageError(f"level must be 2, 3 or 'all', not {level!r}")
     levels = (2, 3) if level == "all" else (int(level),)
     if db_path is None:
         import tempfile
 
         with tempfile.TemporaryDirectory() as folder:
-            return generate(pool_path, level, db_path=Path(folder) / "asn.duckdb")
-    result = generate_documents(
-        Path(db_path), str(pool_path), GenerateOptions(levels=levels), output_dir=None
+            return generate(
+                pool_path,
+                level,
+                db_path=Path(folder) / "asn.duckdb",
+                rules=rules,
+                ignore_default=ignore_default,
+            )
+    options = GenerateOptions(
+        levels=levels,
+        rules_dir=Path(rules) if rules is not None else None,
+        ignore_default=ignore_default,
     )
-    return [doc.data for doc in result.documents]
+    result = generate_documents(Path(db_path), str(pool_path), options, output_dir=None)
+    return {doc.file_name: doc.data for doc in result.documents}
 
 
 def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:

@@ -11,17 +11,31 @@ import typer
 
 from asn_sql import __version__, cli_files, cli_tools
 from asn_sql.api import generate_documents
-from asn_sql.cli_common import DbOption, DebugOption, FormatOption, err, handle_errors, out, warn
+from asn_sql.cli_common import (
+    DbOption,
+    DebugOption,
+    FormatOption,
+    IgnoreDefaultOption,
+    PlainHelpGroup,
+    RulesOption,
+    err,
+    handle_errors,
+    out,
+    warn,
+)
 from asn_sql.db import DEFAULT_DB
 from asn_sql.errors import UsageError
 from asn_sql.explain import explain as explain_exposure
 from asn_sql.formats import OutputFormat, print_rows
-from asn_sql.generate import GenerateOptions, timestamp_version_id
 from asn_sql.load import load_pools
 from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
 from asn_sql.progress import DelayedProgress
-from asn_sql.query import QueryResult, run_query
-from asn_sql.rules import all_rules, find_rule, render_rule
+from asn_sql.query import QueryResult, read_sql_text, run_query
+from asn_sql.rule_check import check_folder
+from asn_sql.rules import find_rule, render_rule
+from asn_sql.run import GenerateOptions, timestamp_version_id
+from asn_sql.runs import ORPHANS_FILE, delete_run, list_orphans, list_runs
+from asn_sql.user_rules import rule_set
 
 app = typer.Typer(
     name="asnsql",
@@ -30,6 +44,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's plain help, values named for their option: no `<bool>`/`<list[str]>` noise.
+    rich_markup_mode=None,
+    cls=PlainHelpGroup,
 )
 
 
@@ -99,13 +116,25 @@ def pools(
 @app.command()
 @handle_errors
 def query(
-    sql: Annotated[str, typer.Argument(help="The SQL to run.", show_default=False)],
+    sql: Annotated[
+        str | None,
+        typer.Argument(help="The SQL to run; - reads it from stdin.", show_default=False),
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            metavar="FILE",
+            help="Read the SQL from FILE (- for stdin).",
+            show_default=False,
+        ),
+    ] = None,
     output: FormatOption = OutputFormat.table,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
-    print_rows(run_query(db, sql), output, out)
+    print_rows(run_query(db, read_sql_text(sql, file)), output, out)
 
 
 LEVEL_CHOICES = {"2": (2,), "3": (3,), "all": (2, 3)}
@@ -160,6 +189,18 @@ def generate(
     delimiter: Annotated[
         str, typer.Option("--delimiter", "-d", help="The column delimiter of a pool file.")
     ] = DEFAULT_DELIMITER,
+    rules_dir: RulesOption = None,
+    ignore_default: IgnoreDefaultOption = False,
+    save_orphans: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-orphans",
+            metavar="[FILE]",
+            help=f"Write the exposures in no association, with why, as a pool table under "
+            f"--path (alone: {ORPHANS_FILE}).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print each phase's time and every warning.")
     ] = False,
@@ -180,6 +221,8 @@ def generate(
         discover=discover,
         version_id=version_id,
         finalize=not no_finalize,
+        rules_dir=rules_dir,
+        ignore_default=ignore_default,
     )
     with DelayedProgress(err) as progress:
         result = generate_documents(
@@ -189,6 +232,7 @@ def generate(
             output_dir=None if dry_run else path,
             delimiter=check_delimiter(delimiter),
             progress=progress.advance,
+            save_orphans=save_orphans,
         )
     warn(result.warnings)
     for written in result.written:
@@ -199,8 +243,8 @@ def generate(
     err.print(
         f"run {summary.run_id}: {verb} {summary.n_associations} associations"
         + (f" ({kinds})" if kinds else "")
-        + f"; {summary.n_orphans} exposures in none "
-        f"(asnsql query 'from orphans where run_id = {summary.run_id}')",
+        + f"; {summary.n_orphans} exposures in none"
+        + (f" (asnsql orphans {summary.run_id})" if summary.n_orphans else ""),
         markup=False,
         highlight=False,
     )
@@ -215,10 +259,39 @@ def generate(
 @handle_errors
 def rules(
     output: FormatOption = OutputFormat.table,
+    rules_dir: RulesOption = None,
+    ignore_default: IgnoreDefaultOption = False,
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            "--check",
+            metavar="DIR",
+            help="Check the rule files of DIR without running them: one line a file.",
+            show_default=False,
+        ),
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
     """List the association rules: level, jwst's name, asn_type and file."""
-    rows = [(r.level, r.name, r.asn_type, f"sql/{r.template}") for r in all_rules()]
+    if check is not None:
+        checked = check_folder(check)
+        for item in checked:
+            if item.error is None:
+                assert item.rule is not None
+                what = f"replaces {item.replaces}" if item.replaces else "a new rule"
+                out.print(
+                    f"ok  {item.path}: {item.rule.name}, level {item.rule.level}, {what}",
+                    markup=False,
+                    highlight=False,
+                )
+        bad = [item for item in checked if item.error is not None]
+        for item in bad:
+            err.print(f"Error: {item.error}", markup=False, highlight=False)
+        if bad:
+            raise typer.Exit(code=2)
+        return
+    found = rule_set((2, 3), rules_dir, ignore_default)
+    rows = [(r.level, r.name, r.asn_type, r.shown_path) for r in found]
     print_rows(QueryResult(["level", "rule", "asn_type", "file"], rows), output, out)
 
 
@@ -226,10 +299,58 @@ def rules(
 @handle_errors
 def render(
     rule: Annotated[str, typer.Argument(help="A rule's file name (lv3_image) or jwst name.")],
+    rules_dir: RulesOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Print a rule's SQL as the engine runs it, without running it."""
-    out.print(render_rule(find_rule(rule)), markup=False, highlight=False)
+    found = find_rule(rule, rule_set((2, 3), rules_dir))
+    out.print(render_rule(found), markup=False, highlight=False)
+
+
+@app.command()
+@handle_errors
+def orphans(
+    run: Annotated[
+        int | None,
+        typer.Argument(help="The run (default: the latest).", show_default=False),
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """List the exposures a run put in no association: file name, type and why."""
+    run_id, result = list_orphans(db, run)
+    print_rows(result, output, out)
+    err.print(
+        f"run {run_id}: {len(result.rows)} exposures in no association"
+        + (" (asnsql explain FILE says more)" if result.rows else ""),
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+@handle_errors
+def runs(
+    delete: Annotated[
+        int | None,
+        typer.Option(
+            "--delete",
+            metavar="N",
+            help="Delete run N with its associations and orphans, in one transaction.",
+            show_default=False,
+        ),
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """List the kept runs, or delete one."""
+    if delete is not None:
+        n = delete_run(db, delete)
+        err.print(f"deleted run {delete} ({n} associations)", markup=False, highlight=False)
+        return
+    print_rows(list_runs(db), output, out)
 
 
 @app.command()
@@ -246,22 +367,43 @@ def explain(
         int | None,
         typer.Option("--run", help="The run to explain (default: the latest).", show_default=False),
     ] = None,
+    all_rules: Annotated[
+        bool, typer.Option("--all", help="Also say why each rule of other exposure types did not.")
+    ] = False,
+    rules_dir: RulesOption = None,
+    ignore_default: IgnoreDefaultOption = False,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
-    """Say which associations hold an exposure and, for every other rule, why it did not."""
-    for found in explain_exposure(db, exposure, run):
-        out.print(f"{found.filename} (row {found.row_no}), run {found.run_id}", markup=False)
+    """Say which associations hold an exposure and why the rules of its type did not."""
+    found_all = explain_exposure(
+        db, exposure, run, rules_dir=rules_dir, ignore_default=ignore_default
+    )
+    for found in found_all:
+        warn(found.warnings)
+        kind = found.exp_type or "unset"
+        say(f"{found.filename} (row {found.row_no}, {kind}), run {found.run_id}")
         if not found.memberships:
-            out.print("  in no association", markup=False)
+            say("  in no association")
         for member in found.memberships:
-            out.print(
-                f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})",
-                markup=False,
-                highlight=False,
-            )
-        for verdict in found.verdicts:
-            out.print(f"  not {verdict.rule}: {verdict.reason}", markup=False, highlight=False)
+            say(f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})")
+        typed = [v for v in found.verdicts if v.uses_type]
+        others = [v for v in found.verdicts if not v.uses_type]
+        if typed:
+            say(f"  rules that take {kind} exposures:")
+        for verdict in typed:
+            say(f"    not {verdict.rule}: {verdict.reason}")
+        if others and all_rules:
+            say(f"  rules that take no {kind} exposure in this run:")
+            for verdict in others:
+                say(f"    not {verdict.rule}: {verdict.reason}")
+        elif others:
+            say(f"  {len(others)} other rules take no {kind} exposure in this run (--all: why)")
+
+
+def say(text: str) -> None:
+    """One line of a report on stdout, printed as it is."""
+    out.print(text, markup=False, highlight=False)
 
 
 # Commands over association files (asn_sql/cli_files.py).
@@ -288,7 +430,9 @@ def _expand_argv(argv: list[str]) -> list[str]:
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if token == "--version-id" and (nxt is None or nxt.startswith("-")):
             expanded.append(f"--version-id={timestamp_version_id()}")
-        elif token in _FILE_LISTS:
+        elif token == "--save-orphans" and (nxt is None or nxt.startswith("-")):
+            expanded.append(f"--save-orphans={ORPHANS_FILE}")
+        elif token in _FILE_LISTS or (token in _EDIT_FILE_LISTS and _command(argv) == "edit"):
             # Like argparse's nargs="+": every name up to the next option.
             names = []
             while i + 1 < len(argv) and not argv[i + 1].startswith("-"):
@@ -310,6 +454,13 @@ def _expand_argv(argv: list[str]) -> list[str]:
 _CANDIDATE_ID = re.compile(r"^[a-z]?\d+$", re.IGNORECASE)
 # Options of from-list and edit that take several file names after one flag.
 _FILE_LISTS = ("--add", "--remove", "--background", "--imprint")
+# asn_edit's short spellings of --add and --remove (-r is --rules elsewhere).
+_EDIT_FILE_LISTS = ("-a", "-r")
+
+
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv``: its first word that is not an option."""
+    return next((token for token in argv if not token.startswith("-")), None)
 
 
 def run() -> None:

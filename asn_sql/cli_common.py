@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from asn_sql.db import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError
@@ -35,6 +36,43 @@ DebugOption = Annotated[
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Print rows as a table, CSV or JSON.")
 ]
+
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        "-r",
+        metavar="DIR",
+        help="Add the .sql rule files of DIR (and of its level2/, level3/); "
+        "a file named like a built-in rule file replaces it.",
+        show_default=False,
+    ),
+]
+IgnoreDefaultOption = Annotated[
+    bool, typer.Option("--ignore-default", help="Use only the rules of -r/--rules DIR.")
+]
+
+
+class PlainHelpGroup(TyperGroup):
+    """Help that names each value for its option (``--level LEVEL``, ``[POOL]``), with an
+    enum's choices (``[table|csv|json]``), instead of Python types (``<list[str]>``)."""
+
+    # click's types are not imported: newer typer releases carry their own click.
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        for param in command.params if command is not None else []:
+            if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
+                # newer typer adds `<str>` after an argument's name
+                param.display_type_rich = lambda ctx=None: None
+            if param.metavar is not None or getattr(param, "is_flag", False):
+                continue
+            described = getattr(param, "type", None) or getattr(param, "type_descriptor", None)
+            choices = getattr(described, "choices", None)
+            if choices:
+                param.metavar = "[" + "|".join(str(c) for c in choices) + "]"
+            else:
+                param.metavar = (param.name or "value").upper()
+        return command
 
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:

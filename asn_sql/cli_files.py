@@ -46,6 +46,7 @@ AsnOutputOption = Annotated[
     typer.Option(
         "--output",
         "-o",
+        "--output-file",
         help="The association file to write; it must end in .json.",
         show_default=False,
     ),
@@ -81,6 +82,8 @@ AsnIdOption = Annotated[
     str | None,
     typer.Option(
         "--asn-id",
+        "-i",
+        "--id",
         help="The candidate id: o999 for Level 2 and a3001 for Level 3 unless given.",
         show_default=False,
     ),
@@ -154,13 +157,17 @@ def edit(
     add: Annotated[
         list[str] | None,
         typer.Option(
-            "--add", help="Files to add, by base name, to every product.", show_default=False
+            "--add",
+            "-a",
+            help="Files to add, by base name, to every product.",
+            show_default=False,
         ),
     ] = None,
     remove: Annotated[
         list[str] | None,
         typer.Option(
             "--remove",
+            "-r",
             help="Files whose members to remove, matched by base name.",
             show_default=False,
         ),
@@ -172,6 +179,7 @@ def edit(
         bool,
         typer.Option(
             "--ignore-suffix",
+            "--ignore",
             help="Match removals by root, ignoring the extension and a known suffix "
             "(_rate, _cal, ...).",
         ),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -227,15 +228,20 @@ def validate_documents(documents: list[Document]) -> None:
         )
 
 
-def write_documents(documents: list[Document], directory: Path) -> list[Path]:
-    """Write each document atomically (a temporary file renamed into place)."""
+def write_documents(
+    documents: list[Document], directory: Path, progress: Callable[[str], None] | None = None
+) -> list[Path]:
+    """Write each document atomically (a temporary file renamed into place); ``progress``
+    hears "writing files N/M"."""
     if not directory.is_dir():
         raise DocumentError("the output folder does not exist", path=directory)
     written = []
-    for doc in documents:
+    for n, doc in enumerate(documents, start=1):
         target = directory / doc.file_name
         write_atomic(target, doc.dumps())
         written.append(target)
+        if progress:
+            progress(f"writing files {n}/{len(documents)}")
     return written
 
 
@@ -269,14 +275,36 @@ def create_temporary(target: Path) -> tuple[int, str]:
 def load_asn(path: str | Path) -> dict[str, Any]:
     """Read an association file and check it against jwst's schema of its level.
 
-    Returns the plain dict the calibration pipeline's ``Step.call`` accepts.
+    Returns the plain dict the calibration pipeline's ``Step.call`` accepts. Raises
+    DocumentError listing every schema error; gives a UserWarning when member names hold
+    a directory, as jwst's ``Association.validate`` (jwst/associations/association.py) does.
     """
     path = Path(path)
     data = read_json(path)
     errors = schema_errors(data, document_level(data))
     if errors:
         raise DocumentError(f"not a valid association: {'; '.join(errors)}", path=path)
+    _warn_of_directories(path, data)
     return data
+
+
+def _warn_of_directories(path: Path, data: dict[str, Any]) -> None:
+    """A UserWarning when member names hold a directory, as jwst's Association.validate
+    gives: such a file only works from one place."""
+    with_folder = [
+        member["expname"]
+        for product in data.get("products", [])
+        for member in product.get("members", [])
+        if Path(member["expname"]).parent != Path()
+    ]
+    if with_folder:
+        warnings.warn(
+            f"{path}: {len(with_folder)} member name(s) hold a directory "
+            f"({with_folder[0]}{', ...' if len(with_folder) > 1 else ''}); "
+            "such a file is hard to use elsewhere or to share",
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 def file_errors(path: Path) -> list[str]:

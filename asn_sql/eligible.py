@@ -10,6 +10,7 @@ the rule does not set ('' for "not a key"), so the defaults keep their meaning.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.errors import RuleError, first_line
-from asn_sql.rules import Rule
+from asn_sql.rules import Rule, line_mentioning
 from asn_sql.templates import cached
 
 
@@ -36,8 +37,10 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
         return
     columns = _table_columns(con, table)
     parts, params = [], {}
+    required = _required_columns(con, table)
     for n, branch in enumerate(branches):
         produced = set(_rule_columns(con, branch))
+        _check_contract(branch, produced, {name for name, _ in columns}, required)
         select = []
         for name, default in columns:
             if name in branch.constants:
@@ -59,7 +62,7 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
             try:
                 con.execute(f"explain select * from ({part})", _own(params, n))
             except duckdb.Error as inner:
-                raise RuleError(first_line(inner), path=branches[n].rule.path) from None
+                raise _rule_error(inner, branches[n].rule) from None
         raise RuleError(f"the rules of {table} failed together: {first_line(exc)}") from None
 
 
@@ -78,10 +81,54 @@ def _rule_columns(con: duckdb.DuckDBPyConnection, branch: Branch) -> list[str]:
         try:
             cursor = con.execute(f"select * from (\n{branch.sql}\n) limit 0")
         except duckdb.Error as exc:
-            raise RuleError(first_line(exc), path=branch.rule.path) from None
+            raise _rule_error(exc, branch.rule) from None
         return json.dumps([column[0] for column in cursor.description])
 
     return json.loads(cached(("eligible columns", branch.sql), describe))
+
+
+def _required_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """Columns a rule must return: NOT NULL, no default (the engine's constants aside)."""
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = 'temp' and table_name = $table "
+        "and is_nullable = 'NO' and column_default is null",
+        {"table": table},
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _check_contract(
+    branch: Branch, produced: set[str], known: set[str], required: set[str]
+) -> None:
+    """A rule returns only the contract's columns, and every one it must (sql/rules/README.md)."""
+    rule = branch.rule
+    unknown = sorted(produced - known - set(branch.constants))
+    if unknown:
+        raise RuleError(
+            f"returns column {unknown[0]}, which is not in the contract of its level "
+            "(sql/rules/README.md)",
+            path=rule.path,
+            line=line_mentioning(rule.path, unknown),
+        )
+    missing = sorted(required - produced - set(branch.constants))
+    if missing:
+        raise RuleError(
+            f"returns no {', '.join(missing)} column (the contract, sql/rules/README.md, needs it)",
+            path=rule.path,
+            line=line_mentioning(rule.path, ["select"]),
+        )
+
+
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def _rule_error(exc: duckdb.Error, rule: Rule) -> RuleError:
+    """DuckDB's error on a rule's SQL, pointed at the file line naming what it quotes."""
+    message = first_line(exc)
+    return RuleError(
+        message, path=rule.path, line=line_mentioning(rule.path, _QUOTED.findall(message))
+    )
 
 
 def _own(params: dict[str, object], n: int) -> dict[str, object]:

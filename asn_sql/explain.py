@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from asn_sql import db
+from asn_sql.condition_words import needed, words
 from asn_sql.conditions import selects, split_conditions
 from asn_sql.errors import UsageError
-from asn_sql.generate import GenerateOptions, decide_associations
-from asn_sql.rules import Rule, render_rule
+from asn_sql.rules import Rule, render_rule, rules_hash
+from asn_sql.run import GenerateOptions, decide_associations
 from asn_sql.templates import environment, render_sql
 
 
@@ -28,11 +29,13 @@ class Membership:
 
 @dataclass
 class Verdict:
-    """Why one rule did not take the exposure."""
+    """Why one rule did not take the exposure; ``uses_type``: the rule takes exposures of its
+    exp_type in this run (those come first; the others fold into one line)."""
 
     rule: str
     level: int
     reason: str
+    uses_type: bool = True
 
 
 @dataclass
@@ -42,28 +45,52 @@ class Explanation:
     run_id: int
     filename: str
     row_no: int
+    exp_type: str | None = None
     memberships: list[Membership] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def explain(db_path: Path, exposure: str, run_id: int | None = None) -> list[Explanation]:
-    """Explain every exposure of the run's pool whose file has the root of ``exposure``."""
+def explain(
+    db_path: Path,
+    exposure: str,
+    run_id: int | None = None,
+    *,
+    rules_dir: Path | None = None,
+    ignore_default: bool = False,
+) -> list[Explanation]:
+    """Explain every exposure of the run's pool whose file has the root of ``exposure``.
+
+    ``rules_dir``/``ignore_default`` give the rules the run was made with (generate's
+    -r/--ignore-default); a warning says when they do not match the run's rules hash."""
     con = db.open_database(db_path, read_only=True)
     try:
-        run_id, pool_id, options = _run(con, run_id)
+        run_id, pool_id, options, run_hash = _run(con, run_id)
+        options = replace(options, rules_dir=rules_dir, ignore_default=ignore_default)
         rows = con.execute(
             render_sql("explain/find_exposures.sql"), {"pool_id": pool_id, "name": exposure}
         ).fetchall()
         if not rows:
             raise UsageError(f"no exposure named like {exposure!r} in the pool of run {run_id}")
         rules, _, _ = decide_associations(con, pool_id, options)
-        return [_explain_row(con, run_id, row_no, filename, rules) for row_no, filename in rows]
+        warnings = []
+        if rules_hash(rules) != run_hash:
+            warnings.append(
+                f"run {run_id} was made with other rules than these (another -r/--rules "
+                "folder, --ignore-default, or edited rule files): give generate's -r options"
+            )
+        found = [_explain_row(con, run_id, row_no, filename, rules) for row_no, filename in rows]
+        if found:
+            found[0].warnings = warnings
+        return found
     finally:
         con.close()
 
 
-def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> tuple[int, int, GenerateOptions]:
-    query = "select run_id, pool_id, levels, mode, candidate_ids, finalized from runs"
+def _run(
+    con: duckdb.DuckDBPyConnection, run_id: int | None
+) -> tuple[int, int, GenerateOptions, str]:
+    query = "select run_id, pool_id, levels, mode, candidate_ids, finalized, rules_hash from runs"
     row = (
         con.execute(query + " where run_id = $run", {"run": run_id}).fetchone()
         if run_id is not None
@@ -73,7 +100,7 @@ def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> tuple[int, int, 
         raise UsageError(
             f"no run {run_id}" if run_id is not None else "no run yet; run asnsql generate first"
         )
-    run, pool, levels, mode, ids, finalized = row
+    run, pool, levels, mode, ids, finalized, run_hash = row
     options = GenerateOptions(
         levels=tuple(levels),
         ids=tuple(ids) if ids else None,
@@ -81,7 +108,7 @@ def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> tuple[int, int, 
         discover=mode == "discover",
         finalize=finalized,
     )
-    return run, pool, options
+    return run, pool, options, run_hash
 
 
 def _explain_row(
@@ -103,16 +130,42 @@ def _explain_row(
         ).fetchall()
     ]
     taken = {m.rule for m in explanation.memberships}
+    explanation.exp_type, typed = _rules_using_type(con, row_no)
     for rule in rules:
         if rule.name not in taken:
-            explanation.verdicts.append(Verdict(rule.name, rule.level, _reason(con, rule, row_no)))
+            explanation.verdicts.append(
+                Verdict(rule.name, rule.level, _reason(con, rule, row_no), rule.name in typed)
+            )
     return explanation
+
+
+def _rules_using_type(con: duckdb.DuckDBPyConnection, row_no: int) -> tuple[str | None, set[str]]:
+    """The exposure's exp_type and the rules that may use some exposure of that type in
+    this run (or this very exposure), as the orphans' reasons count them."""
+    row = con.execute(
+        """
+        with me as (select exp_type from scope_exposures where row_no = $row limit 1),
+        eligible as (
+            select rule, row_no from l2_eligible union all select rule, row_no from l3_eligible
+        )
+        select (select exp_type from me),
+               list(distinct e.rule) filter (where e.row_no = $row
+                    or x.exp_type is not distinct from (select exp_type from me))
+        from eligible as e
+        join (select distinct row_no, exp_type from scope_exposures) as x using (row_no)
+        """,
+        {"row": row_no},
+    ).fetchone()
+    if row is None:
+        return None, set()
+    return row[0], set(row[1] or [])
 
 
 def _reason(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str:
     """The first thing that kept ``rule`` from taking the exposure."""
     eligible = con.execute(
-        f"select list(distinct s.acid order by s.acid), list(distinct e.role order by e.role) "
+        f"select list(distinct s.acid || ' (' || s.ctype || ')' order by s.acid || ' (' || "
+        f"s.ctype || ')'), list(distinct e.role order by e.role) "
         f"from l{rule.level}_eligible as e join scopes as s using (scope_id) "
         f"where e.rule = $rule and e.row_no = $row",
         {"rule": rule.name, "row": row_no},
@@ -128,7 +181,7 @@ def _fate(
     where = f"eligible as {'/'.join(roles)} in {', '.join(acids)}"
     fates = con.execute(
         """
-        select distinct f.acid, f.fate
+        select distinct f.acid || ' (' || f.ctype || ')', f.fate
         from found_associations as f
         join rule_matches as m
           on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
@@ -142,10 +195,23 @@ def _fate(
         return f"{where}, but its association was dropped: " + "; ".join(
             f"in {acid}, {fate}" for acid, fate in fates
         )
+    if rule.level == 2 and rule.setting("any_candidate", "no") != "yes":
+        kept_nowhere = [acid for acid in acids if not _keeps_level2(acid)]
+        if kept_nowhere and len(kept_nowhere) == len(acids):
+            return (
+                f"{where}, but jwst keeps Level 2 associations only for observation candidates "
+                "and for background candidates with a background member: none in "
+                + ", ".join(kept_nowhere)
+            )
     return (
         f"{where}, but none of its associations passed the rule's own checks "
         f"({'; '.join(rule.constraints)})"
     )
+
+
+def _keeps_level2(scope: str) -> bool:
+    """Whether a scope named ``acid (ctype)`` can keep a Level 2 association at all."""
+    return scope.endswith("(observation)")
 
 
 def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str | None:
@@ -155,17 +221,31 @@ def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int)
     ANDs; the exposure is tested against each condition in order, in every
     scope it belongs to, and the condition that failed latest is reported.
     """
-    best: tuple[int, str, str, str] | None = None
-    for source, alias, conditions in selects(render_rule(rule)):
+    best: tuple[int, str, str, str, int] | None = None
+    found = selects(render_rule(rule))
+    shape = [len(conditions) for _, _, conditions in found]
+    for select_index, (source, alias, conditions) in enumerate(found):
         for index, text in _evaluate(con, source, alias, conditions, row_no):
             if best is None or index > best[0]:
-                best = (index, text, source, alias)
+                best = (index, text, source, alias, select_index)
     if best is None:
         return None
-    _, text, source, alias = best
-    condition = " ".join(text.split())
+    index, text, source, alias, select_index = best
+    plain = re.sub(rf"\b{alias}\.", "", " ".join(text.split()))
+    said = words(rule, select_index, index, text, alias, shape)
     detail = _derived_detail(con, text, source, alias, row_no)
-    return f"needs {condition}{detail or _values(con, text, row_no)}"
+    if detail:
+        return f"{said}{detail}"
+    here = _values(con, text, row_no)
+    need = needed(text, alias)
+    if said != plain:  # the words of a macro: enough with the values, unless simple
+        return f"{said}: needs {need}{here}" if need else f"fails {said}{here}"
+    need = need or (plain if len(plain) <= _SHOWN else plain[:_SHOWN] + " ...")
+    return f"needs {need}{here}"
+
+
+# Conditions longer than this are cut when shown (the rule file has them whole).
+_SHOWN = 160
 
 
 def _derived_detail(

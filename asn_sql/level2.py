@@ -82,8 +82,6 @@ def run_level2(
     """Fill rule_matches with the Level 2 associations of the current scopes."""
     specs = [level2_spec(rule) for rule in rules]
     db.execute_script(con, render_sql("engine/level2_eligible.sql"))
-    if progress:
-        progress("Level 2 rules")
     branches = [
         Branch(
             rule,

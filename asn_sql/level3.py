@@ -58,8 +58,6 @@ def run_level3(
 ) -> None:
     """Fill rule_matches with the Level 3 associations of the current scopes."""
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
-    if progress:
-        progress("Level 3 rules")
     branches = [
         Branch(
             rule,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import duckdb
 
 from asn_sql import db
-from asn_sql.errors import QueryError
+from asn_sql.errors import QueryError, UsageError
 
 
 @dataclass
@@ -40,6 +41,27 @@ def fetch(
         raise QueryError(f"query failed: {_one_line(exc)}") from None
     columns = [d[0] for d in cursor.description] if cursor.description else []
     return QueryResult(columns, rows)
+
+
+def read_sql_text(sql: str | None, file: str | None) -> str:
+    """The SQL of `asnsql query`: the argument, or the text of ``file``; ``-`` reads stdin.
+
+    Raises UsageError for both or neither, QueryError for an unreadable or empty file."""
+    if (sql is None) == (file is None):
+        raise UsageError("give the SQL as an argument or with --file FILE (- for stdin), not both")
+    source = file if file is not None else sql
+    if source == "-":
+        text = sys.stdin.read()
+    elif file is not None:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"cannot read the SQL: {exc}", path=file) from None
+    else:
+        text = str(sql)
+    if not text.strip():
+        raise QueryError("the SQL is empty", path=file if file not in (None, "-") else None)
+    return text
 
 
 def _one_line(exc: duckdb.Error) -> str:

@@ -11,25 +11,87 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import traceback
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import jinja2
 
+from asn_sql.errors import RuleError
 from asn_sql.resources import sql_dir
+
+# Template names of user rule files (`generate -r DIR`): the prefix and the file's path.
+USER_PREFIX = "user:"
+
+
+class _UserRuleLoader(jinja2.BaseLoader):
+    """Loads ``user:<path>`` templates: the rule files of ``-r DIR`` and nothing else.
+
+    They import sql/'s macros like any rule; the same strict environment renders them."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if not template.startswith(USER_PREFIX):
+            raise jinja2.TemplateNotFound(template)
+        path = Path(template.removeprefix(USER_PREFIX))
+        if path.suffix != ".sql" or not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        mtime = path.stat().st_mtime
+        return path.read_text(encoding="utf-8"), str(path), lambda: _same_mtime(path, mtime)
+
+
+def _same_mtime(path: Path, mtime: float) -> bool:
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
 
 
 @cache
 def environment() -> jinja2.Environment:
     """One strict environment for every SQL template (rules, macros, loader, finalize)."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(sql_dir())),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(sql_dir())), _UserRuleLoader()]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
     )
+
+
+def render_user(template: str, path: Path, call: Callable[[], str] | None = None) -> str:
+    """Render a user rule file (or run ``call``, which renders one of its macros); any
+    jinja error becomes a RuleError naming its line."""
+    try:
+        return call() if call is not None else environment().get_template(template).render()
+    except jinja2.TemplateSyntaxError as exc:
+        raise RuleError(f"does not render: {exc.message}", path=path, line=exc.lineno) from None
+    except jinja2.TemplateError as exc:
+        line = _named_line(str(exc), path) or _template_line(exc, path)
+        raise RuleError(f"does not render: {exc}", path=path, line=line) from None
+
+
+_UNDEFINED = re.compile(r"(?:has no attribute|^)\s*'(\w+)'(?: is undefined)?")
+
+
+def _named_line(message: str, path: Path) -> int | None:
+    """The first line of the file that uses the undefined name a jinja message quotes."""
+    match = _UNDEFINED.search(message)
+    if match is None:
+        return None
+    pattern = re.compile(rf"\b{re.escape(match.group(1))}\b")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if pattern.search(line)), None)
+
+
+def _template_line(exc: BaseException, path: Path) -> int | None:
+    """jinja rewrites tracebacks to template lines: the last frame in the file says where."""
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)]
+    lines = [frame.lineno for frame in frames if frame.filename == str(path)]
+    return lines[-1] if lines else None
 
 
 def render_sql(name: str, **shape: object) -> str:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from asn_sql.api import generate_documents
 from asn_sql.documents import write_documents
-from asn_sql.generate import GenerateOptions
 from asn_sql.load import load_pools
+from asn_sql.run import GenerateOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "fixtures" / "expected" / "MANIFEST.json"

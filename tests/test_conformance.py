@@ -16,7 +16,11 @@ from conftest import EXPECTED, POOLS
 
 from asn_sql.api import generate_documents
 from asn_sql.documents import Document
-from asn_sql.generate import GenerateOptions
+from asn_sql.run import GenerateOptions
+
+# Every fixture pool through the whole engine: the one `slow` module (.ci/run leaves it
+# out of its second run, on the lowest versions of the dependencies).
+pytestmark = pytest.mark.slow
 
 IGNORED_KEYS = ("constraints", "code_version")
 POOL_NAMES = sorted(p.name for p in EXPECTED.iterdir() if p.is_dir())

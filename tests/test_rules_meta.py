@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from asn_sql import db
-from asn_sql.generate import GenerateOptions, _build_scopes
 from asn_sql.rules import all_rules, render_rule
+from asn_sql.run import GenerateOptions, _build_scopes
 from asn_sql.templates import render_sql
 
 RULES = all_rules()
@@ -57,7 +57,7 @@ def test_the_rule_engine_does_not_reach_into_documents_or_the_cli() -> None:
         assert "asn_sql.cli" not in imported, module.name
         if module.name in (
             "rules.py",
-            "generate.py",
+            "run.py",
             "level2.py",
             "level3.py",
             "pool.py",

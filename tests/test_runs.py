@@ -10,7 +10,7 @@ from conftest import POOLS, file_digest
 from asn_sql import db, rules
 from asn_sql.api import generate_documents
 from asn_sql.errors import RuleError
-from asn_sql.generate import GenerateOptions
+from asn_sql.run import GenerateOptions
 
 
 def generate(db_path: Path, pool: str, **options: object):

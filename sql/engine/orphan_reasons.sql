@@ -46,7 +46,11 @@ first_rule as (
         arg_min(
             e.rule || ' could use it (as ' || e.role || ' in ' || s.acid || ') but '
                 || coalesce('its association was dropped: ' || f.fate,
-                            'no association of that rule kept it (nothing to join, or the rule''s own checks)'),
+                            case when e.level = 2 and s.ctype not in ('observation', 'background')
+                                 then 'jwst keeps Level 2 associations only for observation candidates '
+                                      || 'and background candidates with a background member'
+                                 else 'no association of that rule kept it (nothing to join, or the rule''s own checks)'
+                            end),
             (e.level, e.rule_rank, e.scope_id)
         ) as reason
     from eligible as e

@@ -1,10 +1,15 @@
-"""One generation run: render and execute the rules, finalize, record the run."""
+"""One generation run: render and execute the rules, finalize, record the run.
+
+Named run.py, not generate.py: a submodule `asn_sql.generate` would replace the
+API function `asn_sql.generate` on the package as soon as it is imported.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -16,8 +21,10 @@ from asn_sql.level3 import run_level3
 from asn_sql.load import exposure_columns
 from asn_sql.progress import Progress
 from asn_sql.resources import sql_dir
-from asn_sql.rules import Rule, rules_for, rules_hash
+from asn_sql.rule_check import check_rules
+from asn_sql.rules import Rule, rules_hash
 from asn_sql.templates import render_sql
+from asn_sql.user_rules import rule_set
 
 DISCOVERED_ID = "a3001"
 
@@ -32,6 +39,8 @@ class GenerateOptions:
     discover: bool = False
     version_id: str | None = None
     finalize: bool = True
+    rules_dir: Path | None = None  # -r/--rules: a folder of user rule files
+    ignore_default: bool = False  # --ignore-default: only the rules of rules_dir
 
     @property
     def mode(self) -> str:
@@ -77,6 +86,8 @@ def generate_run(
         _finalize(con, params, stage="store")
         timings["store"] = time.perf_counter() - clock
         clock = time.perf_counter()
+        if progress:
+            progress("finding why exposures are in no association")
         _record_orphan_reasons(con, rules, params)
         timings["orphans"] = time.perf_counter() - clock
         summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
@@ -92,9 +103,11 @@ def decide_associations(
 ) -> tuple[list[Rule], list[str], dict[str, float]]:
     """Everything a run decides, in temp tables: scopes, each rule's matches, and
     which associations survive (found_associations). Nothing persistent is written."""
-    rules = rules_for(options.levels)
+    rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
     if not rules:
         raise RuleError(f"no rules for level(s) {options.levels}")
+    # A user's rule is checked alone first, so that its mistakes name its file and line.
+    check_rules([rule for rule in rules if rule.user])
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     warnings = _build_scopes(con, pool_id, options)
@@ -103,6 +116,8 @@ def decide_associations(
     _run_rules(con, pool_id, rules, progress)
     timings["rules"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    if progress:
+        progress(f"finalizing ({len(rules)} of {len(rules)} rules done)")
     _finalize(con, _params(pool_id, rules, options), stage="decide")
     timings["finalize"] = time.perf_counter() - clock
     return rules, warnings, timings
@@ -138,9 +153,13 @@ def _run_rules(
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     level2 = [rule for rule in rules if rule.level == 2]
     if level2:
+        if progress:
+            progress(f"Level 2: {len(level2)} rules (0 of {len(rules)} rules done)")
         run_level2(con, pool_id, level2, progress)
     level3 = [rule for rule in rules if rule.level == 3]
     if level3:
+        if progress:
+            progress(f"Level 3: {len(level3)} rules ({len(level2)} of {len(rules)} rules done)")
         run_level3(con, pool_id, level3, progress)
 
 

@@ -1,0 +1,161 @@
+"""What a run leaves for people: the list of runs, deleting one, its orphans (listed or
+saved as jwst's --save-orphans table) and jwst's duplicate-product-name warning."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from asn_sql import db
+from asn_sql.documents import Document, write_atomic
+from asn_sql.errors import UsageError
+from asn_sql.query import QueryResult, fetch
+
+# The default file name of a bare --save-orphans, as jwst's asn_generate (main.py).
+ORPHANS_FILE = "orphaned.csv"
+
+
+def list_runs(db_path: Path) -> QueryResult:
+    """One row per kept run, newest last: what it ran on and what it made."""
+    con = db.open_database(db_path, read_only=True)
+    try:
+        return fetch(
+            con,
+            """
+            select r.run_id, p.name as pool,
+                   strftime(r.started_at, '%Y-%m-%d %H:%M:%S') as started_at,
+                   r.levels, r.mode,
+                   r.n_associations as associations,
+                   (select count(*) from orphans as o where o.run_id = r.run_id) as orphans
+            from runs as r join pools as p using (pool_id)
+            order by r.run_id
+            """,
+        )
+    finally:
+        con.close()
+
+
+# Every table that holds rows of a run (migrations 0002, 0003); views follow them.
+_RUN_TABLES = ("members", "products", "associations", "orphan_reasons", "runs")
+
+
+def delete_run(db_path: Path, run_id: int) -> int:
+    """Delete a run and its associations, products, members and orphan reasons, in one
+    transaction. Returns the number of associations it had; UsageError if there is none."""
+    con = db.open_database(db_path)
+    try:
+        with db.transaction(con):
+            row = con.execute(
+                "select n_associations from runs where run_id = $run", {"run": run_id}
+            ).fetchone()
+            if row is None:
+                raise UsageError(f"there is no run {run_id} (asnsql runs lists them)")
+            for table in _RUN_TABLES:
+                con.execute(f"delete from {table} where run_id = $run", {"run": run_id})
+        return int(row[0])
+    finally:
+        con.close()
+
+
+def latest_run(con: Any, run_id: int | None) -> int:
+    """``run_id`` if that run exists, else the latest run; UsageError when there is none."""
+    if run_id is None:
+        row = con.execute("select max(run_id) from runs").fetchone()
+        if row is None or row[0] is None:
+            raise UsageError("no run yet; run asnsql generate first")
+        return int(row[0])
+    if not con.execute("select count(*) from runs where run_id = $run", {"run": run_id}).fetchone()[
+        0
+    ]:
+        raise UsageError(f"there is no run {run_id} (asnsql runs lists them)")
+    return run_id
+
+
+def list_orphans(db_path: Path, run_id: int | None = None) -> tuple[int, QueryResult]:
+    """The exposures a run (default: the latest) left out: file name, type and why."""
+    con = db.open_database(db_path, read_only=True)
+    try:
+        run = latest_run(con, run_id)
+        return run, fetch(
+            con,
+            "select filename, exp_type, reason from orphans where run_id = $run order by row_no",
+            {"run": run},
+        )
+    finally:
+        con.close()
+
+
+def save_orphans(con: Any, run_id: int, pool_id: int, target: Path) -> int:
+    """Write the run's orphans as a pool table, the way jwst's --save-orphans does: the
+    pool's columns in file order, `|`-delimited, a header line, and asnsql's `reason`
+    last. The file loads back with `asnsql load`. Returns the number of rows."""
+    columns = con.execute(
+        "select columns from pools where pool_id = $pool", {"pool": pool_id}
+    ).fetchone()[0]
+    cursor = con.execute(
+        "select * from orphans where run_id = $run order by row_no", {"run": run_id}
+    )
+    names = [d[0] for d in cursor.description]
+    lines = ["|".join([*columns, "reason"])]
+    rows = cursor.fetchall()
+    for row in rows:
+        record = dict(zip(names, row, strict=True))
+        extra = record.get("extra") or {}
+        values = [record[c] if c in record else extra.get(c) for c in columns]
+        lines.append("|".join(_cell(v) for v in [*values, record["reason"]]))
+    write_atomic(target, "\n".join(lines) + "\n")
+    return len(rows)
+
+
+def _cell(value: Any) -> str:
+    # jwst's pools write an empty value as null and quote text holding blanks
+    text = "null" if value is None or value == "" else str(value)
+    if re.search(r'[\s|"]', text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+# A member's file name without its pipeline suffix and extension: jwst does not warn
+# of names that differ only there (jw_00001_rate.fits and jw_00001_cal.fits).
+_SUFFIX = re.compile(
+    r"(_(uncal|rate|rateints|cal|calints|x1d|x1dints|i2d|s2d|s3d|crf|crfints|cat|segm))?"
+    r"\.[a-z0-9.]+$",
+    re.I,
+)
+
+
+def duplicate_name_warnings(documents: list[Document]) -> list[str]:
+    """jwst's warning (lib/prune.py) for associations whose first product has the same name
+    but whose members differ by more than their file suffix."""
+    by_product: dict[str, list[Document]] = {}
+    for doc in documents:
+        products = doc.data.get("products") or [{}]
+        name = products[0].get("name")
+        if name:
+            by_product.setdefault(name, []).append(doc)
+    warnings = []
+    for name, docs in by_product.items():
+        for n, first in enumerate(docs):
+            for second in docs[n + 1 :]:
+                only_first = _members(first) - _members(second)
+                only_second = _members(second) - _members(first)
+                if only_first or only_second:
+                    warnings.append(
+                        f"{first.file_name} and {second.file_name} have the same product name "
+                        f"{name} but significant differences (members only in the first: "
+                        f"{_few(only_first)}; only in the second: {_few(only_second)})"
+                    )
+    return warnings
+
+
+def _members(doc: Document) -> set[tuple[str, str]]:
+    product = (doc.data.get("products") or [{}])[0]
+    return {(_SUFFIX.sub("", m["expname"]), m["exptype"]) for m in product.get("members", [])}
+
+
+def _few(members: set[tuple[str, str]]) -> str:
+    names = sorted(f"{root} ({role})" for root, role in members)
+    return (
+        ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "") or "none"
+    )

@@ -1,0 +1,79 @@
+"""`asnsql explain` for people: the rules of the exposure's type first, in words, scopes
+named as the candidate list names them, and the right reason for Level 2 outside
+observation candidates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import POOLS
+from typer.testing import CliRunner
+
+from asn_sql import cli
+
+runner = CliRunner()
+
+
+def invoke(*args: object):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def test_explain_puts_the_rules_of_its_type_first_and_folds_the_others(tmp_path: Path) -> None:
+    db = tmp_path / "a.duckdb"
+    pool = POOLS / "pool_010_spec_nirspec_lv2bkg.csv"
+    assert invoke("generate", pool, "--dry-run", "--db", db).exit_code == 0
+    result = invoke("explain", "jw_00002", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "jw_00002_uncal.fits (row 2, nrs_fixedslit), run 1",
+        "  in jw99009-o001_spec2_00001_asn: science of jw_00002 (Asn_Lv2SpecSpecial)",
+        "  in jw99009-o001_spec3_00001_asn: science of "
+        "jw99009-o001_t003_nirspec_f100lp-g140m-s200a2-s200a2 (Asn_Lv3SpecAux)",
+        "  rules that take nrs_fixedslit exposures:",
+        "    not Asn_Lv2NRSFSS: fails NIRSpec fixed slit: the slit, grating, filter and detector "
+        "form a valid light path (here detector = nrs2, filter = f100lp, fxd_slit = s200a2, "
+        "grating = g140m)",
+        "    not Asn_Lv3NRSFSS: needs (fxd_slit is not null and grating is not null and filter is "
+        "not null and detector is not null and ( case when fxd_slit = 's200b1' then (grating, "
+        "filter) in (('p ... (here detector = nrs2, filter = f100lp, fxd_slit = s200a2, "
+        "grating = g140m)",
+        "  40 other rules take no nrs_fixedslit exposure in this run (--all: why)",
+    ]
+    everything = invoke("explain", "jw_00011", "--all", "--db", db)
+    lines = everything.stdout.splitlines()
+    assert "  rules that take no nrs_autowave exposure in this run:" in lines
+    assert (
+        "    not Asn_Lv3Image: IMG: an imaging exposure type: needs exp_type one of nrc_image, "
+        "mir_image, nis_image, fgs_image, nrs_mimf (here exp_type = nrs_autowave)"
+    ) in lines
+    assert "    not Asn_Lv3NRSIFU: needs patttype set (here patttype = unset)" in lines
+    assert len([line for line in lines if line.startswith("    not ")]) == 44
+    # scopes as the candidate list names them, never bare numbers
+    source = next(line for line in lines if "Asn_Lv3SpectralSource" in line)
+    assert source.startswith(
+        "    not Asn_Lv3SpectralSource: eligible as autowave in 1000 (unknown), a3001 "
+        "(discovered), c1000 (background), o003 (observation), but its association was dropped: "
+        "in 1000 (unknown), it has no science member;"
+    )
+
+
+def test_a_level_2_association_only_discovered_is_explained_as_jwst_keeps_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "a.duckdb"
+    pool = POOLS / "jw93060_20150312T160130_pool.csv"
+    assert invoke("generate", pool, "--level", "2", "--dry-run", "--db", db).exit_code == 0
+    name = "jw93060002001_01101_00001_nrca1_image_uncal.fits"
+    result = invoke("explain", name, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert (
+        "    not Asn_Lv2Image: eligible as science in a3001 (discovered), but jwst keeps Level 2 "
+        "associations only for observation candidates and for background candidates with a "
+        "background member: none in a3001 (discovered)"
+    ) in result.stdout.splitlines()
+    orphans = invoke("orphans", "--format", "csv", "--db", db)
+    assert (
+        f"{name},nrc_image,Asn_Lv2Image could use it (as science in a3001) but jwst keeps Level 2 "
+        "associations only for observation candidates and background candidates with a "
+        "background member"
+    ) in orphans.stdout.splitlines()
