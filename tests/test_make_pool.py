@@ -22,8 +22,8 @@ from typer.testing import CliRunner, Result
 from asn_sql import db
 from asn_sql.api import generate_documents
 from asn_sql.cli import app
-from asn_sql.generate import GenerateOptions
 from asn_sql.make_pool import NON_HEADER_DEFAULTS, PoolOptions, make_pool
+from asn_sql.run import GenerateOptions
 
 EXPECTED = FIXTURES / "make_pool"
 runner = CliRunner()
