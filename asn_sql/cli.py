@@ -11,6 +11,7 @@ import typer
 
 from asn_sql import __version__, cli_files
 from asn_sql.api import generate_documents
+from asn_sql.cli_boundary import AsnSqlGroup
 from asn_sql.cli_common import DbOption, DebugOption, FormatOption, err, handle_errors, out, warn
 from asn_sql.db import DEFAULT_DB
 from asn_sql.errors import UsageError
@@ -25,6 +26,7 @@ from asn_sql.rules import all_rules, find_rule, render_rule
 
 app = typer.Typer(
     name="asnsql",
+    cls=AsnSqlGroup,
     help="Build JWST associations with SQL rules over a DuckDB database.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,

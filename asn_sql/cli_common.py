@@ -13,6 +13,7 @@ from rich.console import Console
 from asn_sql.db import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError
 from asn_sql.formats import OutputFormat
+from asn_sql.interrupt import Interrupted
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -30,7 +31,7 @@ DbOption = Annotated[
     ),
 ]
 DebugOption = Annotated[
-    bool, typer.Option("--debug", help="Show the full traceback of an error.", hidden=True)
+    bool, typer.Option("--debug", "-D", help="Show the full traceback of an error.", hidden=True)
 ]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Print rows as a table, CSV or JSON.")
@@ -38,7 +39,8 @@ FormatOption = Annotated[
 
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an AsnSqlError into one line on stderr and exit code 2."""
+    """Turn an AsnSqlError into one line on stderr and exit code 2; an interrupt, once the
+    command's work is rolled back, into Interrupted (asn_sql/cli_boundary.py prints it)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -49,6 +51,8 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
                 raise
             err.print(f"Error: {exc}", markup=False, highlight=False)
             raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     return wrapper
 
