@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -69,7 +68,7 @@ def load(
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
-    """Load association pools into the database, each in one transaction."""
+    """Load association pools into the database, all in one transaction."""
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
@@ -173,6 +172,8 @@ def generate(
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
     if level not in LEVEL_CHOICES:
         raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
+    if ids is not None and not all(ids):
+        raise UsageError("-i/--ids needs at least one candidate id (-i o001 c1000)")
     if sum([bool(ids), all_candidates, discover]) > 1:
         raise UsageError("use only one of --ids, --all-candidates and --discover")
     options = GenerateOptions(
@@ -279,6 +280,7 @@ def _expand_argv(argv: list[str]) -> list[str]:
     """Accept asn_generate's spellings that typer cannot parse: a bare --version-id
     (meaning "now"), several ids after one -i/--ids, and several files after one
     --add, --remove, --background or --imprint."""
+    command = next((token for token in argv if not token.startswith("-")), None)
     expanded: list[str] = []
     i = 0
     while i < len(argv):
@@ -286,26 +288,33 @@ def _expand_argv(argv: list[str]) -> list[str]:
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if token == "--version-id" and (nxt is None or nxt.startswith("-")):
             expanded.append(f"--version-id={timestamp_version_id()}")
-        elif token in _FILE_LISTS:
-            # Like argparse's nargs="+": every name up to the next option.
-            names = []
+        elif token in _FILE_LISTS or (command == "generate" and token in ("-i", "--ids")):
+            # Like argparse's nargs="+": every word up to the next option.
+            words = []
             while i + 1 < len(argv) and not argv[i + 1].startswith("-"):
-                names.append(argv[i + 1])
+                words.append(argv[i + 1])
                 i += 1
-            expanded += [part for name in names for part in (token, name)] or [token]
-        elif token in ("-i", "--ids"):
-            i += 1
-            while i < len(argv) and _CANDIDATE_ID.match(argv[i]):
-                expanded += [token, argv[i]]
-                i += 1
-            continue
+            ids = token in ("-i", "--ids")
+            pool = _trailing_pool(words) if ids else None
+            # no word at all: an empty id, which generate refuses with one line
+            expanded += [part for word in words for part in (token, word)] or [
+                "--ids=" if ids else token
+            ]
+            expanded += [pool] if pool else []
         else:
             expanded.append(token)
         i += 1
     return expanded
 
 
-_CANDIDATE_ID = re.compile(r"^[a-z]?\d+$", re.IGNORECASE)
+def _trailing_pool(words: list[str]) -> str | None:
+    """Take the POOL out of ``generate -i o001 c1000 pool.csv``: any word is an id, as in
+    jwst, except a last one that names an existing file."""
+    if len(words) > 1 and Path(words[-1]).is_file():
+        return words.pop()
+    return None
+
+
 # Options of from-list and edit that take several file names after one flag.
 _FILE_LISTS = ("--add", "--remove", "--background", "--imprint")
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +14,9 @@ import jsonschema
 
 from asn_sql import __version__
 from asn_sql.errors import AsnSqlError
+from asn_sql.names import check_association_file
 from asn_sql.resources import schemas_dir
+from asn_sql.staged_files import StagedFolder
 
 CODE_VERSION = f"asnsql {__version__}"
 _SCHEMAS = {2: "asn_schema_jw_level2b.json", 3: "asn_schema_jw_level3.json"}
@@ -228,28 +228,16 @@ def validate_documents(documents: list[Document]) -> None:
 
 
 def write_documents(documents: list[Document], directory: Path) -> list[Path]:
-    """Write each document atomically (a temporary file renamed into place)."""
-    if not directory.is_dir():
-        raise DocumentError("the output folder does not exist", path=directory)
-    written = []
+    """Write every document into ``directory``, all or nothing (asn_sql/staged_files.py).
+
+    Each file name is checked against the DMS pattern of association files first."""
     for doc in documents:
-        target = directory / doc.file_name
-        write_atomic(target, doc.dumps())
-        written.append(target)
-    return written
-
-
-def write_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``target``, then rename it into place, so
-    a reader never sees half a file and an old file stays until the new one is complete."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        check_association_file(doc.file_name)
+    with StagedFolder(directory) as staged:
+        for doc in documents:
+            staged.write(doc.file_name, doc.dumps())
+        staged.check_targets()
+        return staged.publish()
 
 
 def load_asn(path: str | Path) -> dict[str, Any]:

@@ -14,11 +14,11 @@ from asn_sql.documents import (
     DocumentError,
     document_level,
     schema_errors,
-    write_atomic,
 )
 from asn_sql.errors import AsnSqlError
 from asn_sql.naming import file_root
 from asn_sql.query import QueryResult
+from asn_sql.staged_files import write_atomic
 
 RULE = "asnsql_from_list"
 DEFAULT_ASN_IDS = {2: "o999", 3: "a3001"}
