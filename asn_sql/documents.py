@@ -268,7 +268,7 @@ def read_json(path: Path) -> Any:
     if path.suffix != ".json":
         raise DocumentError("not recognized as JSON: the name does not end in .json", path=path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DocumentError(f"cannot read the file: {exc.strerror}", path=path) from None
     except UnicodeDecodeError:
@@ -277,6 +277,35 @@ def read_json(path: Path) -> Any:
         raise DocumentError(
             f"not JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno
         ) from None
+    except RecursionError:
+        raise _too_deep_error(path) from None
+    if _too_deep(data):
+        raise _too_deep_error(path)
+    return data
+
+
+def _too_deep_error(path: Path) -> DocumentError:
+    return DocumentError(
+        f"nested more than {MAX_DEPTH} levels deep; an association never is", path=path
+    )
+
+
+# jwst's associations nest 4 levels (document, products, members, member); the
+# schema check and the edits walk a document recursively, so depth is bounded.
+MAX_DEPTH = 64
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether ``data`` nests lists and objects more than MAX_DEPTH levels (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def document_level(data: Any) -> int:
