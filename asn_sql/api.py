@@ -82,7 +82,7 @@ def generate_documents(
     it was (a database file this call created is removed) and writes no file.
     """
     check_version_id(options.version_id)
-    created = not db_path.exists()
+    existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
     con = db.connect_memory()
     try:
         with ExitStack() as stack:
@@ -95,8 +95,7 @@ def generate_documents(
             written = staged.publish() if staged else []
     except BaseException:
         con.close()
-        if created:
-            db.remove_database(db_path)
+        db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
         raise
     con.close()
     return GenerateResult(summary, documents, written, warnings + summary.warnings)

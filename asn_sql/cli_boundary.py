@@ -51,7 +51,21 @@ def environment_error(exc: BaseException) -> str | None:
         return f"{where}: {reason}" if where else str(reason)
     if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException):
         return first_line(exc)
+    if isinstance(exc, duckdb.Error) and any(mark in str(exc) for mark in _MACHINE_TROUBLE):
+        # DuckDB reports a commit that cannot be written as a TransactionException
+        return "the database could not be written: " + first_line(exc).split(": ", 1)[-1]
     return None
+
+
+# What DuckDB's messages say when the disk or the folder, not asnsql, is at fault.
+_MACHINE_TROUBLE = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Permission denied",
+    "Read-only file system",
+    "Operation not permitted",
+    "Could not write file",
+)
 
 
 def internal_error_line(exc: BaseException) -> str:

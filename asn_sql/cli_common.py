@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
+import duckdb
 import typer
 from rich.console import Console
 
@@ -51,8 +52,13 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
                 raise
             err.print(f"Error: {exc}", markup=False, highlight=False)
             raise typer.Exit(code=2) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, duckdb.InterruptException):
             raise Interrupted() from None
+        except RuntimeError as exc:
+            # DuckDB ends a statement cut short by SIGINT with this RuntimeError
+            if str(exc) == "Query interrupted":
+                raise Interrupted() from None
+            raise
 
     return wrapper
 

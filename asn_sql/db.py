@@ -200,13 +200,32 @@ def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
     return DatabaseError(f"cannot open the database: {first_line(exc)}", path=path)
 
 
+def wal_path(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside a database file."""
+    return path.with_name(path.name + ".wal")
+
+
 def remove_database(path: Path) -> None:
     """Remove a database file, and its write-ahead log, that a failed command created."""
-    for file in (path, path.with_name(path.name + ".wal")):
+    for file in (path, wal_path(path)):
         try:
             file.unlink(missing_ok=True)
         except OSError:
             pass  # what cannot be removed stays; the command's own error says what failed
+
+
+def clean_up_after_failure(path: Path, *, existed: bool, wal_existed: bool) -> None:
+    """After a failed command (its connection closed): remove the database file if the
+    command created it, and an empty write-ahead log a failed commit left behind."""
+    if not existed:
+        remove_database(path)
+        return
+    wal = wal_path(path)
+    try:
+        if not wal_existed and wal.exists() and wal.stat().st_size == 0:
+            wal.unlink()
+    except OSError:
+        pass
 
 
 def now() -> datetime:

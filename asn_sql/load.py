@@ -46,7 +46,7 @@ def load_pools(
     Nothing is written unless every file reads, and a failure or an interrupt while
     loading leaves the database as it was (a database file this call created is removed).
     """
-    created = not db_path.exists()
+    existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
     con = db.connect_memory()
     try:
         staged = stage_pools(con, paths, delimiter)
@@ -55,8 +55,7 @@ def load_pools(
             return [load_staged(con, pool, replace=replace) for pool in staged]
     except BaseException:
         con.close()
-        if created:
-            db.remove_database(db_path)
+        db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
         raise
     finally:
         con.close()
