@@ -26,7 +26,6 @@ except ImportError:  # pragma: no cover - older typer
 
 USER_ERROR = 2
 BUG = 1
-REPORT_TO = "https://github.com/asnsql/asnsql/issues"
 _DEBUG_FLAGS = ("-D", "--debug")
 
 
@@ -72,7 +71,7 @@ def internal_error_line(exc: BaseException) -> str:
     """The one line printed for a bug: what failed and how to report it."""
     return (
         f"Error: internal error ({type(exc).__name__}: {first_line(exc)}); please report it "
-        f"at {REPORT_TO} with the traceback that -D shows"
+        "with the traceback that the same command with -D shows"
     )
 
 

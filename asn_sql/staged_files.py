@@ -49,13 +49,23 @@ def write_atomic(target: Path, text: str) -> None:
     place: a reader never sees half a file and an old file stays until the new one is
     complete. Raises OutputError when ``target`` cannot be a file."""
     check_output_file(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror or exc}", path=target) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(
+            f"cannot write the file: {exc.strerror or exc}; nothing was written", path=target
+        ) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -109,7 +119,13 @@ class StagedFolder:
         assert self._staging is not None
         if Path(name).name != name or name in (".", ".."):
             raise OutputError(f"refusing to write {name!r}: not a plain file name")
-        write_synced(self._staging / name, text)
+        try:
+            write_synced(self._staging / name, text)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write {name}: {exc.strerror or exc}; nothing was written",
+                path=self.folder,
+            ) from None
         self._names.append(name)
 
     def check_targets(self) -> None:
