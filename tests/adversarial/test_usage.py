@@ -32,6 +32,8 @@ USAGE = [
     (["query", "select 1", "extra"], "unexpected extra argument", "asnsql query --help"),
     (["--nosuch"], "no such option", "asnsql --help"),
     ([], "no command given", "asnsql --help"),
+    (["generate", "--fo\no"], "no such option", "asnsql generate --help"),
+    (["pools", "-f", "x\x1b[31m"], "is not one of", "asnsql pools --help"),
 ]
 
 
