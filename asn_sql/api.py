@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,15 @@ import duckdb
 
 from asn_sql import db, runs
 from asn_sql.diff import read_directory
-from asn_sql.documents import Document, run_documents, validate_documents, write_documents
+from asn_sql.documents import Document, run_documents, validate_documents
 from asn_sql.errors import UsageError
-from asn_sql.load import load_into
+from asn_sql.load import load_into, load_staged, stage_pools
+from asn_sql.names import check_association_file, check_version_id
 from asn_sql.pool import DEFAULT_DELIMITER
 from asn_sql.rule_check import check_rules
 from asn_sql.run import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.runs import duplicate_name_warnings
+from asn_sql.staged_files import StagedFolder
 from asn_sql.user_rules import rule_set
 
 
@@ -40,19 +43,25 @@ def resolve_pool(
 ) -> tuple[int, list[str]]:
     """Attach the database to the fresh connection ``con`` and find the pool_id for
     ``pool``: a pool file (loaded now if it is new), a loaded pool's name, or nothing
-    when exactly one pool is loaded. Returns warnings of a load too."""
+    when exactly one pool is loaded. Returns warnings of a load too.
+
+    Inside a transaction of ``con`` the load joins it."""
     if pool is not None and Path(pool).is_file():
         result = load_into(con, db_path, [Path(pool)], delimiter=delimiter, replace=False)[0]
         return result.pool_id, result.warnings
     db.attach(con, db_path)
+    return _loaded_pool(con, pool), []
+
+
+def _loaded_pool(con: duckdb.DuckDBPyConnection, pool: str | None) -> int:
     loaded = con.execute("select pool_id, name from pools order by pool_id").fetchall()
     if pool is not None:
         matches = [pid for pid, name in loaded if pool in (name, Path(name).stem)]
         if not matches:
             raise UsageError(f"{pool!r} is neither a pool file nor the name of a loaded pool")
-        return matches[0], []
+        return matches[0]
     if len(loaded) == 1:
-        return loaded[0][0], []
+        return loaded[0][0]
     if not loaded:
         raise UsageError("no pool is loaded; give a pool file (asnsql generate POOL)")
     names = ", ".join(name for _, name in loaded)
@@ -71,16 +80,58 @@ def generate_documents(
 ) -> GenerateResult:
     """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
     (nothing is written when it is None: a dry run). ``save_orphans``, a file name under
-    ``output_dir``, receives the run's orphans as jwst's --save-orphans writes them."""
-    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
-        raise UsageError(f"--path {output_dir} is a file, not a folder")
+    ``output_dir``, receives the run's orphans as jwst's --save-orphans writes them.
+
+    All or nothing: a new pool's load, the run and its files are one transaction, which
+    commits only once every file is complete on disk in a temporary folder; the files
+    are then moved into ``output_dir``. Any failure before that leaves the database as
+    it was (a database file this call created is removed) and writes no file.
+    """
+    check_version_id(options.version_id)
     if options.rules_dir is not None:
         # A bad user rule stops the run before the database is touched (a new pool loaded).
         rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
         check_rules([rule for rule in rules if rule.user])
+    existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
     con = db.connect_memory()
     try:
-        pool_id, warnings = resolve_pool(con, db_path, pool, delimiter=delimiter)
+        with ExitStack() as stack:
+            staged = (
+                stack.enter_context(StagedFolder(output_dir)) if output_dir is not None else None
+            )
+            summary, documents, warnings = _run_in_one_transaction(
+                con, db_path, pool, options, staged, delimiter, progress, save_orphans
+            )
+            written = staged.publish() if staged else []
+    except BaseException:
+        con.close()
+        db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
+        raise
+    con.close()
+    return GenerateResult(summary, documents, written, warnings + summary.warnings)
+
+
+def _run_in_one_transaction(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    pool: str | None,
+    options: GenerateOptions,
+    staged: StagedFolder | None,
+    delimiter: str,
+    progress: Progress | None,
+    save_orphans: Path | None = None,
+) -> tuple[RunSummary, list[Document], list[str]]:
+    staged_pool = None
+    if pool is not None and Path(pool).is_file():
+        # Checked before the database is touched: a bad pool file changes nothing.
+        staged_pool = stage_pools(con, [Path(pool)], delimiter)[0]
+    db.attach(con, db_path)
+    with db.transaction(con):
+        if staged_pool is not None:
+            loaded = load_staged(con, staged_pool, replace=False)
+            pool_id, warnings = loaded.pool_id, loaded.warnings
+        else:
+            pool_id, warnings = _loaded_pool(con, pool), []
         summary = generate_run(con, pool_id, options, progress)
         clock = time.perf_counter()
         if progress:
@@ -88,19 +139,20 @@ def generate_documents(
         documents = run_documents(con, summary.run_id)
         validate_documents(documents)
         summary.timings["documents"] = time.perf_counter() - clock
-        warnings += summary.warnings + duplicate_name_warnings(documents)
-        written: list[Path] = []
-        if output_dir is not None:
+        warnings += duplicate_name_warnings(documents)
+        for doc in documents:
+            check_association_file(doc.file_name)
+        if staged is not None:
             clock = time.perf_counter()
-            output_dir.mkdir(parents=True, exist_ok=True)
-            written = write_documents(documents, output_dir, progress)
+            for n, doc in enumerate(documents, start=1):
+                staged.write(doc.file_name, doc.dumps())
+                if progress:
+                    progress(f"writing files {n}/{len(documents)}")
             if save_orphans is not None:
-                written.append(output_dir / save_orphans)
-                runs.save_orphans(con, summary.run_id, pool_id, written[-1])
+                staged.write(str(save_orphans), runs.orphans_text(con, summary.run_id, pool_id)[0])
+            staged.check_targets()
             summary.timings["write"] = time.perf_counter() - clock
-    finally:
-        con.close()
-    return GenerateResult(summary, documents, written, warnings)
+    return summary, documents, warnings
 
 
 def generate(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 
 from asn_sql import __version__, cli_files, cli_tools
 from asn_sql.api import generate_documents
+from asn_sql.cli_boundary import AsnSqlGroup
 from asn_sql.cli_common import (
     DbOption,
     DebugOption,
@@ -37,6 +37,11 @@ from asn_sql.run import GenerateOptions, timestamp_version_id
 from asn_sql.runs import ORPHANS_FILE, delete_run, list_orphans, list_runs
 from asn_sql.user_rules import rule_set
 
+
+class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
+    """One line per error and exit codes (cli_boundary), plain help (cli_common)."""
+
+
 app = typer.Typer(
     name="asnsql",
     help="Build JWST associations with SQL rules over a DuckDB database.",
@@ -46,7 +51,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     # click's plain help, values named for their option: no `<bool>`/`<list[str]>` noise.
     rich_markup_mode=None,
-    cls=PlainHelpGroup,
+    cls=_AsnSqlApp,
 )
 
 
@@ -84,7 +89,7 @@ def load(
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
-    """Load association pools into the database, each in one transaction."""
+    """Load association pools into the database, all in one transaction."""
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
@@ -212,6 +217,8 @@ def generate(
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
     if level not in LEVEL_CHOICES:
         raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
+    if ids is not None and not all(ids):
+        raise UsageError("-i/--ids needs at least one candidate id (-i o001 c1000)")
     if sum([bool(ids), all_candidates, discover]) > 1:
         raise UsageError("use only one of --ids, --all-candidates and --discover")
     options = GenerateOptions(
@@ -423,6 +430,7 @@ def _expand_argv(argv: list[str]) -> list[str]:
     """Accept asn_generate's spellings that typer cannot parse: a bare --version-id
     (meaning "now"), several ids after one -i/--ids, and several files after one
     --add, --remove, --background or --imprint."""
+    command = next((token for token in argv if not token.startswith("-")), None)
     expanded: list[str] = []
     i = 0
     while i < len(argv):
@@ -432,35 +440,41 @@ def _expand_argv(argv: list[str]) -> list[str]:
             expanded.append(f"--version-id={timestamp_version_id()}")
         elif token == "--save-orphans" and (nxt is None or nxt.startswith("-")):
             expanded.append(f"--save-orphans={ORPHANS_FILE}")
-        elif token in _FILE_LISTS or (token in _EDIT_FILE_LISTS and _command(argv) == "edit"):
-            # Like argparse's nargs="+": every name up to the next option.
-            names = []
+        elif (
+            token in _FILE_LISTS
+            or (token in _EDIT_FILE_LISTS and command == "edit")
+            or (command == "generate" and token in ("-i", "--ids"))
+        ):
+            # Like argparse's nargs="+": every word up to the next option.
+            words = []
             while i + 1 < len(argv) and not argv[i + 1].startswith("-"):
-                names.append(argv[i + 1])
+                words.append(argv[i + 1])
                 i += 1
-            expanded += [part for name in names for part in (token, name)] or [token]
-        elif token in ("-i", "--ids"):
-            i += 1
-            while i < len(argv) and _CANDIDATE_ID.match(argv[i]):
-                expanded += [token, argv[i]]
-                i += 1
-            continue
+            ids = token in ("-i", "--ids")
+            pool = _trailing_pool(words) if ids else None
+            # no word at all: an empty id, which generate refuses with one line
+            expanded += [part for word in words for part in (token, word)] or [
+                "--ids=" if ids else token
+            ]
+            expanded += [pool] if pool else []
         else:
             expanded.append(token)
         i += 1
     return expanded
 
 
-_CANDIDATE_ID = re.compile(r"^[a-z]?\d+$", re.IGNORECASE)
+def _trailing_pool(words: list[str]) -> str | None:
+    """Take the POOL out of ``generate -i o001 c1000 pool.csv``: any word is an id, as in
+    jwst, except a last one that names an existing file."""
+    if len(words) > 1 and Path(words[-1]).is_file():
+        return words.pop()
+    return None
+
+
 # Options of from-list and edit that take several file names after one flag.
 _FILE_LISTS = ("--add", "--remove", "--background", "--imprint")
 # asn_edit's short spellings of --add and --remove (-r is --rules elsewhere).
 _EDIT_FILE_LISTS = ("-a", "-r")
-
-
-def _command(argv: list[str]) -> str | None:
-    """The subcommand named in ``argv``: its first word that is not an option."""
-    return next((token for token in argv if not token.startswith("-")), None)
 
 
 def run() -> None:

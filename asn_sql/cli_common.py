@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
+import duckdb
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -14,6 +15,7 @@ from typer.core import TyperGroup
 from asn_sql.db import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError
 from asn_sql.formats import OutputFormat
+from asn_sql.interrupt import Interrupted
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -31,7 +33,7 @@ DbOption = Annotated[
     ),
 ]
 DebugOption = Annotated[
-    bool, typer.Option("--debug", help="Show the full traceback of an error.", hidden=True)
+    bool, typer.Option("--debug", "-D", help="Show the full traceback of an error.", hidden=True)
 ]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Print rows as a table, CSV or JSON.")
@@ -76,7 +78,8 @@ class PlainHelpGroup(TyperGroup):
 
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an AsnSqlError into one line on stderr and exit code 2."""
+    """Turn an AsnSqlError into one line on stderr and exit code 2; an interrupt, once the
+    command's work is rolled back, into Interrupted (asn_sql/cli_boundary.py prints it)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -87,6 +90,13 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
                 raise
             err.print(f"Error: {exc}", markup=False, highlight=False)
             raise typer.Exit(code=2) from None
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            raise Interrupted() from None
+        except RuntimeError as exc:
+            # DuckDB ends a statement cut short by SIGINT with this RuntimeError
+            if str(exc) == "Query interrupted":
+                raise Interrupted() from None
+            raise
 
     return wrapper
 

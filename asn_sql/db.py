@@ -164,14 +164,29 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
+    """One transaction: committed when the block ends, rolled back if it raises.
+
+    Inside another transaction the block joins it: the outer block commits or rolls
+    back both (generate keeps a new pool's load, its run and its files together)."""
+    if id(con) in _OPEN_TRANSACTIONS:
+        yield con
+        return
+    # DuckDB aborts a transaction in which any statement fails, even a nested
+    # "begin", so the open transactions are tracked here rather than probed.
     con.execute("begin transaction")
+    _OPEN_TRANSACTIONS.add(id(con))
     try:
         yield con
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        _OPEN_TRANSACTIONS.discard(id(con))
     con.execute("commit")
+
+
+# id() of each connection inside a `transaction` block.
+_OPEN_TRANSACTIONS: set[int] = set()
 
 
 def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
@@ -183,6 +198,34 @@ def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
             f"the database is locked by another process{who}; close it and try again", path=path
         )
     return DatabaseError(f"cannot open the database: {first_line(exc)}", path=path)
+
+
+def wal_path(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside a database file."""
+    return path.with_name(path.name + ".wal")
+
+
+def remove_database(path: Path) -> None:
+    """Remove a database file, and its write-ahead log, that a failed command created."""
+    for file in (path, wal_path(path)):
+        try:
+            file.unlink(missing_ok=True)
+        except OSError:
+            pass  # what cannot be removed stays; the command's own error says what failed
+
+
+def clean_up_after_failure(path: Path, *, existed: bool, wal_existed: bool) -> None:
+    """After a failed command (its connection closed): remove the database file if the
+    command created it, and an empty write-ahead log a failed commit left behind."""
+    if not existed:
+        remove_database(path)
+        return
+    wal = wal_path(path)
+    try:
+        if not wal_existed and wal.exists() and wal.stat().st_size == 0:
+            wal.unlink()
+    except OSError:
+        pass
 
 
 def now() -> datetime:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,7 +15,9 @@ import jsonschema
 
 from asn_sql import __version__
 from asn_sql.errors import AsnSqlError
+from asn_sql.names import check_association_file
 from asn_sql.resources import schemas_dir
+from asn_sql.staged_files import StagedFolder
 
 CODE_VERSION = f"asnsql {__version__}"
 _SCHEMAS = {2: "asn_schema_jw_level2b.json", 3: "asn_schema_jw_level3.json"}
@@ -231,45 +231,19 @@ def validate_documents(documents: list[Document]) -> None:
 def write_documents(
     documents: list[Document], directory: Path, progress: Callable[[str], None] | None = None
 ) -> list[Path]:
-    """Write each document atomically (a temporary file renamed into place); ``progress``
-    hears "writing files N/M"."""
-    if not directory.is_dir():
-        raise DocumentError("the output folder does not exist", path=directory)
-    written = []
-    for n, doc in enumerate(documents, start=1):
-        target = directory / doc.file_name
-        write_atomic(target, doc.dumps())
-        written.append(target)
-        if progress:
-            progress(f"writing files {n}/{len(documents)}")
-    return written
+    """Write every document into ``directory``, all or nothing (asn_sql/staged_files.py);
+    ``progress`` hears "writing files N/M".
 
-
-def write_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``target``, then rename it into place, so
-    a reader never sees half a file and an old file stays until the new one is complete."""
-    fd, temporary = create_temporary(target)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def create_temporary(target: Path) -> tuple[int, str]:
-    """A new, empty file with a random name beside ``target``: its descriptor and path.
-
-    Unlike ``tempfile.mkstemp`` (always 0600), the file gets the mode ``open()`` gives,
-    so a file renamed into place is as readable as one written directly.
-    """
-    while True:
-        temporary = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
-        except FileExistsError:
-            continue
+    Each file name is checked against the DMS pattern of association files first."""
+    for doc in documents:
+        check_association_file(doc.file_name)
+    with StagedFolder(directory) as staged:
+        for n, doc in enumerate(documents, start=1):
+            staged.write(doc.file_name, doc.dumps())
+            if progress:
+                progress(f"writing files {n}/{len(documents)}")
+        staged.check_targets()
+        return staged.publish()
 
 
 def load_asn(path: str | Path) -> dict[str, Any]:
@@ -322,7 +296,7 @@ def read_json(path: Path) -> Any:
     if path.suffix != ".json":
         raise DocumentError("not recognized as JSON: the name does not end in .json", path=path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DocumentError(f"cannot read the file: {exc.strerror}", path=path) from None
     except UnicodeDecodeError:
@@ -331,6 +305,35 @@ def read_json(path: Path) -> Any:
         raise DocumentError(
             f"not JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno
         ) from None
+    except RecursionError:
+        raise _too_deep_error(path) from None
+    if _too_deep(data):
+        raise _too_deep_error(path)
+    return data
+
+
+def _too_deep_error(path: Path) -> DocumentError:
+    return DocumentError(
+        f"nested more than {MAX_DEPTH} levels deep; an association never is", path=path
+    )
+
+
+# jwst's associations nest 4 levels (document, products, members, member); the
+# schema check and the edits walk a document recursively, so depth is bounded.
+MAX_DEPTH = 64
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether ``data`` nests lists and objects more than MAX_DEPTH levels (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def document_level(data: Any) -> int:

@@ -13,9 +13,9 @@ from asn_sql.documents import (
     document_level,
     read_json,
     schema_errors,
-    write_atomic,
 )
 from asn_sql.naming import file_root
+from asn_sql.staged_files import write_atomic
 
 
 @dataclass

@@ -14,11 +14,12 @@ from asn_sql.documents import (
     DocumentError,
     document_level,
     schema_errors,
-    write_atomic,
 )
 from asn_sql.errors import AsnSqlError
+from asn_sql.names import check_product_name
 from asn_sql.naming import file_root
 from asn_sql.query import QueryResult
+from asn_sql.staged_files import write_atomic
 
 RULE = "asnsql_from_list"
 DEFAULT_ASN_IDS = {2: "o999", 3: "a3001"}
@@ -80,6 +81,9 @@ def build_association(members: list[Member], options: Options) -> dict[str, Any]
         raise FromListError("no science member: give at least one science file")
     program = _program(options.program, [m.expname for m in science])
     asn_id = _asn_id(options.asn_id, level)
+    if options.product_name is not None:
+        # the pipeline names its output files after the product
+        check_product_name(options.product_name)
     data: dict[str, Any] = {
         "asn_type": options.asn_type,
         "asn_rule": RULE,

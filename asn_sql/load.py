@@ -11,6 +11,7 @@ import duckdb
 from asn_sql import db
 from asn_sql.db import execute_script
 from asn_sql.errors import PoolError
+from asn_sql.names import ACID_PATTERN
 from asn_sql.pool import StagedPool, create_staging, stage_pool
 from asn_sql.templates import render_sql
 
@@ -40,14 +41,22 @@ class LoadResult:
 def load_pools(
     db_path: Path, paths: Sequence[Path], *, delimiter: str, replace: bool
 ) -> list[LoadResult]:
-    """Check every pool file, then load each in its own transaction.
+    """Check every pool file, then load them all in one transaction.
 
-    Nothing is written unless every file reads: a bad file anywhere in the list
-    leaves the database as it was.
+    Nothing is written unless every file reads, and a failure or an interrupt while
+    loading leaves the database as it was (a database file this call created is removed).
     """
+    existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
     con = db.connect_memory()
     try:
-        return load_into(con, db_path, paths, delimiter=delimiter, replace=replace)
+        staged = stage_pools(con, paths, delimiter)
+        db.attach(con, db_path)
+        with db.transaction(con):
+            return [load_staged(con, pool, replace=replace) for pool in staged]
+    except BaseException:
+        con.close()
+        db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
+        raise
     finally:
         con.close()
 
@@ -62,11 +71,19 @@ def load_into(
 ) -> list[LoadResult]:
     """As :func:`load_pools`, on a fresh in-memory connection that then stays
     attached to the database (so a caller can go on with the same connection)."""
+    staged = stage_pools(con, paths, delimiter)
+    db.attach(con, db_path)
+    return [load_staged(con, pool, replace=replace) for pool in staged]
+
+
+def stage_pools(
+    con: duckdb.DuckDBPyConnection, paths: Sequence[Path], delimiter: str
+) -> list[StagedPool]:
+    """Read and check every pool file into ``con``'s staging tables; nothing is loaded."""
     create_staging(con)
     staged = [stage_pool(con, Path(p), i, delimiter) for i, p in enumerate(paths)]
     _check_unique_names(staged)
-    db.attach(con, db_path)
-    return [_load_one(con, pool, replace=replace) for pool in staged]
+    return staged
 
 
 def _check_unique_names(staged: list[StagedPool]) -> None:
@@ -80,7 +97,9 @@ def _check_unique_names(staged: list[StagedPool]) -> None:
         seen[pool.name] = pool.path
 
 
-def _load_one(con: duckdb.DuckDBPyConnection, pool: StagedPool, *, replace: bool) -> LoadResult:
+def load_staged(con: duckdb.DuckDBPyConnection, pool: StagedPool, *, replace: bool) -> LoadResult:
+    """Load one staged pool into the attached database, in one transaction (which joins
+    the caller's when there is one)."""
     existing = con.execute(
         "select pool_id, sha256, row_count from pools where name = $name", {"name": pool.name}
     ).fetchone()
@@ -187,6 +206,7 @@ def _insert_candidates(con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id
             "element": _ELEMENT,
             "full_list": _FULL_LIST,
             "good_prefix": _GOOD_PREFIX,
+            "acid_pattern": ACID_PATTERN,
         },
     )
     bad = con.execute(
@@ -203,6 +223,22 @@ def _insert_candidates(con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id
     ]
     if len(bad) > _NAMED:
         warnings.append(f"{pool.path}: {len(bad) - _NAMED} more malformed ASN_CANDIDATE cells")
+    return warnings + _bad_candidate_ids(con, pool)
+
+
+def _bad_candidate_ids(con: duckdb.DuckDBPyConnection, pool: StagedPool) -> list[str]:
+    """Warnings for the (id, type) pairs left out because the id is not a DMS candidate
+    id; jwst would carry on and write the id into file names as it is."""
+    bad = con.execute(
+        "select line_no, acid from candidate_pairs where not is_acid order by line_no, position"
+    ).fetchall()
+    warnings = [
+        f"{pool.path}, line {line}: candidate id {acid!r} is not a candidate id "
+        "(o001, c1000, a3001, 1000); the pair is left out, as it would name files"
+        for line, acid in bad[:_NAMED]
+    ]
+    if len(bad) > _NAMED:
+        warnings.append(f"{pool.path}: {len(bad) - _NAMED} more candidate ids left out")
     return warnings
 
 

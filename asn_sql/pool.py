@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,10 @@ REQUIRED_COLUMNS = ("filename", "exp_type")
 DEFAULT_DELIMITER = "|"
 _BOM = "\ufeff"
 _GLOB_CHARACTERS = frozenset("*?[")
+# The longest value a pool may hold (characters); real pools' longest are ~200.
+MAX_FIELD_CHARS = 65_536
+# The most a pool read through a pipe may hold (bytes); a file is read whole.
+MAX_PIPE_BYTES = 1 << 30
 
 
 @dataclass
@@ -83,6 +88,8 @@ def stage_pool(
     columns = _column_names(header, path, header_line)
     _check_required(columns, path, header_line, delimiter)
     row_count = _check_field_counts(con, index, path, len(columns), header_line, delimiter)
+    widths = _column_widths(con, index, header_line, len(columns))
+    _check_field_sizes(con, index, path, columns, widths, header_line, delimiter)
     comments = _comments(con, index)
     # Only the fields are needed from here on; a big pool's lines are as big again.
     con.execute("create or replace temp table pool_lines as from pool_lines limit 0")
@@ -96,22 +103,49 @@ def stage_pool(
         columns=columns,
         comments=comments,
         row_count=row_count,
-        null_tokens=_null_tokens(con, index, header_line, len(columns)),
+        null_tokens=["null"[: max(1, width or 0)] for width in widths],
     )
 
 
 def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise PoolError("no such file", path=path)
-    if path.is_dir():
-        raise PoolError("is a directory, not a pool file", path=path)
     try:
-        data = path.read_bytes()
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise PoolError("no such file", path=path) from None
+    except OSError as exc:
+        raise PoolError(f"cannot read the file: {exc.strerror}", path=path) from None
+    if stat.S_ISDIR(mode):
+        raise PoolError("is a directory, not a pool file", path=path)
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        # a device such as /dev/zero would be read until memory runs out
+        raise PoolError(f"is {_kind(mode)}, not a pool file: a pool is a regular file", path=path)
+    try:
+        data = path.read_bytes() if stat.S_ISREG(mode) else _read_pipe(path)
     except OSError as exc:
         raise PoolError(f"cannot read the file: {exc.strerror}", path=path) from None
     # isspace() stops at the first other byte; strip() would copy the whole file
     if not data or data.isspace():
         raise PoolError("the file is empty: a pool needs a header row", path=path)
+    return data
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _read_pipe(path: Path) -> bytes:
+    """A pipe's bytes (``asnsql load <(zcat pool.csv.gz)``), at most MAX_PIPE_BYTES."""
+    with path.open("rb") as pipe:
+        data = pipe.read(MAX_PIPE_BYTES + 1)
+    if len(data) > MAX_PIPE_BYTES:
+        raise PoolError(
+            f"the pipe gave more than {MAX_PIPE_BYTES:,} bytes; save the pool to a file", path=path
+        )
     return data
 
 
@@ -249,15 +283,48 @@ def _comments(con: duckdb.DuckDBPyConnection, index: int) -> list[str]:
     return [text for (text,) in rows]
 
 
-def _null_tokens(
+def _column_widths(
     con: duckdb.DuckDBPyConnection, index: int, header_line: int, n_columns: int
-) -> list[str]:
-    """Per column, the text jwst stores for an empty cell: 'null' cut to the column's width."""
+) -> list[int | None]:
+    """Per column, the length of its longest value (None for a pool with no rows).
+
+    jwst stores an empty cell as 'null' cut to this width."""
     # One aggregate per column reads each list once; unnesting every field is slower.
     widths_sql = ", ".join(f"max(length(fields[{i}]))" for i in range(1, n_columns + 1))
     row = con.execute(
         f"select [{widths_sql}] from pool_fields where pool_index = $i and line_no > $header_line",
         {"i": index, "header_line": header_line},
     ).fetchone()
-    widths = row[0] if row else []
-    return ["null"[: max(1, width or 0)] for width in widths]
+    return list(row[0]) if row else [None] * n_columns
+
+
+def _check_field_sizes(
+    con: duckdb.DuckDBPyConnection,
+    index: int,
+    path: Path,
+    columns: list[str],
+    widths: list[int | None],
+    header_line: int,
+    delimiter: str,
+) -> None:
+    """Refuse a value longer than MAX_FIELD_CHARS, naming its line and column: no real pool
+    comes near, and the rules' work on one row grows with the length of its values."""
+    too_long = [i for i, width in enumerate(widths, start=1) if (width or 0) > MAX_FIELD_CHARS]
+    if not too_long:
+        return
+    position = too_long[0]
+    line, length = con.execute(
+        f"select line_no, length(fields[{position}]) from pool_fields "
+        f"where pool_index = $i and line_no > $header_line "
+        f"and length(fields[{position}]) > $limit order by line_no limit 1",
+        {"i": index, "header_line": header_line, "limit": MAX_FIELD_CHARS},
+    ).fetchone()
+    text = _line_text(con, index, line)
+    column = 1 if position == 1 else _field_column(text, position - 1, delimiter)
+    raise PoolError(
+        f"the {columns[position - 1].upper()} value is {length:,} characters long; "
+        f"asnsql reads values of at most {MAX_FIELD_CHARS:,} characters",
+        path=path,
+        line=line,
+        column=column,
+    )

@@ -47,8 +47,13 @@ def read_sql_text(sql: str | None, file: str | None) -> str:
     """The SQL of `asnsql query`: the argument, or the text of ``file``; ``-`` reads stdin.
 
     Raises UsageError for both or neither, QueryError for an unreadable or empty file."""
-    if (sql is None) == (file is None):
-        raise UsageError("give the SQL as an argument or with --file FILE (- for stdin), not both")
+    if sql is None and file is None:
+        raise UsageError(
+            "missing argument 'SQL': give the SQL as an argument or with --file FILE"
+            " (- for stdin) (see 'asnsql query --help')"
+        )
+    if sql is not None and file is not None:
+        raise UsageError("give the SQL as an argument or with --file FILE, not both")
     source = file if file is not None else sql
     if source == "-":
         text = sys.stdin.read()

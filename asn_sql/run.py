@@ -19,6 +19,7 @@ from asn_sql.errors import RuleError
 from asn_sql.level2 import run_level2
 from asn_sql.level3 import run_level3
 from asn_sql.load import exposure_columns
+from asn_sql.names import ACID_PATTERN, ASN_FILE_PATTERN, UNSAFE_PATTERN
 from asn_sql.progress import Progress
 from asn_sql.resources import sql_dir
 from asn_sql.rule_check import check_rules
@@ -84,6 +85,7 @@ def generate_run(
         run_id = _next_run_id(con)
         params = _params(pool_id, rules, options, run_id)
         _finalize(con, params, stage="store")
+        warnings += _misnamed_warnings(con, pool_id)
         timings["store"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if progress:
@@ -134,14 +136,56 @@ def _build_scopes(
             "ids": list(options.ids) if options.ids else None,
             "candidates": options.mode != "discover",
             "discover": options.mode in ("default", "discover"),
+            "acid_pattern": ACID_PATTERN,
+            "unsafe_pattern": UNSAFE_PATTERN,
         },
     )
+    warnings = _unsafe_file_names(con, pool_id)
     if not options.ids:
-        return []
+        return warnings
     found = {acid for (acid,) in con.execute("select acid from scopes").fetchall()}
-    return [
-        f"candidate id {acid} not found in the pool" for acid in options.ids if acid not in found
+    return warnings + [
+        f"candidate id {acid!r} not found in the pool" for acid in options.ids if acid not in found
     ]
+
+
+# At most this many rows or associations are named in one warning.
+_NAMED = 5
+
+
+def _unsafe_file_names(con: duckdb.DuckDBPyConnection, pool_id: int) -> list[str]:
+    """Warnings for the rows left out because their FILENAME cannot be a member's file
+    name (asn_sql/names.py); jwst would write it into associations as it is."""
+    rows = con.execute(
+        "select p.name, u.line_no, u.filename from unusable_rows as u, pools as p "
+        "where p.pool_id = $pool_id order by u.line_no",
+        {"pool_id": pool_id},
+    ).fetchall()
+    warnings = [
+        f"{pool}, line {line}: FILENAME {name!r} is not a plain file name (a path separator, "
+        "'..' or a control character); the row is left out"
+        for pool, line, name in rows[:_NAMED]
+    ]
+    if len(rows) > _NAMED:
+        warnings.append(f"{len(rows) - _NAMED} more rows left out for their FILENAME")
+    return warnings
+
+
+def _misnamed_warnings(con: duckdb.DuckDBPyConnection, pool_id: int) -> list[str]:
+    """Warnings for the associations left out because a name built from the pool does not
+    follow its DMS grammar (sql/finalize/045_names.sql)."""
+    rows = con.execute(
+        "select p.name, m.line_no, m.reason from misnamed_associations as m, pools as p "
+        "where p.pool_id = $pool_id order by m.line_no, m.match_id",
+        {"pool_id": pool_id},
+    ).fetchall()
+    warnings = [
+        f"{pool}, line {line}: an association started here is left out: {reason}"
+        for pool, line, reason in rows[:_NAMED]
+    ]
+    if len(rows) > _NAMED:
+        warnings.append(f"{len(rows) - _NAMED} more associations left out for their names")
+    return warnings
 
 
 def _run_rules(
@@ -184,6 +228,8 @@ def _params(
         "version_id": options.version_id,
         "constraint_rules": [rule.name for rule in rules],
         "constraint_texts": ["\n".join(rule.constraints) for rule in rules],
+        "asn_file_pattern": ASN_FILE_PATTERN,
+        "unsafe_pattern": UNSAFE_PATTERN,
     }
 
 

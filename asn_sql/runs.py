@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from asn_sql import db
-from asn_sql.documents import Document, write_atomic
+from asn_sql.documents import Document
 from asn_sql.errors import UsageError
 from asn_sql.query import QueryResult, fetch
+from asn_sql.staged_files import write_atomic
 
 # The default file name of a bare --save-orphans, as jwst's asn_generate (main.py).
 ORPHANS_FILE = "orphaned.csv"
@@ -87,9 +88,17 @@ def list_orphans(db_path: Path, run_id: int | None = None) -> tuple[int, QueryRe
 
 
 def save_orphans(con: Any, run_id: int, pool_id: int, target: Path) -> int:
-    """Write the run's orphans as a pool table, the way jwst's --save-orphans does: the
+    """Write the run's orphans (:func:`orphans_text`) to ``target``, atomically. Returns the
+    number of rows."""
+    text, count = orphans_text(con, run_id, pool_id)
+    write_atomic(target, text)
+    return count
+
+
+def orphans_text(con: Any, run_id: int, pool_id: int) -> tuple[str, int]:
+    """The run's orphans as a pool table, the way jwst's --save-orphans writes them: the
     pool's columns in file order, `|`-delimited, a header line, and asnsql's `reason`
-    last. The file loads back with `asnsql load`. Returns the number of rows."""
+    last; the text loads back with `asnsql load`. Returns the text and the number of rows."""
     columns = con.execute(
         "select columns from pools where pool_id = $pool", {"pool": pool_id}
     ).fetchone()[0]
@@ -104,8 +113,7 @@ def save_orphans(con: Any, run_id: int, pool_id: int, target: Path) -> int:
         extra = record.get("extra") or {}
         values = [record[c] if c in record else extra.get(c) for c in columns]
         lines.append("|".join(_cell(v) for v in [*values, record["reason"]]))
-    write_atomic(target, "\n".join(lines) + "\n")
-    return len(rows)
+    return "\n".join(lines) + "\n", len(rows)
 
 
 def _cell(value: Any) -> str:

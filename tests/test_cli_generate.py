@@ -116,13 +116,13 @@ def test_a_bare_version_id_means_now(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_several_ids_after_one_flag_are_all_taken() -> None:
-    assert cli._expand_argv(["generate", "-i", "o001", "c1000", "pool.csv"]) == [
+    assert cli._expand_argv(["generate", "-i", "o001", "c1000", str(POOL)]) == [
         "generate",
         "-i",
         "o001",
         "-i",
         "c1000",
-        "pool.csv",
+        str(POOL),
     ]
 
 

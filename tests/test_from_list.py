@@ -90,7 +90,7 @@ def test_members_from_files_orders_science_background_imprint() -> None:
         (["a_cal.fits", "--type", "image9"], "unknown association type 'image9'"),
         (["a_cal.fits", "--type", "image2", "--asn-id", "x"], "--asn-id must be a candidate id"),
         (["a_cal.fits", "--type", "image2", "--program", "abc"], "--program must be"),
-        (["--background", "b.fits", "--type", "spec2"], "Missing argument"),
+        (["--background", "b.fits", "--type", "spec2"], "missing argument"),
     ],
 )
 def test_from_list_rejects_bad_input_with_one_error_line(

@@ -1,16 +1,18 @@
 -- The scopes of one run: every candidate of the pool (one scope per id and
 -- type, as jwst runs its rules once per candidate) and the discovery scope
 -- (the whole pool, asn_id a3001). Parameters: $pool_id; $ids (the candidate ids
--- of --ids, or NULL for all); $candidates and $discover (which kinds to build).
+-- of --ids, or NULL for all); $candidates and $discover (which kinds to build);
+-- $acid_pattern (the grammar of a candidate id) and $unsafe_pattern (what no
+-- file name may hold), both from asn_sql/names.py.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/level3.sql' as l3 -%}
 
 create or replace temp table scopes as
 with pairs as (
-    select acid, ctype, row_no * 100000 + position as seen
+    select acid, ctype, row_no::bigint * 4294967296 + position as seen
     from exposure_candidates
-    where pool_id = $pool_id
+    where pool_id = $pool_id and regexp_full_match(acid, $acid_pattern)
 ),
 -- jwst processes candidate types in order of first appearance, then ids.
 types as (select ctype, min(seen) as first_seen from pairs group by ctype),
@@ -40,17 +42,54 @@ select
     'discovered'
 where $discover;
 
+-- Rows whose FILENAME cannot be a member's file name ($unsafe_pattern: a path
+-- separator, '..' or a control character) take part in no scope; generate warns.
+create or replace temp table unusable_rows as
+select row_no, line_no, filename
+from exposures
+where pool_id = $pool_id and regexp_matches(filename, $unsafe_pattern);
+
 -- Which rows each scope holds. jwst tests a candidate's membership as a
 -- substring of the raw cell (so candidate 1000 also holds the rows of c1000),
 -- and inside a candidate run every row's cell reads as that one candidate.
+-- A candidate id is a letter and digits, or digits ($acid_pattern), so it can
+-- only occur in a cell as a piece of one run of digits, alone or after the
+-- letter just before the run. Listing those pieces (at most 11 characters)
+-- and joining them to the ids costs time linear in the length of the cells;
+-- testing every id against every cell cost ids x rows x cell length.
 create or replace temp table scope_rows as
+with runs as (
+    select row_no, regexp_extract(run, '^[a-z]?') as letter, regexp_extract(run, '[0-9]+$') as digits
+    from (
+        select row_no, unnest(regexp_extract_all(asn_candidate, '[a-z]?[0-9]+')) as run
+        from exposures
+        where pool_id = $pool_id and asn_candidate is not null
+    )
+),
+starts as (
+    select row_no, letter, digits, unnest(range(1, length(digits) + 1)) as start
+    from runs
+),
+pieces as (
+    select row_no, substr(digits, start, unnest(range(1, least(10, length(digits) - start + 1) + 1))) as piece
+    from starts
+    union all
+    select row_no, letter || substr(digits, 1, unnest(range(1, least(10, length(digits)) + 1)))
+    from runs
+    where letter <> ''
+),
+members as (
+    select distinct s.scope_id, p.row_no
+    from pieces as p
+    join scopes as s on s.acid = p.piece
+    where s.ctype <> 'discovered'
+)
 select
     s.scope_id,
-    x.row_no,
+    m.row_no,
     '[(''' || s.acid || ''', ''' || s.ctype || ''')]' as asn_candidate
-from scopes as s
-join exposures as x on x.pool_id = $pool_id and strpos(x.asn_candidate, s.acid) > 0
-where s.ctype <> 'discovered'
+from members as m
+join scopes as s using (scope_id)
 union all
 select s.scope_id, x.row_no, x.asn_candidate
 from scopes as s
@@ -80,7 +119,7 @@ with normalised as (
         targetid as raw_targetid,
         filter   as raw_filter
     from exposures
-    where pool_id = $pool_id
+    where pool_id = $pool_id and row_no not in (select row_no from unusable_rows)
 ),
 -- what several rules ask of an exposure, worked out once here
 described as (
@@ -98,7 +137,6 @@ select
     s.acid,
     s.ctype,
     x.* exclude (pool_id) replace (r.asn_candidate as asn_candidate),
-    x.asn_candidate as raw_candidate,
     {{ x.compute_in_direct_image('r') }} as in_direct_image
 from scope_rows as r
 join scopes as s using (scope_id)

@@ -7,8 +7,9 @@
 -- Parameters: $pool_id; $element, a regex of one well-formed element whose
 -- groups 1 and 2 are the quoted id and type; $full_list, a regex of a
 -- well-formed list; $good_prefix, a regex whose group 1 is the well-formed
--- leading elements of a list.
--- Leaves temp table candidate_cells: how each exposure's cell read.
+-- leading elements of a list; $acid_pattern, the grammar of a candidate id.
+-- Leaves temp tables candidate_cells (how each exposure's cell read) and
+-- candidate_pairs (every pair read).
 
 create or replace temp table candidate_cells as
 with cells as (
@@ -70,12 +71,23 @@ select
     end as is_malformed
 from split;
 
+-- Every (id, type) pair read; is_acid says whether the id follows the DMS grammar
+-- of candidate ids ($acid_pattern, asn_sql/names.py). Ids go into file names, so a
+-- pair whose id does not (o001/../x) is left out, and the loader warns.
+create or replace temp table candidate_pairs as
+select *, regexp_full_match(acid, $acid_pattern) as is_acid
+from (
+    select
+        row_no,
+        line_no,
+        generate_subscripts(ids, 1) - 1     as position,
+        trim(unnest(ids), '''"')            as acid,
+        trim(unnest(types), '''"')          as ctype
+    from candidate_cells
+    where len(ids) > 0
+);
+
 insert into exposure_candidates (pool_id, row_no, position, acid, ctype)
-select
-    $pool_id,
-    row_no,
-    generate_subscripts(ids, 1) - 1     as position,
-    trim(unnest(ids), '''"')            as acid,
-    trim(unnest(types), '''"')          as ctype
-from candidate_cells
-where len(ids) > 0;
+select $pool_id, row_no, position, acid, ctype
+from candidate_pairs
+where is_acid;

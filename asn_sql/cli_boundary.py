@@ -1,0 +1,135 @@
+"""The edge of the program: every way a command can end becomes one line and an exit code.
+
+0 success; 2 something the user can fix (bad input, a usage error, a full disk, a
+folder that cannot be written); 130 interrupted; 1 a bug in asnsql (``-D`` shows its
+traceback). ``diff`` keeps 1 for "the two sides differ", as diff(1) does.
+"""
+
+from __future__ import annotations
+
+import errno
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import typer
+from typer.core import TyperGroup
+
+from asn_sql import interrupt
+from asn_sql.errors import first_line
+
+try:  # typer >= 0.20 carries its own copy of click
+    from typer import _click as click
+except ImportError:  # pragma: no cover - older typer
+    import click  # type: ignore[no-redef]
+
+USER_ERROR = 2
+BUG = 1
+_DEBUG_FLAGS = ("-D", "--debug")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks and other control characters shown escaped."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+def environment_error(exc: BaseException) -> str | None:
+    """The one-line message of an error of the machine rather than of asnsql (a full disk,
+    a folder that cannot be written, memory), or None when ``exc`` is something else."""
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else None
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0) or str(exc)
+        return f"{where}: {reason}" if where else str(reason)
+    if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException):
+        return first_line(exc)
+    if isinstance(exc, duckdb.Error) and any(mark in str(exc) for mark in _MACHINE_TROUBLE):
+        # DuckDB reports a commit that cannot be written as a TransactionException
+        return "the database could not be written: " + first_line(exc).split(": ", 1)[-1]
+    return None
+
+
+# What DuckDB's messages say when the disk or the folder, not asnsql, is at fault.
+_MACHINE_TROUBLE = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Permission denied",
+    "Read-only file system",
+    "Operation not permitted",
+    "Could not write file",
+)
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one line printed for a bug: what failed and how to report it."""
+    return (
+        f"Error: internal error ({type(exc).__name__}: {first_line(exc)}); please report it "
+        "with the traceback that the same command with -D shows"
+    )
+
+
+def _usage_line(exc: Any, fallback_path: str) -> str:
+    # click's "no arguments: show help" error has no message of its own
+    message = one_line(exc.format_message()).strip().rstrip(".") or "no command given"
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else fallback_path
+    return f"Error: {message} (see '{path} --help')"
+
+
+def _print(line: str) -> None:
+    print(one_line(line), file=sys.stderr, flush=True)
+
+
+class AsnSqlGroup(TyperGroup):
+    """typer's group, ending every command with one line on stderr and an exit code."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        sys.exit(self._run(argv, prog_name, complete_var, extra))
+
+    def _run(
+        self, argv: list[str], prog_name: str | None, complete_var: str | None, extra: Any
+    ) -> int:
+        try:
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.exceptions.UsageError as exc:
+            command = argv[0] if argv and argv[0] in self.commands else None
+            name = prog_name or "asnsql"
+            _print(_usage_line(exc, f"{name} {command}" if command else name))
+            return USER_ERROR
+        except click.exceptions.ClickException as exc:
+            _print(f"Error: {exc.format_message()}")
+            return USER_ERROR
+        except (typer.Abort, EOFError):
+            _print("Error: aborted (the input ended)")
+            return USER_ERROR
+        except (interrupt.Interrupted, KeyboardInterrupt):
+            _print(interrupt.MESSAGE)
+            return interrupt.EXIT_CODE
+        except Exception as exc:
+            if any(flag in argv for flag in _DEBUG_FLAGS):
+                raise
+            message = environment_error(exc)
+            _print(f"Error: {message}" if message else internal_error_line(exc))
+            return USER_ERROR if message else BUG
+        if code == interrupt.EXIT_CODE:
+            # typer turns a KeyboardInterrupt outside a command into a silent 130
+            _print(interrupt.MESSAGE)
+        return code if isinstance(code, int) else 0

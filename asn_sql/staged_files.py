@@ -1,0 +1,186 @@
+"""Writing files all or nothing: complete (fsync'd) in a hidden folder, then moved into place.
+
+generate writes a run's association files into a temporary folder inside ``-p``, commits
+the run only when every file is complete on disk, and then renames the files into ``-p``.
+Any failure before the commit removes the temporary folder (and ``-p`` itself when this
+run created it); the caller rolls back the run. The folder is inside ``-p`` rather than
+beside it so that the final renames never cross file systems, even when ``-p`` is a mount
+point.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from asn_sql.errors import AsnSqlError
+
+
+class OutputError(AsnSqlError):
+    """An output folder or file that cannot be written; nothing was written."""
+
+
+def write_synced(path: Path, text: str) -> None:
+    """Write ``text`` to the new file ``path`` and wait until it is on disk."""
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the names in ``folder`` durable (the renames into it), where the system can."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the files themselves are synced
+    finally:
+        os.close(fd)
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``target``, sync it, then rename it into
+    place: a reader never sees half a file and an old file stays until the new one is
+    complete. Raises OutputError when ``target`` cannot be a file."""
+    check_output_file(target)
+    try:
+        fd, temporary = create_temporary(target)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror or exc}", path=target) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(
+            f"cannot write the file: {exc.strerror or exc}; nothing was written", path=target
+        ) from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    sync_folder(target.parent)
+
+
+def create_temporary(target: Path) -> tuple[int, str]:
+    """A new, empty file with a random name beside ``target``: its descriptor and path.
+
+    Unlike ``tempfile.mkstemp`` (always 0600), the file gets the mode ``open()`` gives,
+    so a file renamed into place is as readable as one written directly.
+    """
+    while True:
+        temporary = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
+
+
+def check_output_file(target: Path) -> None:
+    """Raise OutputError unless ``target`` can be written as a file: its folder exists and
+    it is not a folder itself."""
+    if target.is_dir():
+        raise OutputError("is a folder; name the file to write", path=target)
+    parent = target.parent
+    if not parent.exists():
+        raise OutputError(f"the folder {parent} does not exist", path=target)
+    if not parent.is_dir():
+        raise OutputError(f"{parent} is not a folder", path=target)
+
+
+class StagedFolder:
+    """Files for ``folder``, written first into a hidden temporary folder inside it.
+
+    Use as a context manager: files are written with :meth:`write`; :meth:`publish` moves
+    them into ``folder``; leaving the block without publishing removes every trace.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._created: Path | None = None
+        self._staging: Path | None = None
+        self._names: list[str] = []
+
+    def __enter__(self) -> StagedFolder:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise OutputError("is a file, not a folder (see --path)", path=self.folder)
+        blocker = next((p for p in self.folder.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise OutputError(f"cannot make this folder: {blocker} is a file", path=self.folder)
+        self._created = _top_missing(self.folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._staging = Path(tempfile.mkdtemp(prefix=".asnsql-", dir=self.folder))
+        except OSError as exc:
+            self._cleanup()
+            raise OutputError(
+                f"cannot write here: {exc.strerror or exc}", path=self.folder
+            ) from None
+        return self
+
+    def write(self, name: str, text: str) -> None:
+        """Write one complete file (synced) into the temporary folder."""
+        assert self._staging is not None
+        if Path(name).name != name or name in (".", ".."):
+            raise OutputError(f"refusing to write {name!r}: not a plain file name")
+        try:
+            write_synced(self._staging / name, text)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write {name}: {exc.strerror or exc}; nothing was written",
+                path=self.folder,
+            ) from None
+        self._names.append(name)
+
+    def check_targets(self) -> None:
+        """Raise OutputError if a file cannot be moved into place (a folder of its name)."""
+        for name in self._names:
+            if (self.folder / name).is_dir():
+                raise OutputError(
+                    "a folder has this name; nothing was written", path=self.folder / name
+                )
+
+    def publish(self) -> list[Path]:
+        """Move every file into the folder; returns their paths in the order written."""
+        assert self._staging is not None
+        sync_folder(self._staging)
+        targets = []
+        for name in self._names:
+            target = self.folder / name
+            os.replace(self._staging / name, target)
+            targets.append(target)
+        sync_folder(self.folder)
+        shutil.rmtree(self._staging, ignore_errors=True)
+        self._staging = None
+        self._created = None
+        return targets
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+        if self._created is not None:
+            shutil.rmtree(self._created, ignore_errors=True)
+            self._created = None
+
+
+def _top_missing(folder: Path) -> Path | None:
+    """The outermost folder of ``folder``'s path that does not exist yet, if any."""
+    missing = None
+    for candidate in [folder, *folder.parents]:
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
