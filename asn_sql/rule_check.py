@@ -22,6 +22,7 @@ from asn_sql.errors import RuleError
 from asn_sql.level2 import run_level2
 from asn_sql.level3 import run_level3
 from asn_sql.load import exposure_columns
+from asn_sql.names import ACID_PATTERN, UNSAFE_PATTERN
 from asn_sql.rules import Rule, all_rules
 from asn_sql.templates import render_sql
 from asn_sql.user_rules import merge_rules, read_user_rule, user_rule_files
@@ -115,7 +116,14 @@ def _scratch() -> Iterator[duckdb.DuckDBPyConnection]:
             db.execute_script(
                 con,
                 render_sql("engine/scopes.sql", columns=exposure_columns(con)),
-                {"pool_id": 0, "ids": None, "candidates": True, "discover": True},
+                {
+                    "pool_id": 0,
+                    "ids": None,
+                    "candidates": True,
+                    "discover": True,
+                    "acid_pattern": ACID_PATTERN,
+                    "unsafe_pattern": UNSAFE_PATTERN,
+                },
             )
             for table in ("rule_matches", "level2_eligible", "level3_eligible"):
                 db.execute_script(con, render_sql(f"engine/{table}.sql"))
