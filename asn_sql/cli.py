@@ -22,6 +22,7 @@ from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
 from asn_sql.progress import DelayedProgress
 from asn_sql.query import QueryResult, run_query
 from asn_sql.rules import all_rules, find_rule, render_rule
+from asn_sql.values import printable
 
 app = typer.Typer(
     name="asnsql",
@@ -71,12 +72,12 @@ def load(
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
+        name = printable(result.name)
         if result.status == "unchanged":
-            err.print(f"{result.name}: already loaded, unchanged (pool {result.pool_id})")
+            err.print(f"{name}: already loaded, unchanged (pool {result.pool_id})")
         else:
             err.print(
-                f"{result.name}: {result.status} {result.row_count} exposures "
-                f"as pool {result.pool_id}"
+                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}"
             )
 
 
@@ -251,17 +252,17 @@ def explain(
 ) -> None:
     """Say which associations hold an exposure and, for every other rule, why it did not."""
     for found in explain_exposure(db, exposure, run):
-        out.print(f"{found.filename} (row {found.row_no}), run {found.run_id}", markup=False)
+        lines = [f"{found.filename} (row {found.row_no}), run {found.run_id}"]
         if not found.memberships:
-            out.print("  in no association", markup=False)
-        for member in found.memberships:
-            out.print(
-                f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})",
-                markup=False,
-                highlight=False,
-            )
-        for verdict in found.verdicts:
-            out.print(f"  not {verdict.rule}: {verdict.reason}", markup=False, highlight=False)
+            lines.append("  in no association")
+        lines += [
+            f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})"
+            for member in found.memberships
+        ]
+        lines += [f"  not {verdict.rule}: {verdict.reason}" for verdict in found.verdicts]
+        for line in lines:
+            # pool values in these lines are data: control characters shown as escapes
+            out.print(printable(line), markup=False, highlight=False)
 
 
 # Commands over association files (asn_sql/cli_files.py).

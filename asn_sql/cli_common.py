@@ -13,9 +13,13 @@ from rich.console import Console
 from asn_sql.db import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError
 from asn_sql.formats import OutputFormat
+from asn_sql.interrupt import exit_interrupted
+from asn_sql.values import printable
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Messages carry pool values and paths: never read them as markup, emoji codes or
+# highlighting (asn_sql/values.py escapes their control characters).
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,7 +42,8 @@ FormatOption = Annotated[
 
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an AsnSqlError into one line on stderr and exit code 2."""
+    """Turn an AsnSqlError into one line on stderr and exit code 2, Ctrl-C into the
+    line ``interrupted`` and exit code 130."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -47,8 +52,12 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         except AsnSqlError as exc:
             if kwargs.get("debug"):
                 raise
-            err.print(f"Error: {exc}", markup=False, highlight=False)
+            err.print(f"Error: {printable(str(exc))}", markup=False, highlight=False)
             raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            if kwargs.get("debug"):
+                raise
+            exit_interrupted()
 
     return wrapper
 
@@ -56,4 +65,4 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
 def warn(messages: list[str]) -> None:
     """Print each warning on stderr."""
     for message in messages:
-        err.print(f"Warning: {message}", markup=False, highlight=False)
+        err.print(f"Warning: {printable(message)}", markup=False, highlight=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql import db
+from asn_sql import sandbox
 from asn_sql.conditions import selects, split_conditions
 from asn_sql.errors import UsageError
 from asn_sql.generate import GenerateOptions, decide_associations
@@ -48,7 +48,7 @@ class Explanation:
 
 def explain(db_path: Path, exposure: str, run_id: int | None = None) -> list[Explanation]:
     """Explain every exposure of the run's pool whose file has the root of ``exposure``."""
-    con = db.open_database(db_path, read_only=True)
+    con = sandbox.open_read_only(db_path)
     try:
         run_id, pool_id, options = _run(con, run_id)
         rows = con.execute(

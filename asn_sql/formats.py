@@ -1,17 +1,23 @@
-"""Printing query results as a rich table, CSV or JSON."""
+"""Printing query results as a rich table, CSV or JSON.
+
+Values are data, never markup: table cells and headers are rich Text (no markup, no
+emoji codes) with control characters shown as escapes; CSV and JSON go out exactly,
+converted by asn_sql/values.py.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from asn_sql.query import QueryResult
+from asn_sql.values import cell_text, printable, records_json
 
 
 class OutputFormat(StrEnum):
@@ -23,34 +29,35 @@ class OutputFormat(StrEnum):
 
 
 def to_text(value: Any) -> str:
-    """A value as a person reads it; NULL is empty."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(to_text(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={to_text(v)}" for k, v in value.items())
-    return str(value)
+    """A value as one table or CSV cell; NULL is empty (see asn_sql/values.py)."""
+    return cell_text(value)
 
 
-def format_rows(result: QueryResult, output: OutputFormat) -> str:
-    """The rows as CSV or JSON text (tables are printed by :func:`print_rows`)."""
+def format_rows(result: QueryResult, output: OutputFormat, *, escape: bool = False) -> str:
+    """The rows as CSV or strict JSON text (tables are printed by :func:`print_rows`).
+    With ``escape``, CSV cells show control characters as escapes (for a terminal)."""
     if output is OutputFormat.json:
-        records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-        return json.dumps(records, indent=2, default=str)
+        return records_json(result.columns, result.rows)
+    cell = (lambda v: printable(to_text(v))) if escape else to_text
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.columns)
-    writer.writerows([[to_text(v) for v in row] for row in result.rows])
+    writer.writerow([cell(c) for c in result.columns])
+    writer.writerows([[cell(v) for v in row] for row in result.rows])
     return buffer.getvalue().rstrip("\n")
 
 
 def print_rows(result: QueryResult, output: OutputFormat, console: Console) -> None:
-    """Print the rows on ``console`` in the requested format."""
+    """Print the rows on ``console`` in the requested format. CSV and JSON are written
+    as they are (rich would drop some control characters); on a terminal, CSV cells
+    show control characters as escapes, as ``ls`` does with file names."""
     if output is not OutputFormat.table:
-        console.print(format_rows(result, output), markup=False, highlight=False, soft_wrap=True)
+        text = format_rows(result, output, escape=console.is_terminal)
+        console.file.write(text + "\n")
+        console.file.flush()
         return
-    table = Table(*result.columns, show_lines=False)
+    table = Table(show_lines=False)
+    for column in result.columns:
+        table.add_column(Text(printable(column)))
     for row in result.rows:
-        table.add_row(*(to_text(v) for v in row))
+        table.add_row(*(Text(printable(to_text(v))) for v in row))
     console.print(table)

@@ -1,4 +1,4 @@
-"""Analysts' SQL over the database, opened read-only."""
+"""Analysts' SQL over the database: one query on a connection that cannot write."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from asn_sql import db
+from asn_sql import interrupt, sandbox
 from asn_sql.errors import QueryError
 
 
@@ -21,27 +21,30 @@ class QueryResult:
 
 
 def run_query(db_path: Path, sql: str) -> QueryResult:
-    """Run ``sql`` on a read-only view of the database."""
-    con = db.open_database(db_path, read_only=True)
+    """Run the one SELECT of ``sql`` on a read-only, locked view of the database
+    (asn_sql/sandbox.py says what it may read). Raises UsageError for anything but one
+    query, QueryError when DuckDB fails, KeyboardInterrupt after Ctrl-C stopped it."""
+    con = sandbox.open_read_only(db_path)
     try:
-        return fetch(con, sql)
+        return fetch(con, sandbox.one_select(con, sql))
     finally:
         con.close()
 
 
 def fetch(
-    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sql: str | duckdb.Statement,
+    params: dict[str, Any] | None = None,
 ) -> QueryResult:
     """Run one SQL statement on ``con``; a DuckDB error becomes a one-line QueryError."""
+
+    def work() -> QueryResult:
+        cursor = con.execute(sql, params) if params else con.execute(sql)
+        if not cursor.description:
+            return QueryResult([], [])
+        return QueryResult([d[0] for d in cursor.description], cursor.fetchall())
+
     try:
-        cursor = con.execute(sql, params or {})
-        rows = cursor.fetchall() if cursor.description else []
+        return interrupt.run(con, work)
     except duckdb.Error as exc:
-        raise QueryError(f"query failed: {_one_line(exc)}") from None
-    columns = [d[0] for d in cursor.description] if cursor.description else []
-    return QueryResult(columns, rows)
-
-
-def _one_line(exc: duckdb.Error) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return " ".join(lines[:1] + [line for line in lines[1:2] if line.startswith("LINE")])
+        raise QueryError(f"query failed: {sandbox.error_line(exc)}") from None
