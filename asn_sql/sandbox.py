@@ -9,7 +9,8 @@ Two locks, each enough on its own for most attempts, together for all:
 2. The connection itself is locked before the user's SQL reaches it: the database is
    attached read-only, extensions are neither installed nor loaded, file access is
    off except for the folders named in :func:`readable_folders` (and a private folder
-   ``export`` writes into), and ``lock_configuration`` stops any later SET.
+   ``export`` writes into), spilling goes to the system's temporary folder, and
+   ``lock_configuration`` stops any later SET.
 
 Reading stays allowed for analysis: files under the current folder and under the
 database's folder (``read_csv('pools/x.csv')``, ``'runs.parquet'``); nothing outside
@@ -18,6 +19,8 @@ them, and nothing over the network.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -57,6 +60,10 @@ def lock(
 ) -> None:
     """Switch off what a reading query never needs, then forbid changing it back."""
     folders = [str(p.resolve()).rstrip("/") + "/" for p in [*readable, *writable]]
+    # A query larger than memory spills to the system's temporary folder, never to a
+    # .tmp folder beside the user's files; DuckDB removes it when the connection closes.
+    spill = Path(tempfile.gettempdir()) / f"asnsql-spill-{os.getpid()}"
+    con.execute("set temp_directory = $spill", {"spill": str(spill)})
     con.execute("set autoinstall_known_extensions = false")
     con.execute("set autoload_known_extensions = false")
     con.execute("set allowed_directories = $folders", {"folders": folders})
@@ -83,15 +90,24 @@ def one_select(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
         )
     (statement,) = statements
     if statement.type not in _READING:
-        kind = statement.type.name.lower()
         raise UsageError(
-            f"only a query can run here, not a {kind} statement; "
+            f"only a query can run here, not {statement.type.name}; "
             "read-only commands run one SELECT (select, with, from, values, describe, show)"
         )
     return statement
 
 
 def error_line(exc: duckdb.Error) -> str:
-    """DuckDB's message on one line: its first line and the LINE pointer if any."""
+    """DuckDB's message on one line: its first line and the LINE pointer if any; a
+    refused file access also says which files read-only commands may read."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return " ".join(lines[:1] + [line for line in lines[1:2] if line.startswith("LINE")])
+    text = " ".join(lines[:1] + [line for line in lines[1:2] if line.startswith("LINE")])
+    if isinstance(exc, duckdb.PermissionException):
+        text += f" ({_READ_HINT})"
+    return text
+
+
+_READ_HINT = (
+    "read-only commands read files only under the current folder and the database's "
+    "folder, and write none"
+)
