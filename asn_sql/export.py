@@ -65,6 +65,8 @@ def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = 
         raise UsageError("is a folder; give the file to write", path=output)
     if not output.parent.is_dir():
         raise UsageError("the output folder does not exist", path=output)
+    if output.exists() and db_path.exists() and output.samefile(db_path):
+        raise UsageError("is the database being read; give another output file", path=output)
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     except OSError as exc:

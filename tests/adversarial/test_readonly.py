@@ -194,10 +194,17 @@ def test_a_failed_export_leaves_no_file_and_an_old_file_untouched(
     assert snapshot(tmp_path) == before
 
 
-def test_export_to_a_folder_is_one_error_line(work: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("output", "words"),
+    [("out.csv", "is a folder"), (".", "is a folder"), ("asn.duckdb", "is the database")],
+)
+def test_export_over_a_folder_or_the_database_is_one_error_line(
+    output: str, words: str, work: Path, tmp_path: Path
+) -> None:
     (work / "out.csv").mkdir()
     before = snapshot(tmp_path)
-    assert_one_error_line(invoke("export", "-o", "out.csv", "exposures"), "is a folder")
+    result = invoke("export", "-o", output, "-f", "csv", "exposures")
+    assert_one_error_line(result, words)
     assert snapshot(tmp_path) == before
 
 
