@@ -63,6 +63,9 @@ def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = 
     fmt = format_for(output, fmt)
     if output.is_dir():
         raise UsageError("is a folder; give the file to write", path=output)
+    if output.exists() and not output.is_file():
+        # a device or a pipe: a rename would replace it, not write into it
+        raise UsageError("is not a regular file; give the file to write", path=output)
     if not output.parent.is_dir():
         raise UsageError("the output folder does not exist", path=output)
     if output.exists() and db_path.exists() and output.samefile(db_path):

@@ -22,11 +22,12 @@ def make_database(folder: Path) -> Path:
     return path
 
 
-def snapshot(folder: Path) -> dict[str, str | None]:
-    """Every path under ``folder`` with the sha256 of its bytes (None for a folder)."""
+def snapshot(folder: Path) -> dict[str, str | int]:
+    """Every path under ``folder`` with the sha256 of its bytes, or its mode when it is
+    not a regular file (a folder, a pipe)."""
     return {
         str(p.relative_to(folder)): (
-            hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
+            hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else p.stat().st_mode
         )
         for p in sorted(folder.rglob("*"))
     }

@@ -231,3 +231,16 @@ def test_iso_durations_and_cells() -> None:
     assert iso_duration(timedelta(days=30)) == "P30D"
     assert cell_text(None) == "" and cell_text(False) == "false"
     assert printable("a\u2066b\x7f\u2028") == "a\\u2066b\\x7f\\u2028"
+
+
+@pytest.mark.parametrize(("terminal", "cell"), [(True, "a\\x1b[2Jb\\nc"), (False, "a\x1b[2Jb\nc")])
+def test_csv_is_exact_in_a_pipe_and_escaped_on_a_terminal(terminal: bool, cell: str) -> None:
+    from rich.console import Console
+
+    from asn_sql.formats import OutputFormat, print_rows
+    from asn_sql.query import QueryResult
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=terminal)
+    print_rows(QueryResult(["v"], [("a\x1b[2Jb\nc",)]), OutputFormat.csv, console)
+    assert list(csv.reader(io.StringIO(buffer.getvalue()))) == [["v"], [cell]]

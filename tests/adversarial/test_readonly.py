@@ -3,6 +3,7 @@ given, the database keeps its bytes and no file appears (reliability kind 1)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -196,12 +197,18 @@ def test_a_failed_export_leaves_no_file_and_an_old_file_untouched(
 
 @pytest.mark.parametrize(
     ("output", "words"),
-    [("out.csv", "is a folder"), (".", "is a folder"), ("asn.duckdb", "is the database")],
+    [
+        ("out.csv", "is a folder"),
+        (".", "is a folder"),
+        ("asn.duckdb", "is the database"),
+        ("pipe.csv", "is not a regular file"),
+    ],
 )
 def test_export_over_a_folder_or_the_database_is_one_error_line(
     output: str, words: str, work: Path, tmp_path: Path
 ) -> None:
     (work / "out.csv").mkdir()
+    os.mkfifo(work / "pipe.csv")
     before = snapshot(tmp_path)
     result = invoke("export", "-o", output, "-f", "csv", "exposures")
     assert_one_error_line(result, words)
