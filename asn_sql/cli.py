@@ -93,6 +93,7 @@ def pools(
         db,
         "select pool_id, name, row_count as exposures, len(columns) as columns, "
         "loaded_at, left(sha256, 12) as sha256, source from pools order by pool_id",
+        for_output=True,
     )
     print_rows(result, output, out)
 
@@ -106,7 +107,7 @@ def query(
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
-    print_rows(run_query(db, sql), output, out)
+    print_rows(run_query(db, sql, for_output=True), output, out)
 
 
 LEVEL_CHOICES = {"2": (2,), "3": (3,), "all": (2, 3)}

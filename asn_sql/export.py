@@ -15,6 +15,7 @@ import duckdb
 
 from asn_sql import interrupt, sandbox, values
 from asn_sql.errors import QueryError, UsageError
+from asn_sql.output_rows import open_rows
 
 
 class ExportFormat(StrEnum):
@@ -105,12 +106,11 @@ def _write(
         con.sql(query).write_parquet(str(path))
         counted = con.execute("select count(*) from read_parquet($p)", {"p": str(path)})
         return int(counted.fetchone()[0])  # type: ignore[index]
-    cursor = con.execute(query)
-    columns = [d[0] for d in cursor.description or []]
+    rows = open_rows(con, query)
     count = 0
     with path.open("w", encoding="utf-8", newline="") as file:
-        writer = _RowWriter(file, columns, fmt)
-        while batch := cursor.fetchmany(_BATCH):
+        writer = _RowWriter(file, rows.columns, rows.json_columns, fmt)
+        for batch in rows.batches(_BATCH):
             writer.write(batch)
             count += len(batch)
         writer.close()
@@ -123,8 +123,11 @@ _BATCH = 10_000
 class _RowWriter:
     """CSV with a header, a JSON array, or one JSON object a line."""
 
-    def __init__(self, file: TextIO, columns: list[str], fmt: ExportFormat) -> None:
+    def __init__(
+        self, file: TextIO, columns: list[str], json_columns: frozenset[int], fmt: ExportFormat
+    ) -> None:
         self.file, self.fmt, self.first = file, fmt, True
+        self.json_columns = json_columns
         self.keys = values.json_keys(columns)
         self.csv = csv.writer(file, lineterminator="\n")
         if fmt is ExportFormat.csv:
@@ -134,10 +137,10 @@ class _RowWriter:
 
     def write(self, batch: list[tuple[Any, ...]]) -> None:
         if self.fmt is ExportFormat.csv:
-            self.csv.writerows([[values.cell_text(v) for v in row] for row in batch])
+            self.csv.writerows([values.row_cells(row, self.json_columns) for row in batch])
             return
         for row in batch:
-            line = values.record_line(self.keys, row)
+            line = values.record_line(self.keys, row, self.json_columns)
             if self.fmt is ExportFormat.ndjson:
                 self.file.write(line + "\n")
             else:

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from asn_sql.query import QueryResult
-from asn_sql.values import cell_text, printable, records_json
+from asn_sql.values import cell_text, printable, records_json, row_cells
 
 
 class OutputFormat(StrEnum):
@@ -37,12 +37,16 @@ def format_rows(result: QueryResult, output: OutputFormat, *, escape: bool = Fal
     """The rows as CSV or strict JSON text (tables are printed by :func:`print_rows`).
     With ``escape``, CSV cells show control characters as escapes (for a terminal)."""
     if output is OutputFormat.json:
-        return records_json(result.columns, result.rows)
-    cell = (lambda v: printable(to_text(v))) if escape else to_text
+        return records_json(result.columns, result.rows, result.json_columns)
+    rows = [row_cells(row, result.json_columns) for row in result.rows]
+    header = list(result.columns)
+    if escape:
+        header = [printable(c) for c in header]
+        rows = [[printable(c) for c in row] for row in rows]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([cell(c) for c in result.columns])
-    writer.writerows([[cell(v) for v in row] for row in result.rows])
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue().rstrip("\n")
 
 
@@ -59,5 +63,5 @@ def print_rows(result: QueryResult, output: OutputFormat, console: Console) -> N
     for column in result.columns:
         table.add_column(Text(printable(column)))
     for row in result.rows:
-        table.add_row(*(Text(printable(to_text(v))) for v in row))
+        table.add_row(*(Text(printable(cell)) for cell in row_cells(row, result.json_columns)))
     console.print(table)

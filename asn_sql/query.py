@@ -10,6 +10,7 @@ import duckdb
 
 from asn_sql import interrupt, sandbox
 from asn_sql.errors import QueryError
+from asn_sql.output_rows import open_rows
 
 
 @dataclass
@@ -18,17 +19,33 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    # Columns whose values are JSON text already (asn_sql/output_rows.py).
+    json_columns: frozenset[int] = frozenset()
 
 
-def run_query(db_path: Path, sql: str) -> QueryResult:
+def run_query(db_path: Path, sql: str, *, for_output: bool = False) -> QueryResult:
     """Run the one SELECT of ``sql`` on a read-only, locked view of the database
-    (asn_sql/sandbox.py says what it may read). Raises UsageError for anything but one
-    query, QueryError when DuckDB fails, KeyboardInterrupt after Ctrl-C stopped it."""
+    (asn_sql/sandbox.py says what it may read). ``for_output`` lets DuckDB turn decimals
+    and simple nested values into JSON text (for printing only). Raises UsageError for
+    anything but one query, QueryError when DuckDB fails, KeyboardInterrupt after
+    Ctrl-C stopped it."""
     con = sandbox.open_read_only(db_path)
     try:
-        return fetch(con, sandbox.one_select(con, sql))
+        statement = sandbox.one_select(con, sql)
+        return _fetch_for_output(con, statement) if for_output else fetch(con, statement)
     finally:
         con.close()
+
+
+def _fetch_for_output(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> QueryResult:
+    def work() -> QueryResult:
+        rows = open_rows(con, statement)
+        return QueryResult(rows.columns, rows.relation.fetchall(), rows.json_columns)
+
+    try:
+        return interrupt.run(con, work)
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed: {sandbox.error_line(exc)}") from None
 
 
 def fetch(

@@ -33,10 +33,10 @@ def json_text(value: Any) -> str:
     if isinstance(value, Decimal):
         return str(value) if value.is_finite() else "null"
     if isinstance(value, dict):
-        items = (f"{json.dumps(_key(k))}: {json_text(v)}" for k, v in value.items())
-        return "{" + ", ".join(items) + "}"
+        items = (f"{json.dumps(_key(k))}:{json_text(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(json_text(v) for v in value) + "]"
+        return "[" + ",".join(json_text(v) for v in value) + "]"
     return json.dumps(_scalar(value))
 
 
@@ -51,12 +51,16 @@ def cell_text(value: Any) -> str:
     return _scalar(value)
 
 
-def records_json(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
-    """Rows as a JSON array of objects, one object a line."""
+def records_json(
+    columns: list[str], rows: list[tuple[Any, ...]], json_columns: frozenset[int] = frozenset()
+) -> str:
+    """Rows as a JSON array of objects, one object a line. ``json_columns`` are the
+    indexes of columns whose values arrive as JSON text already (asn_sql/output_rows.py)."""
     if not rows:
         return "[]"
     keys = json_keys(columns)
-    return "[\n" + ",\n".join("  " + record_line(keys, row) for row in rows) + "\n]"
+    lines = ("  " + record_line(keys, row, json_columns) for row in rows)
+    return "[\n" + ",\n".join(lines) + "\n]"
 
 
 def json_keys(columns: list[str]) -> list[str]:
@@ -64,9 +68,33 @@ def json_keys(columns: list[str]) -> list[str]:
     return [json.dumps(c) for c in columns]
 
 
-def record_line(keys: list[str], row: tuple[Any, ...]) -> str:
+def record_line(
+    keys: list[str], row: tuple[Any, ...], json_columns: frozenset[int] = frozenset()
+) -> str:
     """One row as a compact JSON object; ``keys`` are the column names already as JSON."""
-    return "{" + ", ".join(f"{k}: {json_text(v)}" for k, v in zip(keys, row, strict=True)) + "}"
+    values = (
+        ascii_json(v) if i in json_columns and v is not None else json_text(v)
+        for i, v in enumerate(row)
+    )
+    return "{" + ",".join(f"{k}:{v}" for k, v in zip(keys, values, strict=True)) + "}"
+
+
+def row_cells(row: tuple[Any, ...], json_columns: frozenset[int] = frozenset()) -> list[str]:
+    """One row as CSV or table cells; JSON-text columns are already their cell."""
+    return [v if i in json_columns and v is not None else cell_text(v) for i, v in enumerate(row)]
+
+
+def ascii_json(text: str) -> str:
+    """JSON text with every non-ASCII character as a ``\\u`` escape, as json.dumps
+    writes strings (DuckDB's to_json leaves them raw; they only occur inside strings)."""
+    return text if text.isascii() else _NON_ASCII.sub(_json_escape, text)
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return json.dumps(match.group(0))[1:-1]
 
 
 def _key(key: Any) -> str:

@@ -69,7 +69,7 @@ def test_select_sql_quotes_a_table_name_and_leaves_a_query_to_the_parser() -> No
         (["select 1", "-o", "{tmp}/a.txt"], "cannot tell the format"),
         (["select 1", "-o", "{tmp}/a.txt", "-f", "xml"], "--format must be one of"),
         (["select 1", "-o", "{tmp}/no/a.csv"], "the output folder does not exist"),
-        (["delete from pools", "-o", "{tmp}/a.csv"], "not a delete statement"),
+        (["delete from pools", "-o", "{tmp}/a.csv"], "not DELETE"),
     ],
 )
 def test_export_rejects_bad_input_with_one_error_line(

@@ -161,8 +161,8 @@ TYPES_JSON = {
 TYPES_CSV = [
     ["NaN", "Infinity", "-Infinity", "1.5", "12345678901234.567", "qgD/", "P1DT2H3M4.5S"],
     ["-PT1H30M", "PT0S", "2024-02-29", "2024-02-29T01:02:03.250000"],
-    ["2024-02-29T01:02:03+00:00", "23:59:59", "true", "", "[1, null, 3]", "[1.5, null]"],
-    ['{"a": 1, "b": ["x"]}', '{"k": "[v]"}', "00000000-0000-0000-0000-000000000001"],
+    ["2024-02-29T01:02:03+00:00", "23:59:59", "true", "", "[1,null,3]", "[1.5,null]"],
+    ['{"a":1,"b":["x"]}', '{"k":"[v]"}', "00000000-0000-0000-0000-000000000001"],
     ["170141183460469231731687303715884105727", 'a"b\x1b'],
 ]
 
@@ -212,9 +212,9 @@ def test_json_keys_that_need_escaping_stay_keys(database: Path) -> None:
     [
         (float("nan"), "null"),
         (float("-inf"), "null"),
-        ([float("inf"), {"x": float("nan")}], '[null, {"x": null}]'),
-        ((1, 2), "[1, 2]"),
-        ({1: "a"}, '{"1": "a"}'),
+        ([float("inf"), {"x": float("nan")}], '[null,{"x":null}]'),
+        ((1, 2), "[1,2]"),
+        ({1: "a"}, '{"1":"a"}'),
         (b"", '""'),
     ],
 )
@@ -244,3 +244,41 @@ def test_csv_is_exact_in_a_pipe_and_escaped_on_a_terminal(terminal: bool, cell: 
     console = Console(file=buffer, force_terminal=terminal)
     print_rows(QueryResult(["v"], [("a\x1b[2Jb\nc",)]), OutputFormat.csv, console)
     assert list(csv.reader(io.StringIO(buffer.getvalue()))) == [["v"], [cell]]
+
+
+# DuckDB converts decimals and nested values of simple types to JSON text itself
+# (asn_sql/output_rows.py); the value must be the one asn_sql/values.py would write.
+SAME_VALUE = [
+    "1.10::decimal(5, 2)",
+    "-0.001::decimal(18, 3)",
+    "123456789012345678901234567.891::decimal(38, 3)",
+    "[1.10::decimal(5, 2), null]",
+    "map {'k': 'v' || chr(27) || chr(155) || 'é' || chr(8238), 'n': null}",
+    "map {}::map(varchar, varchar)",
+    "{'a': [true, false], 'b': {'c': 'x\"y'}}",
+    "[[1, 2], [], null]",
+    "[1, 2]::int[2]",
+    "[170141183460469231731687303715884105727::hugeint]",
+    "map {1: 'a'}",
+    "[1.5, 'nan'::double]",
+    "['\\xAA'::blob]",
+]
+
+
+@pytest.mark.parametrize("expression", SAME_VALUE)
+def test_values_converted_by_duckdb_equal_those_converted_in_python(
+    expression: str, database: Path
+) -> None:
+    import duckdb
+
+    sql = f"select {expression} as v, {expression} as v, 1 as w"  # a repeated name too
+    expected = duckdb.connect().execute(sql).fetchone()
+    printed = invoke("query", "-f", "json", sql)
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout.isascii()
+    (row,) = _strict(printed.stdout)
+    assert row == {"v": _strict(json_text(expected[1])), "w": 1}
+    cells = list(csv.reader(io.StringIO(invoke("query", "-f", "csv", sql).stdout)))[1]
+    assert [_strict(c) if c else None for c in cells[:2]] == [
+        _strict(json_text(v)) for v in expected[:2]
+    ]
