@@ -1,6 +1,8 @@
 """The read-only connection for analysts' SQL: it can read, never write.
 
-Two locks, each enough on its own for most attempts, together for all:
+Two locks; the first alone stops every write, the second stops on its own every write
+outside the readable folders, every change of settings and every extension, should
+the first ever let a statement through:
 
 1. DuckDB's parser takes the text apart and exactly one statement of type SELECT may
    run (select, with, from, values, describe, show, summarize, unpivot), and it runs as
@@ -14,7 +16,8 @@ Two locks, each enough on its own for most attempts, together for all:
 
 Reading stays allowed for analysis: files under the current folder and under the
 database's folder (``read_csv('pools/x.csv')``, ``'runs.parquet'``); nothing outside
-them, and nothing over the network.
+them, and nothing over the network. DuckDB's allowed folders cannot be made
+read-only, so inside them it is the first lock that stops a write.
 """
 
 from __future__ import annotations
