@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -15,7 +14,7 @@ import duckdb
 
 from asn_sql import interrupt, sandbox, values
 from asn_sql.errors import QueryError, UsageError
-from asn_sql.output_rows import open_rows
+from asn_sql.output_rows import as_cells, open_rows
 
 
 class ExportFormat(StrEnum):
@@ -106,6 +105,12 @@ def _write(
         con.sql(query).write_parquet(str(path))
         counted = con.execute("select count(*) from read_parquet($p)", {"p": str(path)})
         return int(counted.fetchone()[0])  # type: ignore[index]
+    cells = as_cells(con, query) if fmt is ExportFormat.csv else None
+    if cells is not None:
+        # Every column's text is DuckDB's own cast: let DuckDB write the file too.
+        cells.write_csv(str(path), header=True)
+        counted = con.execute(_COUNT_CSV, {"p": str(path)})
+        return int(counted.fetchone()[0])  # type: ignore[index]
     rows = open_rows(con, query)
     count = 0
     with path.open("w", encoding="utf-8", newline="") as file:
@@ -118,6 +123,10 @@ def _write(
 
 
 _BATCH = 10_000
+_COUNT_CSV = (
+    "select count(*) from read_csv($p, header = true, delim = ',', quote = '\"', "
+    "escape = '\"', all_varchar = true)"
+)
 
 
 class _RowWriter:
@@ -129,15 +138,16 @@ class _RowWriter:
         self.file, self.fmt, self.first = file, fmt, True
         self.json_columns = json_columns
         self.keys = values.json_keys(columns)
-        self.csv = csv.writer(file, lineterminator="\n")
         if fmt is ExportFormat.csv:
-            self.csv.writerow(columns)
+            file.write(values.csv_line(columns))
         elif fmt is ExportFormat.json:
             file.write("[")
 
     def write(self, batch: list[tuple[Any, ...]]) -> None:
         if self.fmt is ExportFormat.csv:
-            self.csv.writerows([values.row_cells(row, self.json_columns) for row in batch])
+            self.file.write(
+                "".join(values.csv_line(values.row_cells(r, self.json_columns)) for r in batch)
+            )
             return
         for row in batch:
             line = values.record_line(self.keys, row, self.json_columns)

@@ -7,8 +7,6 @@ converted by asn_sql/values.py.
 
 from __future__ import annotations
 
-import csv
-import io
 from enum import StrEnum
 from typing import Any
 
@@ -17,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from asn_sql.query import QueryResult
-from asn_sql.values import cell_text, printable, records_json, row_cells
+from asn_sql.values import cell_text, csv_line, printable, records_json, row_cells
 
 
 class OutputFormat(StrEnum):
@@ -43,11 +41,7 @@ def format_rows(result: QueryResult, output: OutputFormat, *, escape: bool = Fal
     if escape:
         header = [printable(c) for c in header]
         rows = [[printable(c) for c in row] for row in rows]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().rstrip("\n")
+    return "".join(csv_line(cells) for cells in [header, *rows])[:-1]
 
 
 def print_rows(result: QueryResult, output: OutputFormat, console: Console) -> None:

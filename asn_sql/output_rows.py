@@ -89,3 +89,36 @@ def _simple(column_type: Any) -> bool:
     if column_type.id == "map" and children[0].id != "varchar":
         return False
     return all(_simple(child) for child in children)
+
+
+# Types whose VARCHAR cast is exactly the cell asn_sql/values.py writes.
+_CAST_AS_CELL = (_LEAVES - {"varchar"}) | {"date", "uuid"}
+
+
+def as_cells(
+    con: duckdb.DuckDBPyConnection, query: duckdb.Statement
+) -> duckdb.DuckDBPyRelation | None:
+    """``query`` with every column turned into its CSV cell text by DuckDB, so DuckDB
+    can write the CSV itself; None when a column's type needs asn_sql/values.py (floats,
+    blobs, intervals, times, timestamps, nested values of those)."""
+    relation = con.sql(query)
+    expressions = []
+    for i, column_type in enumerate(relation.types):
+        reference = f"#{i + 1}"
+        if column_type.id == "varchar":
+            expressions.append(reference)
+        elif column_type.id in _CAST_AS_CELL:
+            expressions.append(f"{reference}::varchar")
+        elif as_json_text(column_type):
+            expressions.append(f"to_json({reference})")
+        else:
+            return None
+    # The original names head the file; DuckDB quotes them as it quotes cells.
+    names = ", ".join(
+        f"{e} as {_quote(c)}" for e, c in zip(expressions, relation.columns, strict=True)
+    )
+    return relation.project(names)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

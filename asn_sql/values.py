@@ -84,6 +84,24 @@ def row_cells(row: tuple[Any, ...], json_columns: frozenset[int] = frozenset()) 
     return [v if i in json_columns and v is not None else cell_text(v) for i, v in enumerate(row)]
 
 
+def csv_line(cells: list[str]) -> str:
+    """One RFC 4180 record ending in ``\\n``: a cell holding a comma, a quote, a
+    newline or a carriage return is quoted (Python's csv module leaves a lone ``\\r``
+    bare), and a record of one empty cell is ``""`` so it is not an empty line."""
+    if cells == [""]:
+        return '""\n'
+    return ",".join(_csv_cell(c) for c in cells) + "\n"
+
+
+def _csv_cell(cell: str) -> str:
+    if _CSV_SPECIAL.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+_CSV_SPECIAL = re.compile('[,"\r\n]')
+
+
 def ascii_json(text: str) -> str:
     """JSON text with every non-ASCII character as a ``\\u`` escape, as json.dumps
     writes strings (DuckDB's to_json leaves them raw; they only occur inside strings)."""

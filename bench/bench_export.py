@@ -5,8 +5,9 @@
 asnsql writes CSV and JSON itself, so every value takes the one conversion `query -f`
 prints (strict JSON, base64 blobs, ISO intervals); DuckDB's COPY, measured in the same
 run on the same table, is the baseline the ratio is printed against. The table mimics
-`exposures`: 20 text columns, 4 numbers, a MAP. Peak memory is the process's maximum
-resident size after each format.
+`exposures`: 20 text columns, 4 numbers, a MAP; with ``--floats`` two of the numbers
+are DOUBLE, which asnsql converts in Python (DuckDB writes the others' CSV cells).
+Peak memory is the process's maximum resident size after each format.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ import duckdb
 from asn_sql.export import export
 
 
-def build(folder: Path, rows: int) -> Path:
+def build(folder: Path, rows: int, floats: bool) -> Path:
     """A database holding a table ``wide`` of ``rows`` rows."""
     path = folder / "bench.duckdb"
+    numbers = "range / 3.0 as x, random() as y" if floats else "range * 3 as x, range % 7 as y"
     con = duckdb.connect(str(path))
     texts = ", ".join(f"'v' || (range % {7 + i})::varchar as t{i}" for i in range(20))
     con.execute(
-        f"create table wide as select range as id, {texts}, range / 3.0 as x, "
-        "random() as y, range % 100 as k, (range * 7)::decimal(18, 3) as d, "
+        f"create table wide as select range as id, {texts}, {numbers}, range % 100 as k, "
+        "(range * 7)::decimal(18, 3) as d, "
         "map {'extra': range::varchar} as extra from range($rows)",
         {"rows": rows},
     )
@@ -51,10 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--floats", action="store_true", help="two DOUBLE columns")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        db_path = build(folder, args.rows)
+        db_path = build(folder, args.rows, args.floats)
         print(f"{args.rows} rows x 26 columns; median of {args.repeat}")
         for fmt, options in COPY_OPTIONS.items():
             ours = statistics.median(
