@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from asn_sql import db, runs
+from asn_sql import db, runs, sandbox
 from asn_sql.diff import read_directory
 from asn_sql.documents import Document, run_documents, validate_documents
 from asn_sql.errors import UsageError
@@ -199,8 +199,8 @@ def generate(
 
 
 def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection for queries over runs."""
-    return db.open_database(db_path, read_only=True)
+    """A read-only, locked connection for queries over runs (asn_sql/sandbox.py)."""
+    return sandbox.open_read_only(db_path)
 
 
 def read_run(db_path: Path, run_id: int) -> dict[str, dict[str, Any]]:

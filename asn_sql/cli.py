@@ -36,6 +36,7 @@ from asn_sql.rules import find_rule, render_rule
 from asn_sql.run import GenerateOptions, timestamp_version_id
 from asn_sql.runs import ORPHANS_FILE, delete_run, list_orphans, list_runs
 from asn_sql.user_rules import rule_set
+from asn_sql.values import printable
 
 
 class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
@@ -93,12 +94,12 @@ def load(
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
+        name = printable(result.name)
         if result.status == "unchanged":
-            err.print(f"{result.name}: already loaded, unchanged (pool {result.pool_id})")
+            err.print(f"{name}: already loaded, unchanged (pool {result.pool_id})")
         else:
             err.print(
-                f"{result.name}: {result.status} {result.row_count} exposures "
-                f"as pool {result.pool_id}"
+                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}"
             )
 
 
@@ -114,6 +115,7 @@ def pools(
         db,
         "select pool_id, name, row_count as exposures, len(columns) as columns, "
         "loaded_at, left(sha256, 12) as sha256, source from pools order by pool_id",
+        for_output=True,
     )
     print_rows(result, output, out)
 
@@ -139,7 +141,7 @@ def query(
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
-    print_rows(run_query(db, read_sql_text(sql, file)), output, out)
+    print_rows(run_query(db, read_sql_text(sql, file), for_output=True), output, out)
 
 
 LEVEL_CHOICES = {"2": (2,), "3": (3,), "all": (2, 3)}
@@ -409,8 +411,9 @@ def explain(
 
 
 def say(text: str) -> None:
-    """One line of a report on stdout, printed as it is."""
-    out.print(text, markup=False, highlight=False)
+    """One line of a report on stdout; pool values in it are data: control characters
+    shown as escapes."""
+    out.print(printable(text), markup=False, highlight=False)
 
 
 # Commands over association files (asn_sql/cli_files.py).

@@ -76,8 +76,12 @@ def internal_error_line(exc: BaseException) -> str:
 
 
 def _usage_line(exc: Any, fallback_path: str) -> str:
-    # click's "no arguments: show help" error has no message of its own
-    message = one_line(exc.format_message()).strip().rstrip(".") or "no command given"
+    # click's "no arguments: show help" error carries the whole help (or, with rich
+    # help, nothing) as its message
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        message = "no command given"
+    else:
+        message = one_line(exc.format_message()).strip().rstrip(".") or "no command given"
     message = message[:1].lower() + message[1:]
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else fallback_path

@@ -16,9 +16,12 @@ from asn_sql.db import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError
 from asn_sql.formats import OutputFormat
 from asn_sql.interrupt import Interrupted
+from asn_sql.values import printable
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Messages carry pool values and paths: never read them as markup, emoji codes or
+# highlighting (asn_sql/values.py escapes their control characters).
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,7 +91,7 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         except AsnSqlError as exc:
             if kwargs.get("debug"):
                 raise
-            err.print(f"Error: {exc}", markup=False, highlight=False)
+            err.print(f"Error: {printable(str(exc))}", markup=False, highlight=False)
             raise typer.Exit(code=2) from None
         except (KeyboardInterrupt, duckdb.InterruptException):
             raise Interrupted() from None
@@ -104,4 +107,4 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
 def warn(messages: list[str]) -> None:
     """Print each warning on stderr."""
     for message in messages:
-        err.print(f"Warning: {message}", markup=False, highlight=False)
+        err.print(f"Warning: {printable(message)}", markup=False, highlight=False)

@@ -14,6 +14,7 @@ import typer
 from asn_sql.cli_common import DbOption, DebugOption, err, handle_errors, out, warn
 from asn_sql.db import DEFAULT_DB
 from asn_sql.errors import UsageError
+from asn_sql.values import printable
 
 
 @handle_errors
@@ -35,7 +36,7 @@ def diff(
     warn(old_notes + new_notes)
     report = diff_documents(old_docs, new_docs)
     for line in report_lines(report):
-        out.print(line, markup=False, highlight=False)
+        out.print(printable(line), markup=False, highlight=False)
     err.print(summary_line(report), markup=False, highlight=False)
     if not report.equal:
         raise typer.Exit(code=1)
@@ -224,7 +225,7 @@ def validate(
         errors = file_errors(path)
         invalid += bool(errors)
         for line in errors:
-            out.print(line, markup=False, highlight=False)
+            out.print(printable(line), markup=False, highlight=False)
     if invalid:
         raise UsageError(f"{invalid} of {len(files)} files invalid")
     err.print(f"{len(files)} files valid", highlight=False)

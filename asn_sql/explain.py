@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql import db
+from asn_sql import sandbox
 from asn_sql.condition_words import needed, words
 from asn_sql.conditions import selects, split_conditions
 from asn_sql.errors import UsageError
@@ -63,7 +63,7 @@ def explain(
 
     ``rules_dir``/``ignore_default`` give the rules the run was made with (generate's
     -r/--ignore-default); a warning says when they do not match the run's rules hash."""
-    con = db.open_database(db_path, read_only=True)
+    con = sandbox.open_read_only(db_path)
     try:
         run_id, pool_id, options, run_hash = _run(con, run_id)
         options = replace(options, rules_dir=rules_dir, ignore_default=ignore_default)

@@ -1,17 +1,20 @@
-"""Exporting a table or a query's rows to CSV, Parquet or JSON with DuckDB's COPY."""
+"""Exporting a table or a query's rows to CSV, Parquet or JSON, from a read-only database."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, TextIO
 
 import duckdb
 
-from asn_sql import db
-from asn_sql.errors import QueryError, UsageError, first_line
+from asn_sql import interrupt, sandbox, values
+from asn_sql.errors import QueryError, UsageError
+from asn_sql.output_rows import as_cells, open_rows
 
 
 class ExportFormat(StrEnum):
@@ -30,12 +33,6 @@ _BY_EXTENSION = {
     ".json": ExportFormat.json,
     ".ndjson": ExportFormat.ndjson,
     ".jsonl": ExportFormat.ndjson,
-}
-_COPY_OPTIONS = {
-    ExportFormat.csv: "format csv, header true",
-    ExportFormat.parquet: "format parquet",
-    ExportFormat.json: "format json, array true",
-    ExportFormat.ndjson: "format json",
 }
 # A table or view name, optionally schema-qualified; anything else is taken as a query.
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -56,38 +53,122 @@ def format_for(output: Path, given: ExportFormat | None = None) -> ExportFormat:
 
 
 def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = None) -> int:
-    """Write the rows of ``source`` (a table or view name, or a query) to ``output``, from a
-    read-only database; the file appears only when complete. Returns the rows written."""
+    """Write the rows of ``source`` (a table or view name, or one SELECT) to ``output``,
+    from a read-only, locked database (asn_sql/sandbox.py). The file appears complete,
+    by a rename from a private folder beside it, or not at all. Returns the rows written.
+
+    Raises UsageError for a bad output path or anything but one query, QueryError when
+    DuckDB fails, KeyboardInterrupt after Ctrl-C stopped it.
+    """
     fmt = format_for(output, fmt)
+    if output.is_dir():
+        raise UsageError("is a folder; give the file to write", path=output)
+    if output.exists() and not output.is_file():
+        # a device or a pipe: a rename would replace it, not write into it
+        raise UsageError("is not a regular file; give the file to write", path=output)
     if not output.parent.is_dir():
         raise UsageError("the output folder does not exist", path=output)
-    fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(fd)
-    con = db.open_database(db_path, read_only=True)
+    if output.exists() and db_path.exists() and output.samefile(db_path):
+        raise UsageError("is the database being read; give another output file", path=output)
     try:
-        count = con.execute(copy_sql(source, Path(temporary), fmt)).fetchone()
-        os.replace(temporary, output)
-    except duckdb.Error as exc:
-        raise QueryError(f"export failed: {first_line(exc)}") from None
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    except OSError as exc:
+        raise UsageError(f"cannot write here: {exc.strerror}", path=output) from None
+    try:
+        con = sandbox.open_read_only(db_path, writable_folder=staging)
+        try:
+            rows = sandbox.one_select(con, select_sql(source))
+            staged = staging / "rows"
+            count = interrupt.run(con, lambda: _write(con, rows, staged, fmt))
+        except duckdb.Error as exc:
+            raise QueryError(f"export failed: {sandbox.error_line(exc)}") from None
+        except OSError as exc:
+            raise UsageError(f"cannot write the file: {exc.strerror}", path=output) from None
+        finally:
+            con.close()
+        try:
+            os.replace(staged, output)
+        except OSError as exc:
+            raise UsageError(f"cannot write the file: {exc.strerror}", path=output) from None
     finally:
-        con.close()
-        Path(temporary).unlink(missing_ok=True)
-    return int(count[0]) if count else 0
+        shutil.rmtree(staging, ignore_errors=True)
+    return count
 
 
-def copy_sql(source: str, output: Path, fmt: ExportFormat) -> str:
-    """The COPY statement, without running it. COPY takes no bound parameter for its
-    path, so the path goes in as a quoted literal."""
-    return f"copy ({select_sql(source)}) to {quote_literal(str(output))} ({_COPY_OPTIONS[fmt]})"
+def _write(
+    con: duckdb.DuckDBPyConnection, query: duckdb.Statement, path: Path, fmt: ExportFormat
+) -> int:
+    """Run the parsed ``query`` and write its rows to ``path``: CSV and JSON with
+    asn_sql/values.py's conversion (the one `query -f` prints), Parquet with DuckDB's
+    typed writer. Returns the rows written."""
+    if fmt is ExportFormat.parquet:
+        con.sql(query).write_parquet(str(path))
+        counted = con.execute("select count(*) from read_parquet($p)", {"p": str(path)})
+        return int(counted.fetchone()[0])  # type: ignore[index]
+    cells = as_cells(con, query) if fmt is ExportFormat.csv else None
+    if cells is not None:
+        # Every column's text is DuckDB's own cast: let DuckDB write the file too.
+        cells.write_csv(str(path), header=True)
+        counted = con.execute(_COUNT_CSV, {"p": str(path)})
+        return int(counted.fetchone()[0])  # type: ignore[index]
+    rows = open_rows(con, query)
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = _RowWriter(file, rows.columns, rows.json_columns, fmt)
+        for batch in rows.batches(_BATCH):
+            writer.write(batch)
+            count += len(batch)
+        writer.close()
+    return count
+
+
+_BATCH = 10_000
+_COUNT_CSV = (
+    "select count(*) from read_csv($p, header = true, delim = ',', quote = '\"', "
+    "escape = '\"', all_varchar = true)"
+)
+
+
+class _RowWriter:
+    """CSV with a header, a JSON array, or one JSON object a line."""
+
+    def __init__(
+        self, file: TextIO, columns: list[str], json_columns: frozenset[int], fmt: ExportFormat
+    ) -> None:
+        self.file, self.fmt, self.first = file, fmt, True
+        self.json_columns = json_columns
+        self.keys = values.json_keys(columns)
+        if fmt is ExportFormat.csv:
+            file.write(values.csv_line(columns))
+        elif fmt is ExportFormat.json:
+            file.write("[")
+
+    def write(self, batch: list[tuple[Any, ...]]) -> None:
+        if self.fmt is ExportFormat.csv:
+            self.file.write(
+                "".join(values.csv_line(values.row_cells(r, self.json_columns)) for r in batch)
+            )
+            return
+        for row in batch:
+            line = values.record_line(self.keys, row, self.json_columns)
+            if self.fmt is ExportFormat.ndjson:
+                self.file.write(line + "\n")
+            else:
+                self.file.write(("\n  " if self.first else ",\n  ") + line)
+            self.first = False
+
+    def close(self) -> None:
+        if self.fmt is ExportFormat.json:
+            self.file.write("]\n" if self.first else "\n]\n")
 
 
 def select_sql(source: str) -> str:
-    """A query for ``source``: every row of a named table or view, or the query itself."""
-    text = source.strip().rstrip(";").strip()
-    if not text:
-        raise UsageError("give a table name or a query to export")
-    if _TABLE_NAME.match(text):
-        return "select * from " + ".".join(quote_identifier(p) for p in text.split("."))
+    """A query for ``source``: every row of a named table or view, or the text itself,
+    which :func:`asn_sql.sandbox.one_select` then parses (it is never pasted into other SQL)."""
+    text = source.strip()
+    name = text.rstrip(";").strip()
+    if _TABLE_NAME.match(name):
+        return "select * from " + ".".join(quote_identifier(p) for p in name.split("."))
     return text
 
 

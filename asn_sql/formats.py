@@ -1,18 +1,22 @@
-"""Printing query results as a rich table, CSV or JSON."""
+"""Printing query results as a rich table, CSV or JSON.
+
+Values are data, never markup: table cells and headers are rich Text (no markup, no
+emoji codes) with control characters shown as escapes; CSV and JSON go out exactly,
+converted by asn_sql/values.py.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from asn_sql.query import QueryResult
+from asn_sql.values import cell_text, csv_line, printable, records_json, row_cells
 
 
 class OutputFormat(StrEnum):
@@ -24,54 +28,54 @@ class OutputFormat(StrEnum):
 
 
 def to_text(value: Any) -> str:
-    """A value as a person reads it; NULL is empty."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(to_text(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={to_text(v)}" for k, v in value.items())
-    return str(value)
+    """A value as one table or CSV cell; NULL is empty (see asn_sql/values.py)."""
+    return cell_text(value)
 
 
-def format_rows(result: QueryResult, output: OutputFormat) -> str:
-    """The rows as CSV or JSON text (tables are printed by :func:`print_rows`)."""
+def format_rows(result: QueryResult, output: OutputFormat, *, escape: bool = False) -> str:
+    """The rows as CSV or strict JSON text (tables are printed by :func:`print_rows`).
+    With ``escape``, CSV cells show control characters as escapes (for a terminal)."""
     if output is OutputFormat.json:
-        records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-        return json.dumps(records, indent=2, default=str)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.columns)
-    writer.writerows([[to_text(v) for v in row] for row in result.rows])
-    return buffer.getvalue().rstrip("\n")
+        return records_json(result.columns, result.rows, result.json_columns)
+    rows = [row_cells(row, result.json_columns) for row in result.rows]
+    header = list(result.columns)
+    if escape:
+        header = [printable(c) for c in header]
+        rows = [[printable(c) for c in row] for row in rows]
+    return "".join(csv_line(cells) for cells in [header, *rows])[:-1]
 
 
 def print_rows(result: QueryResult, output: OutputFormat, console: Console) -> None:
-    """Print the rows on ``console`` in the requested format."""
+    """Print the rows on ``console`` in the requested format. CSV and JSON are written
+    as they are (rich would drop some control characters); on a terminal, CSV cells
+    show control characters as escapes, as ``ls`` does with file names."""
     if output is not OutputFormat.table:
-        console.print(format_rows(result, output), markup=False, highlight=False, soft_wrap=True)
+        text = format_rows(result, output, escape=console.is_terminal)
+        console.file.write(text + "\n")
+        console.file.flush()
         return
-    texts = [[to_text(v) for v in row] for row in result.rows]
-    widths = [
-        max([len(name), *(len(row[i]) for row in texts)]) for i, name in enumerate(result.columns)
+    texts = [
+        [printable(cell) for cell in row_cells(row, result.json_columns)] for row in result.rows
     ]
+    columns = [printable(name) for name in result.columns]
+    widths = [max([len(name), *(len(row[i]) for row in texts)]) for i, name in enumerate(columns)]
     names = [i for i, name in enumerate(result.columns) if _NAME_COLUMN.search(name)]
     # The narrowest the table can be: name columns whole, others folded to a few characters.
     narrowest = sum(widths[i] if i in names else min(widths[i], 8) for i in range(len(widths)))
-    if result.columns and narrowest + 3 * len(widths) + 1 > console.width:
-        _print_records(result.columns, texts, console)
+    if columns and narrowest + 3 * len(widths) + 1 > console.width:
+        _print_records(columns, texts, console)
         return
     table = Table(show_lines=False)
-    for i, name in enumerate(result.columns):
+    for i, name in enumerate(columns):
         whole = i in names
         table.add_column(
-            name,
+            Text(name),
             no_wrap=whole,
             min_width=widths[i] if whole else min(widths[i], 8),
             overflow="ellipsis" if whole else "fold",
         )
     for row in texts:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     console.print(table)
 
 

@@ -235,9 +235,9 @@ def from_query(db_path: Path, sql: str, options: Options) -> dict[str, Any]:
             for row, member in zip(result.rows, members, strict=True)
             if member.exptype == "science"
         ]
-        from asn_sql import db
+        from asn_sql import sandbox
 
-        con = db.open_database(db_path, read_only=True)
+        con = sandbox.open_read_only(db_path)
         try:
             facts = fetch(
                 con,

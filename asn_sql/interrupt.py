@@ -1,6 +1,22 @@
-"""What a command interrupted by Ctrl-C (SIGINT) says and the exit code it ends with."""
+"""Ctrl-C (SIGINT): what an interrupted command says, its exit code, and how a DuckDB
+statement is stopped.
+
+DuckDB's Python client holds the main thread while a statement runs, so Python's SIGINT
+handler cannot run until the statement ends. :func:`run` runs the statement on a worker
+thread instead; the main thread waits, takes the KeyboardInterrupt, asks DuckDB to
+interrupt, waits for the worker to stop, and re-raises.
+"""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import duckdb
+
+T = TypeVar("T")
 
 # 128 + SIGINT, as shells report a process ended by Ctrl-C.
 EXIT_CODE = 130
@@ -9,4 +25,34 @@ MESSAGE = "Error: interrupted"
 
 class Interrupted(Exception):
     """Raised in place of KeyboardInterrupt once a command has rolled back its work, so
-    the entry point prints one line and exits with EXIT_CODE."""
+    the entry point (asn_sql/cli_boundary.py) prints one line and exits with EXIT_CODE."""
+
+
+def run(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """``work()`` (which uses ``con``), stopped by DuckDB's interrupt on Ctrl-C.
+
+    Raises what ``work`` raises, or KeyboardInterrupt once the statement stopped.
+    """
+    done = threading.Event()
+    box: dict[str, object] = {}
+
+    def worker() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the main thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=worker, name="asnsql-statement", daemon=True).start()
+    try:
+        # Event.wait (unlike Thread.join) stays correct when a signal interrupts it.
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        con.interrupt()
+        done.wait()
+        raise
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Analysts' SQL over the database, opened read-only."""
+"""Analysts' SQL over the database: one query on a connection that cannot write."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 
 import duckdb
 
-from asn_sql import db
+from asn_sql import interrupt, sandbox
 from asn_sql.errors import QueryError, UsageError
+from asn_sql.output_rows import open_rows
 
 
 @dataclass
@@ -19,28 +20,52 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    # Columns whose values are JSON text already (asn_sql/output_rows.py).
+    json_columns: frozenset[int] = frozenset()
 
 
-def run_query(db_path: Path, sql: str) -> QueryResult:
-    """Run ``sql`` on a read-only view of the database."""
-    con = db.open_database(db_path, read_only=True)
+def run_query(db_path: Path, sql: str, *, for_output: bool = False) -> QueryResult:
+    """Run the one SELECT of ``sql`` on a read-only, locked view of the database
+    (asn_sql/sandbox.py says what it may read). ``for_output`` lets DuckDB turn decimals
+    and simple nested values into JSON text (for printing only). Raises UsageError for
+    anything but one query, QueryError when DuckDB fails, KeyboardInterrupt after
+    Ctrl-C stopped it."""
+    con = sandbox.open_read_only(db_path)
     try:
-        return fetch(con, sql)
+        statement = sandbox.one_select(con, sql)
+        return _fetch_for_output(con, statement) if for_output else fetch(con, statement)
     finally:
         con.close()
 
 
+def _fetch_for_output(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> QueryResult:
+    def work() -> QueryResult:
+        rows = open_rows(con, statement)
+        return QueryResult(rows.columns, rows.relation.fetchall(), rows.json_columns)
+
+    try:
+        return interrupt.run(con, work)
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed: {sandbox.error_line(exc)}") from None
+
+
 def fetch(
-    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sql: str | duckdb.Statement,
+    params: dict[str, Any] | None = None,
 ) -> QueryResult:
     """Run one SQL statement on ``con``; a DuckDB error becomes a one-line QueryError."""
+
+    def work() -> QueryResult:
+        cursor = con.execute(sql, params) if params else con.execute(sql)
+        if not cursor.description:
+            return QueryResult([], [])
+        return QueryResult([d[0] for d in cursor.description], cursor.fetchall())
+
     try:
-        cursor = con.execute(sql, params or {})
-        rows = cursor.fetchall() if cursor.description else []
+        return interrupt.run(con, work)
     except duckdb.Error as exc:
-        raise QueryError(f"query failed: {_one_line(exc)}") from None
-    columns = [d[0] for d in cursor.description] if cursor.description else []
-    return QueryResult(columns, rows)
+        raise QueryError(f"query failed: {sandbox.error_line(exc)}") from None
 
 
 def read_sql_text(sql: str | None, file: str | None) -> str:
@@ -67,8 +92,3 @@ def read_sql_text(sql: str | None, file: str | None) -> str:
     if not text.strip():
         raise QueryError("the SQL is empty", path=file if file not in (None, "-") else None)
     return text
-
-
-def _one_line(exc: duckdb.Error) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return " ".join(lines[:1] + [line for line in lines[1:2] if line.startswith("LINE")])

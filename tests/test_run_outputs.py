@@ -49,7 +49,7 @@ def test_runs_lists_and_deletes_a_run_in_one_go(tmp_path: Path) -> None:
     rows = listed.stdout.splitlines()
     assert rows[0] == "run_id,pool,started_at,levels,mode,associations,orphans"
     assert [row.split(",")[0] for row in rows[1:]] == ["1", "2"]
-    assert rows[1].endswith(',"2, 3",default,61,29')
+    assert rows[1].endswith(',"[2,3]",default,61,29')  # lists as JSON text
     deleted = invoke("runs", "--delete", "1", "--db", db)
     assert deleted.exit_code == 0, deleted.output
     assert deleted.stderr.strip() == "deleted run 1 (61 associations)"
