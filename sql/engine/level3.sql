@@ -168,20 +168,21 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where a.is_valid;
 
 -- Nod backgrounds (Asn_Lv3SpectralTarget): each science member again as the
--- background of the others, named for its extracted spectrum (_x1d).
+-- background of the others, named for its extracted spectrum (_x1d), placed
+-- after all of the association's members (positions 1..group_size above).
 insert into rule_matches by name
 select
     3 as level, m.rule, m.asn_type, m.rule_rank, a.scope_id, a.group_key,
     a.founder_row      as seed_row,
     a.product_name, a.target,
-    (10000 + row_number() over (partition by m.group_id order by m.phase, m.row_no))::integer
-                       as position,
+    (m.group_size + row_number() over (partition by m.group_id order by m.phase, m.row_no))
+        ::integer      as position,
     m.row_no,
     {{ l3.nod_background_name('m.expname') }} as expname,
     'background'       as exptype,
     e.exposerr,
     e.asn_candidate
-from l3_members as m
+from (select *, count(*) over (partition by group_id) as group_size from l3_members) as m
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where a.is_valid and a.adds_nod_backgrounds and m.role = 'science';

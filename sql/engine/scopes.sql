@@ -8,7 +8,8 @@
 
 create or replace temp table scopes as
 with pairs as (
-    select acid, ctype, row_no * 100000 + position as seen
+    -- (row, place in the row's list), compared field by field: no packed number to overflow
+    select acid, ctype, {'row_no': row_no, 'position': position} as seen
     from exposure_candidates
     where pool_id = $pool_id
 ),
