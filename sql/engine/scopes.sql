@@ -44,14 +44,35 @@ where $discover;
 -- Which rows each scope holds. jwst tests a candidate's membership as a
 -- substring of the raw cell (so candidate 1000 also holds the rows of c1000),
 -- and inside a candidate run every row's cell reads as that one candidate.
+-- Testing every candidate against every row grows with their product; instead
+-- each distinct cell is cut into its substrings of every candidate id's length,
+-- and those meet the ids on equality: the same pairs as strpos(cell, acid) > 0.
 create or replace temp table scope_rows as
+with id_lengths as (
+    select distinct length(acid) as len from scopes where ctype <> 'discovered'
+),
+cells as (
+    select distinct asn_candidate as cell
+    from exposures
+    where pool_id = $pool_id and asn_candidate is not null
+),
+pieces as (
+    select distinct c.cell, substr(c.cell, i.start, l.len) as piece
+    from cells as c
+    cross join id_lengths as l
+    cross join lateral (select unnest(range(1, length(c.cell) - l.len + 2)) as start) as i
+),
+cell_scopes as (
+    select p.cell, s.scope_id, s.acid, s.ctype
+    from pieces as p
+    join scopes as s on s.acid = p.piece and s.ctype <> 'discovered'
+)
 select
     s.scope_id,
     x.row_no,
     '[(''' || s.acid || ''', ''' || s.ctype || ''')]' as asn_candidate
-from scopes as s
-join exposures as x on x.pool_id = $pool_id and strpos(x.asn_candidate, s.acid) > 0
-where s.ctype <> 'discovered'
+from cell_scopes as s
+join exposures as x on x.pool_id = $pool_id and x.asn_candidate = s.cell
 union all
 select s.scope_id, x.row_no, x.asn_candidate
 from scopes as s
