@@ -68,7 +68,7 @@ def generate_documents(
     (nothing is written when it is None: a dry run)."""
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--path {output_dir} is a file, not a folder")
-    con = db.connect_memory()
+    con = db.connect_memory(spill_beside=db_path)
     try:
         pool_id, warnings = resolve_pool(con, db_path, pool, delimiter=delimiter)
         summary = generate_run(con, pool_id, options, progress)

@@ -45,7 +45,7 @@ def load_pools(
     Nothing is written unless every file reads: a bad file anywhere in the list
     leaves the database as it was.
     """
-    con = db.connect_memory()
+    con = db.connect_memory(spill_beside=db_path)
     try:
         return load_into(con, db_path, paths, delimiter=delimiter, replace=replace)
     finally:
