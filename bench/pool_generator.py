@@ -10,7 +10,11 @@ no candidate that only discovery finds). Inside a program the units are
 renumbered one after the other: observation numbers (``OBS_NUM``, the ``oNNN``
 candidates, the observation digits of ``OBS_ID``, ``VISIT_ID`` and file names)
 and the ``cNNNN`` candidates continue where the previous unit stopped, as in a
-real program; file names take the new program and observation numbers. The
+real program (skipping a number another program uses with another candidate
+type, since jwst reads an id as one candidate across the whole pool, so that
+programs stay independent: the pool's associations are those of each program
+alone); file names take the new program and observation numbers. Empty cells
+are written NULL. The
 last unit is cut so that the pool has exactly the rows asked for.
 
 Importable: ``make_pool(n_rows, seed)`` returns the pool's text and
@@ -41,6 +45,8 @@ FIRST_CANDIDATE, MAX_CANDIDATE = 1000, 9999
 MAX_UNITS_PER_PROGRAM = 6
 
 _CANDIDATE = re.compile(r"""(['"])([oOcC])(\d+)(['"])""")
+# One (id, type) element of a candidate list, for the type of each cNNNN.
+_C_ELEMENT = re.compile(r"""\(\s*['"][cC](\d+)['"]\s*,\s*['"]([^'"]*)['"]""")
 _DMS_NAME = re.compile(r"^(jw)(\d{5})(\d{3})(\d{3})(_.+)$", re.IGNORECASE)
 _OBS_ID = re.compile(r"^(\d{5})(\d{3})(\d{3})$")
 _VISIT_ID = re.compile(r"^([vV])(\d{5})(\d{3})(\d{3})(.*)$")
@@ -54,8 +60,7 @@ class Unit:
     rows: tuple[tuple[str, ...], ...]
     first_obs: int  # smallest observation number anywhere in the unit
     obs_span: int  # observation numbers it uses, first to last
-    first_candidate: int  # smallest cNNNN, or FIRST_CANDIDATE when it has none
-    candidate_span: int  # cNNNN numbers it uses, first to last (0 when none)
+    candidates: tuple[tuple[int, str], ...]  # its cNNNN numbers and their types, in order
 
 
 @cache
@@ -84,7 +89,10 @@ def _templates() -> tuple[tuple[str, ...], tuple[Unit, ...]]:
             # jwst's test pools open with placeholder rows ("set acid", PROGRAM)
             if not record.get("program", "").isdigit():
                 continue
-            aligned = tuple(record.get(column, "") for column in columns)
+            # Empty and missing cells are written NULL, as archive pools do: jwst
+            # reads an empty cell as 'null' cut to its column's width, which
+            # would tie a program's values to the rest of the pool.
+            aligned = tuple(record.get(column) or "NULL" for column in columns)
             by_program.setdefault(record["program"], []).append(aligned)
         units += [_unit(name, columns, rows) for rows in by_program.values()]
     return tuple(columns), tuple(units)
@@ -93,20 +101,20 @@ def _templates() -> tuple[tuple[str, ...], tuple[Unit, ...]]:
 def _unit(source: str, columns: list[str], rows: list[tuple[str, ...]]) -> Unit:
     at = {name: i for i, name in enumerate(columns)}
     observations: list[int] = []
-    candidates: list[int] = []
+    candidates: dict[int, str] = {}
     for row in rows:
         observations += _observation_numbers(row, at)
-        for _, kind, number, _ in _CANDIDATE.findall(row[at["asn_candidate"]]):
-            (observations if kind in "oO" else candidates).append(int(number))
+        cell = row[at["asn_candidate"]]
+        observations += [int(n) for _, kind, n, _ in _CANDIDATE.findall(cell) if kind in "oO"]
+        for number, ctype in _C_ELEMENT.findall(cell):
+            candidates.setdefault(int(number), ctype.lower())
     first_obs = min(observations, default=1)
-    first_candidate = min(candidates, default=FIRST_CANDIDATE)
     return Unit(
         source=source,
         rows=tuple(rows),
         first_obs=first_obs,
         obs_span=max(observations, default=1) - first_obs + 1,
-        first_candidate=first_candidate,
-        candidate_span=max(candidates, default=first_candidate - 1) - first_candidate + 1,
+        candidates=tuple(sorted(candidates.items())),
     )
 
 
@@ -145,6 +153,10 @@ def iter_programs(n_rows: int, seed: int) -> Iterator[tuple[int, list[list[str]]
     at = {name: i for i, name in enumerate(columns)}
     rng = random.Random(seed)
     remaining, program = n_rows, 0
+    # jwst runs each candidate id once per pool whatever the program, reading
+    # every row holding the id as that one candidate: an id keeps one type
+    # throughout the pool so that programs stay independent.
+    types: dict[int, str] = {}
     while remaining > 0:
         program += 1
         if program > MAX_PROGRAM:
@@ -154,22 +166,40 @@ def iter_programs(n_rows: int, seed: int) -> Iterator[tuple[int, list[list[str]]
         for _ in range(rng.randint(1, MAX_UNITS_PER_PROGRAM)):
             unit = rng.choice(units)
             last_obs = next_obs + unit.obs_span - 1
-            last_candidate = next_candidate + unit.candidate_span - 1
-            if rows and (last_obs > MAX_OBSERVATION or last_candidate > MAX_CANDIDATE):
+            mapping, after = _number_candidates(unit, next_candidate, types)
+            if rows and (last_obs > MAX_OBSERVATION or after > MAX_CANDIDATE + 1):
                 break
+            for number, new in mapping.items():
+                types[new] = dict(unit.candidates)[number]
             obs_shift = next_obs - unit.first_obs
-            candidate_shift = next_candidate - unit.first_candidate
             for template in unit.rows[:remaining]:
-                rows.append(_renumber(template, at, program, obs_shift, candidate_shift))
+                rows.append(_renumber(template, at, program, obs_shift, mapping))
             remaining -= min(remaining, len(unit.rows))
-            next_obs, next_candidate = last_obs + 1, last_candidate + 1
+            next_obs, next_candidate = last_obs + 1, after
             if remaining == 0:
                 break
         yield program, rows
 
 
+def _number_candidates(unit: Unit, start: int, types: dict[int, str]) -> tuple[dict[int, int], int]:
+    """New cNNNN numbers for the unit's candidates, in order from ``start``, skipping
+    numbers the pool already gives another type; and the number after the last."""
+    mapping: dict[int, int] = {}
+    number = start
+    for old, ctype in unit.candidates:
+        while types.get(number, ctype) != ctype:
+            number += 1
+        mapping[old] = number
+        number += 1
+    return mapping, number
+
+
 def _renumber(
-    template: tuple[str, ...], at: dict[str, int], program: int, obs_shift: int, cand_shift: int
+    template: tuple[str, ...],
+    at: dict[str, int],
+    program: int,
+    obs_shift: int,
+    candidates: dict[int, int],
 ) -> list[str]:
     row = list(template)
     obs_num = row[at["obs_num"]]
@@ -198,7 +228,7 @@ def _renumber(
         quote, kind, number, end = found.groups()
         if kind in "oO":
             return f"{quote}{kind}{int(number) + obs_shift:03d}{end}"
-        return f"{quote}{kind}{int(number) + cand_shift}{end}"
+        return f"{quote}{kind}{candidates.get(int(number), int(number))}{end}"
 
     row[at["asn_candidate"]] = _CANDIDATE.sub(candidate, row[at["asn_candidate"]])
     return row
