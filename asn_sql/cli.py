@@ -10,18 +10,13 @@ from typing import Annotated
 import typer
 
 from asn_sql import __version__, cli_files
-from asn_sql.api import generate_documents
 from asn_sql.cli_common import DbOption, DebugOption, FormatOption, err, handle_errors, out, warn
-from asn_sql.db import DEFAULT_DB
+from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER
 from asn_sql.errors import UsageError
-from asn_sql.explain import explain as explain_exposure
 from asn_sql.formats import OutputFormat, print_rows
-from asn_sql.generate import GenerateOptions, timestamp_version_id
-from asn_sql.load import load_pools
-from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
-from asn_sql.progress import DelayedProgress
-from asn_sql.query import QueryResult, run_query
-from asn_sql.rules import all_rules, find_rule, render_rule
+
+# Each command imports what it runs: `asnsql --help` and the other commands do
+# not pay for DuckDB, jsonschema or jinja they do not use (tests/test_imports.py).
 
 app = typer.Typer(
     name="asnsql",
@@ -68,6 +63,9 @@ def load(
     debug: DebugOption = False,
 ) -> None:
     """Load association pools into the database, each in one transaction."""
+    from asn_sql.load import load_pools
+    from asn_sql.pool import check_delimiter
+
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
@@ -88,6 +86,8 @@ def pools(
     debug: DebugOption = False,
 ) -> None:
     """List the loaded pools."""
+    from asn_sql.query import run_query
+
     result = run_query(
         db,
         "select pool_id, name, row_count as exposures, len(columns) as columns, "
@@ -105,6 +105,8 @@ def query(
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
+    from asn_sql.query import run_query
+
     print_rows(run_query(db, sql), output, out)
 
 
@@ -169,6 +171,11 @@ def generate(
     ] = False,
 ) -> None:
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
+    from asn_sql.api import generate_documents
+    from asn_sql.generate import GenerateOptions
+    from asn_sql.pool import check_delimiter
+    from asn_sql.progress import DelayedProgress
+
     if level not in LEVEL_CHOICES:
         raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
     if sum([bool(ids), all_candidates, discover]) > 1:
@@ -218,6 +225,9 @@ def rules(
     debug: DebugOption = False,
 ) -> None:
     """List the association rules: level, jwst's name, asn_type and file."""
+    from asn_sql.query import QueryResult
+    from asn_sql.rules import all_rules
+
     rows = [(r.level, r.name, r.asn_type, f"sql/{r.template}") for r in all_rules()]
     print_rows(QueryResult(["level", "rule", "asn_type", "file"], rows), output, out)
 
@@ -229,6 +239,8 @@ def render(
     debug: DebugOption = False,
 ) -> None:
     """Print a rule's SQL as the engine runs it, without running it."""
+    from asn_sql.rules import find_rule, render_rule
+
     out.print(render_rule(find_rule(rule)), markup=False, highlight=False)
 
 
@@ -250,6 +262,8 @@ def explain(
     debug: DebugOption = False,
 ) -> None:
     """Say which associations hold an exposure and, for every other rule, why it did not."""
+    from asn_sql.explain import explain as explain_exposure
+
     for found in explain_exposure(db, exposure, run):
         out.print(f"{found.filename} (row {found.row_no}), run {found.run_id}", markup=False)
         if not found.memberships:
@@ -283,6 +297,8 @@ def _expand_argv(argv: list[str]) -> list[str]:
         token = argv[i]
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if token == "--version-id" and (nxt is None or nxt.startswith("-")):
+            from asn_sql.generate import timestamp_version_id
+
             expanded.append(f"--version-id={timestamp_version_id()}")
         elif token in _FILE_LISTS:
             # Like argparse's nargs="+": every name up to the next option.

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import duckdb
 
+from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import DatabaseError, MigrationError, first_line
 from asn_sql.resources import migrations_dir
 
-DEFAULT_DB = "asn.duckdb"
-DB_ENV = "ASNSQL_DB"
 # DuckDB's memory and thread budget; by default half the machine's memory and
 # every CPU this process may use (see the README, "Big pools").
 MEMORY_ENV = "ASNSQL_MEMORY_LIMIT"

@@ -6,12 +6,13 @@ import csv
 import io
 import json
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from asn_sql.query import QueryResult
+if TYPE_CHECKING:
+    from asn_sql.query import QueryResult
 
 
 class OutputFormat(StrEnum):

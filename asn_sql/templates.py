@@ -15,15 +15,20 @@ import shutil
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from asn_sql.resources import sql_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @cache
 def environment() -> jinja2.Environment:
     """One strict environment for every SQL template (rules, macros, loader, finalize)."""
+    # Imported here: with the rendered SQL cached on disk, most runs never need jinja.
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(sql_dir())),
         undefined=jinja2.StrictUndefined,
