@@ -10,7 +10,14 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.diff import read_directory
-from asn_sql.documents import Document, run_documents, validate_documents, write_documents
+from asn_sql.documents import (
+    Document,
+    iter_run_documents,
+    run_documents,
+    validate_documents,
+    write_documents,
+    write_run_documents,
+)
 from asn_sql.errors import UsageError
 from asn_sql.generate import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.load import load_into
@@ -63,15 +70,21 @@ def generate_documents(
     output_dir: Path | None,
     delimiter: str = DEFAULT_DELIMITER,
     progress: Progress | None = None,
+    keep_documents: bool = True,
 ) -> GenerateResult:
     """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
-    (nothing is written when it is None: a dry run)."""
+    (nothing is written when it is None: a dry run). With ``keep_documents`` false
+    the documents are built, checked and written a batch at a time and not
+    returned, so that memory does not grow with the run."""
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--path {output_dir} is a file, not a folder")
     con = db.connect_memory(spill_beside=db_path)
     try:
         pool_id, warnings = resolve_pool(con, db_path, pool, delimiter=delimiter)
         summary = generate_run(con, pool_id, options, progress)
+        if not keep_documents:
+            written = _stream_documents(con, summary.run_id, output_dir)
+            return GenerateResult(summary, [], written, warnings + summary.warnings)
         documents = run_documents(con, summary.run_id)
     finally:
         con.close()
@@ -80,6 +93,17 @@ def generate_documents(
         output_dir.mkdir(parents=True, exist_ok=True)
     written = write_documents(documents, output_dir) if output_dir is not None else []
     return GenerateResult(summary, documents, written, warnings + summary.warnings)
+
+
+def _stream_documents(
+    con: duckdb.DuckDBPyConnection, run_id: int, output_dir: Path | None
+) -> list[Path]:
+    if output_dir is None:
+        for batch in iter_run_documents(con, run_id):
+            validate_documents(batch)
+        return []
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return write_run_documents(con, run_id, output_dir)
 
 
 def generate(

@@ -196,6 +196,7 @@ def generate(
             output_dir=None if dry_run else path,
             delimiter=check_delimiter(delimiter),
             progress=progress.advance,
+            keep_documents=False,
         )
     warn(result.warnings)
     for written in result.written:

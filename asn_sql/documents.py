@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,24 +44,43 @@ class Document:
         return json.dumps(self.data, indent=4)
 
 
-def run_documents(con: duckdb.DuckDBPyConnection, run_id: int) -> list[Document]:
-    """Every association of a run as a document, in the run's output order."""
+def run_documents(
+    con: duckdb.DuckDBPyConnection, run_id: int, first: int = 1, last: int | None = None
+) -> list[Document]:
+    """The associations of a run numbered ``first``..``last`` (default: all) as
+    documents, in the run's output order."""
+    bounds = {"run": run_id, "first": first, "last": last}
     asns = con.execute(
         """
         select a.asn_no, a.name, a.level, a.asn_type, a.asn_rule, a.version_id,
                a.degraded_status, a.program, a.constraints, a.asn_id, a.target, p.name as pool_name
         from associations as a
         join pools as p using (pool_id)
-        where a.run_id = $run
+        where a.run_id = $run and a.asn_no >= $first and ($last is null or a.asn_no <= $last)
         order by a.asn_no
         """,
-        {"run": run_id},
+        bounds,
     ).fetchall()
-    products = _products(con, run_id)
+    products = _products(con, bounds)
     return [_document(row, products.get(row[0], [])) for row in asns]
 
 
-def _products(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[int, list[dict[str, Any]]]:
+def iter_run_documents(
+    con: duckdb.DuckDBPyConnection, run_id: int, batch_size: int = 10_000
+) -> Iterator[list[Document]]:
+    """A run's documents in output order, ``batch_size`` associations at a time, so
+    that memory holds one batch however big the run."""
+    row = con.execute(
+        "select coalesce(max(asn_no), 0) from associations where run_id = $run", {"run": run_id}
+    ).fetchone()
+    count = int(row[0]) if row else 0
+    for first in range(1, count + 1, batch_size):
+        yield run_documents(con, run_id, first, first + batch_size - 1)
+
+
+def _products(
+    con: duckdb.DuckDBPyConnection, bounds: dict[str, Any]
+) -> dict[int, list[dict[str, Any]]]:
     rows = con.execute(
         """
         select p.asn_no, p.product_no, p.name, a.level,
@@ -71,11 +90,11 @@ def _products(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[int, list[dic
         from products as p
         join associations as a using (run_id, asn_no)
         join members as m using (run_id, asn_no, product_no)
-        where p.run_id = $run
+        where p.run_id = $run and p.asn_no >= $first and ($last is null or p.asn_no <= $last)
         group by p.asn_no, p.product_no, p.name, a.level
         order by p.asn_no, p.product_no
         """,
-        {"run": run_id},
+        bounds,
     ).fetchall()
     products: dict[int, list[dict[str, Any]]] = {}
     for asn_no, _, name, level, members in rows:
@@ -237,6 +256,43 @@ def write_documents(documents: list[Document], directory: Path) -> list[Path]:
         write_atomic(target, doc.dumps())
         written.append(target)
     return written
+
+
+def write_run_documents(
+    con: duckdb.DuckDBPyConnection, run_id: int, directory: Path, batch_size: int = 10_000
+) -> list[Path]:
+    """Build, check and write a run's documents a batch at a time (memory holds one
+    batch). Each file is written beside its target under a hidden temporary name;
+    only when every document has passed the schema are they all renamed into
+    place, so a failure leaves no new file. Raises DocumentError as
+    :func:`validate_documents` does."""
+    if not directory.is_dir():
+        raise DocumentError("the output folder does not exist", path=directory)
+    pending: list[tuple[str, Path]] = []
+    try:
+        for batch in iter_run_documents(con, run_id, batch_size):
+            validate_documents(batch)
+            for doc in batch:
+                target = directory / doc.file_name
+                pending.append((_write_temporary(target, doc.dumps()), target))
+        for temporary, target in pending:
+            os.replace(temporary, target)
+    except BaseException:
+        for temporary, _ in pending:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    return [target for _, target in pending]
+
+
+def _write_temporary(target: Path, text: str) -> str:
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary
 
 
 def write_atomic(target: Path, text: str) -> None:

@@ -6,8 +6,9 @@
 Each size runs in a fresh child process on a new database in a temporary
 folder, on a pool from bench/pool_generator.py (made before the clock starts).
 Phases: load (the pool into the database), rules (scopes and every rule),
-finalize (pruning, numbering, storing the run and its orphans), documents
-(rows to validated documents) and write (the files). CPU seconds (all
+finalize (pruning, numbering, storing the run and its orphans) and write (the
+documents built, schema-checked and written a batch at a time, as
+`asnsql generate` does). CPU seconds (all
 threads) are printed beside the wall time: on a shared machine they are the
 steadier figure. Peak memory is the
 largest resident set of the process seen during the phase (sampled every
@@ -34,7 +35,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PHASES = ("load", "rules", "finalize", "documents", "write")
+PHASES = ("load", "rules", "finalize", "write")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -70,7 +71,7 @@ def child(rows: int, seed: int) -> dict[str, object]:
 
     from asn_sql import db
     from asn_sql.api import resolve_pool
-    from asn_sql.documents import run_documents, validate_documents, write_documents
+    from asn_sql.documents import write_run_documents
     from asn_sql.generate import GenerateOptions, generate_run
     from asn_sql.load import load_pools
 
@@ -92,12 +93,9 @@ def child(rows: int, seed: int) -> dict[str, object]:
         # generate_run reports its steps' durations; the rules end where they say.
         steps = summary.timings
         marks["rules"] = generate_started + steps["scopes"] + steps["rules"]
-        documents = run_documents(con, summary.run_id)
-        con.close()
-        validate_documents(documents)
-        marks["documents"] = time.perf_counter()
         out.mkdir()
-        write_documents(documents, out)
+        write_run_documents(con, summary.run_id, out)
+        con.close()
         marks["write"] = time.perf_counter()
         sampler.stop()
         usage = resource.getrusage(resource.RUSAGE_SELF)
