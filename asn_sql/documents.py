@@ -16,6 +16,7 @@ import jsonschema
 
 from asn_sql import __version__
 from asn_sql.errors import AsnSqlError
+from asn_sql.jsontext import dumps_indented
 from asn_sql.resources import schemas_dir
 
 CODE_VERSION = f"asnsql {__version__}"
@@ -41,7 +42,7 @@ class Document:
 
     def dumps(self) -> str:
         """The JSON text, laid out as jwst writes it (4-space indent, no final newline)."""
-        return json.dumps(self.data, indent=4)
+        return dumps_indented(self.data)
 
 
 def run_documents(
@@ -212,6 +213,15 @@ def _shapes(value: Any) -> Any:
     return value
 
 
+def _shape_signature(value: Any) -> str:
+    """``_signature(_shapes(value))``, without building the reduced value."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_shape_signature(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dict.fromkeys(_shape_signature(v) for v in value)) + "]"
+    return type(value).__name__
+
+
 def _signature(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ",".join(f"{k}:{_signature(v)}" for k, v in value.items()) + "}"
@@ -234,7 +244,7 @@ def validate_documents(documents: list[Document]) -> None:
     valid_by_shape: dict[tuple[int, str], bool] = {}
     problems = []
     for doc in documents:
-        shape = (doc.level, _signature(_shapes(doc.data)))
+        shape = (doc.level, _shape_signature(doc.data))
         if _checks_only_shapes(doc.level) and valid_by_shape.get(shape):
             continue
         errors = schema_errors(doc.data, doc.level)
