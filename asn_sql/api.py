@@ -12,14 +12,14 @@ import duckdb
 
 from asn_sql import db, runs, sandbox
 from asn_sql.diff import read_directory
-from asn_sql.documents import Document, run_documents, validate_documents
+from asn_sql.documents import Document, run_documents, stage_run_documents
 from asn_sql.errors import UsageError
 from asn_sql.load import load_into, load_staged, stage_pools
-from asn_sql.names import check_association_file, check_version_id
+from asn_sql.names import check_version_id
 from asn_sql.pool import DEFAULT_DELIMITER
 from asn_sql.rule_check import check_rules
 from asn_sql.run import GenerateOptions, Progress, RunSummary, generate_run
-from asn_sql.runs import duplicate_name_warnings
+from asn_sql.runs import DuplicateNames
 from asn_sql.staged_files import StagedFolder
 from asn_sql.user_rules import rule_set
 
@@ -77,10 +77,13 @@ def generate_documents(
     delimiter: str = DEFAULT_DELIMITER,
     progress: Progress | None = None,
     save_orphans: Path | None = None,
+    keep_documents: bool = True,
 ) -> GenerateResult:
     """Run the rules over a pool, keep the run, and write its documents to ``output_dir``
     (nothing is written when it is None: a dry run). ``save_orphans``, a file name under
-    ``output_dir``, receives the run's orphans as jwst's --save-orphans writes them.
+    ``output_dir``, receives the run's orphans as jwst's --save-orphans writes them. With
+    ``keep_documents`` false the documents are not returned, so that memory holds one
+    batch of them however big the run.
 
     All or nothing: a new pool's load, the run and its files are one transaction, which
     commits only once every file is complete on disk in a temporary folder; the files
@@ -93,14 +96,22 @@ def generate_documents(
         rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
         check_rules([rule for rule in rules if rule.user])
     existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
-    con = db.connect_memory()
+    con = db.connect_memory(spill_beside=db_path)
     try:
         with ExitStack() as stack:
             staged = (
                 stack.enter_context(StagedFolder(output_dir)) if output_dir is not None else None
             )
             summary, documents, warnings = _run_in_one_transaction(
-                con, db_path, pool, options, staged, delimiter, progress, save_orphans
+                con,
+                db_path,
+                pool,
+                options,
+                staged,
+                delimiter,
+                progress,
+                save_orphans,
+                keep_documents,
             )
             written = staged.publish() if staged else []
     except BaseException:
@@ -120,6 +131,7 @@ def _run_in_one_transaction(
     delimiter: str,
     progress: Progress | None,
     save_orphans: Path | None = None,
+    keep_documents: bool = True,
 ) -> tuple[RunSummary, list[Document], list[str]]:
     staged_pool = None
     if pool is not None and Path(pool).is_file():
@@ -133,25 +145,32 @@ def _run_in_one_transaction(
         else:
             pool_id, warnings = _loaded_pool(con, pool), []
         summary = generate_run(con, pool_id, options, progress)
+        # Documents are built, checked and written a batch at a time (one pass: the
+        # "documents" phase); "write" is the wait until every file is on disk.
         clock = time.perf_counter()
         if progress:
             progress(f"checking {summary.n_associations} documents")
-        documents = run_documents(con, summary.run_id)
-        validate_documents(documents)
+        names = DuplicateNames()
+        done = 0
+
+        def after_batch(batch: list[Document]) -> None:
+            nonlocal done
+            names.add(batch)
+            done += len(batch)
+            if progress:
+                progress(f"writing files {done}/{summary.n_associations}")
+
+        documents = stage_run_documents(
+            con, summary.run_id, staged, keep=keep_documents, on_batch=after_batch
+        )
+        warnings += names.warnings()
         summary.timings["documents"] = time.perf_counter() - clock
-        warnings += duplicate_name_warnings(documents)
-        for doc in documents:
-            check_association_file(doc.file_name)
+        clock = time.perf_counter()
         if staged is not None:
-            clock = time.perf_counter()
-            for n, doc in enumerate(documents, start=1):
-                staged.write(doc.file_name, doc.dumps())
-                if progress:
-                    progress(f"writing files {n}/{len(documents)}")
             if save_orphans is not None:
                 staged.write(str(save_orphans), runs.orphans_text(con, summary.run_id, pool_id)[0])
             staged.check_targets()
-            summary.timings["write"] = time.perf_counter() - clock
+        summary.timings["write"] = time.perf_counter() - clock
     return summary, documents, warnings
 
 

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from asn_sql import __version__, cli_files, cli_tools
-from asn_sql.api import generate_documents
 from asn_sql.cli_boundary import AsnSqlGroup
 from asn_sql.cli_common import (
     DbOption,
@@ -23,20 +22,13 @@ from asn_sql.cli_common import (
     out,
     warn,
 )
-from asn_sql.db import DEFAULT_DB
+from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
 from asn_sql.errors import UsageError
-from asn_sql.explain import explain as explain_exposure
 from asn_sql.formats import OutputFormat, print_rows
-from asn_sql.load import load_pools
-from asn_sql.pool import DEFAULT_DELIMITER, check_delimiter
-from asn_sql.progress import DelayedProgress
-from asn_sql.query import QueryResult, read_sql_text, run_query
-from asn_sql.rule_check import check_folder
-from asn_sql.rules import find_rule, render_rule
-from asn_sql.run import GenerateOptions, timestamp_version_id
-from asn_sql.runs import ORPHANS_FILE, delete_run, list_orphans, list_runs
-from asn_sql.user_rules import rule_set
 from asn_sql.values import printable
+
+# Commands import what they run inside their bodies: `asnsql --help` loads no DuckDB,
+# jsonschema or jinja (tests/test_imports.py).
 
 
 class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
@@ -91,6 +83,9 @@ def load(
     debug: DebugOption = False,
 ) -> None:
     """Load association pools into the database, all in one transaction."""
+    from asn_sql.load import load_pools
+    from asn_sql.pool import check_delimiter
+
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
@@ -111,6 +106,8 @@ def pools(
     debug: DebugOption = False,
 ) -> None:
     """List the loaded pools."""
+    from asn_sql.query import run_query
+
     result = run_query(
         db,
         "select pool_id, name, row_count as exposures, len(columns) as columns, "
@@ -141,6 +138,8 @@ def query(
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
+    from asn_sql.query import read_sql_text, run_query
+
     print_rows(run_query(db, read_sql_text(sql, file), for_output=True), output, out)
 
 
@@ -217,6 +216,11 @@ def generate(
     ] = False,
 ) -> None:
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
+    from asn_sql.api import generate_documents
+    from asn_sql.pool import check_delimiter
+    from asn_sql.progress import DelayedProgress
+    from asn_sql.run import GenerateOptions
+
     if level not in LEVEL_CHOICES:
         raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
     if ids is not None and not all(ids):
@@ -242,6 +246,7 @@ def generate(
             delimiter=check_delimiter(delimiter),
             progress=progress.advance,
             save_orphans=save_orphans,
+            keep_documents=False,
         )
     warn(result.warnings)
     for written in result.written:
@@ -282,6 +287,10 @@ def rules(
     debug: DebugOption = False,
 ) -> None:
     """List the association rules: level, jwst's name, asn_type and file."""
+    from asn_sql.query import QueryResult
+    from asn_sql.rule_check import check_folder
+    from asn_sql.user_rules import rule_set
+
     if check is not None:
         checked = check_folder(check)
         for item in checked:
@@ -312,6 +321,9 @@ def render(
     debug: DebugOption = False,
 ) -> None:
     """Print a rule's SQL as the engine runs it, without running it."""
+    from asn_sql.rules import find_rule, render_rule
+    from asn_sql.user_rules import rule_set
+
     found = find_rule(rule, rule_set((2, 3), rules_dir))
     out.print(render_rule(found), markup=False, highlight=False)
 
@@ -328,6 +340,8 @@ def orphans(
     debug: DebugOption = False,
 ) -> None:
     """List the exposures a run put in no association: file name, type and why."""
+    from asn_sql.runs import list_orphans
+
     run_id, result = list_orphans(db, run)
     print_rows(result, output, out)
     err.print(
@@ -355,6 +369,8 @@ def runs(
     debug: DebugOption = False,
 ) -> None:
     """List the kept runs, or delete one."""
+    from asn_sql.runs import delete_run, list_runs
+
     if delete is not None:
         n = delete_run(db, delete)
         err.print(f"deleted run {delete} ({n} associations)", markup=False, highlight=False)
@@ -385,6 +401,8 @@ def explain(
     debug: DebugOption = False,
 ) -> None:
     """Say which associations hold an exposure and why the rules of its type did not."""
+    from asn_sql.explain import explain as explain_exposure
+
     found_all = explain_exposure(
         db, exposure, run, rules_dir=rules_dir, ignore_default=ignore_default
     )
@@ -440,6 +458,8 @@ def _expand_argv(argv: list[str]) -> list[str]:
         token = argv[i]
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if token == "--version-id" and (nxt is None or nxt.startswith("-")):
+            from asn_sql.run import timestamp_version_id
+
             expanded.append(f"--version-id={timestamp_version_id()}")
         elif token == "--save-orphans" and (nxt is None or nxt.startswith("-")):
             expanded.append(f"--save-orphans={ORPHANS_FILE}")

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import duckdb
 import typer
 from typer.core import TyperGroup
 
@@ -48,6 +47,9 @@ def environment_error(exc: BaseException) -> str | None:
         where = exc.filename if exc.filename is not None else None
         reason = exc.strerror or errno.errorcode.get(exc.errno or 0) or str(exc)
         return f"{where}: {reason}" if where else str(reason)
+    duckdb = sys.modules.get("duckdb")  # loaded by any command that could raise its errors
+    if duckdb is None:
+        return None
     if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException):
         return first_line(exc)
     if isinstance(exc, duckdb.Error) and any(mark in str(exc) for mark in _MACHINE_TROUBLE):

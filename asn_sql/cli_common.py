@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
-import duckdb
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from asn_sql.db import DB_ENV, DEFAULT_DB
+from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError
 from asn_sql.formats import OutputFormat
 from asn_sql.interrupt import Interrupted
@@ -93,15 +93,23 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
                 raise
             err.print(f"Error: {printable(str(exc))}", markup=False, highlight=False)
             raise typer.Exit(code=2) from None
-        except (KeyboardInterrupt, duckdb.InterruptException):
+        except KeyboardInterrupt:
             raise Interrupted() from None
-        except RuntimeError as exc:
-            # DuckDB ends a statement cut short by SIGINT with this RuntimeError
-            if str(exc) == "Query interrupted":
+        except Exception as exc:
+            if _duckdb_interrupt(exc):
                 raise Interrupted() from None
             raise
 
     return wrapper
+
+
+def _duckdb_interrupt(exc: Exception) -> bool:
+    """A DuckDB statement cut short by SIGINT (its InterruptException, or the RuntimeError
+    "Query interrupted"). DuckDB is looked up, not imported: help needs no database."""
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is not None and isinstance(exc, duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"
 
 
 def warn(messages: list[str]) -> None:

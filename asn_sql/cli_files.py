@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from asn_sql.cli_common import DbOption, DebugOption, err, handle_errors, out, warn
-from asn_sql.db import DEFAULT_DB
+from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
 from asn_sql.values import printable
 

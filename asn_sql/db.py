@@ -12,11 +12,14 @@ from pathlib import Path
 
 import duckdb
 
+from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import DatabaseError, MigrationError, first_line
 from asn_sql.resources import migrations_dir
 
-DEFAULT_DB = "asn.duckdb"
-DB_ENV = "ASNSQL_DB"
+# DuckDB's memory and thread budget; by default half the machine's memory and
+# every CPU this process may use (see the README, "Big pools").
+MEMORY_ENV = "ASNSQL_MEMORY_LIMIT"
+THREADS_ENV = "ASNSQL_THREADS"
 # The attached database's catalog name; unqualified table names resolve to it.
 CATALOG = "asn"
 
@@ -53,9 +56,40 @@ def available_migrations(folder: Path | None = None) -> list[Migration]:
     return found
 
 
-def connect_memory() -> duckdb.DuckDBPyConnection:
-    """A private in-memory connection, used to stage work before touching the file."""
+def resource_settings() -> dict[str, str]:
+    """DuckDB's ``memory_limit`` and ``threads``: ``$ASNSQL_MEMORY_LIMIT`` (such as
+    ``4GB``) and ``$ASNSQL_THREADS`` when set, else half the physical memory and the
+    CPUs this process may run on."""
+    memory = os.environ.get(MEMORY_ENV)
+    if not memory:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        memory = f"{max(total // 2 // 2**20, 256)}MiB"
+    threads = os.environ.get(THREADS_ENV)
+    if not threads:
+        threads = str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    return {"memory_limit": memory, "threads": threads}
+
+
+def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory connection, used to stage work before touching the file.
+
+    DuckDB keeps to :func:`resource_settings` and writes what does not fit to a
+    folder ``<spill_beside>.tmp`` next to the database (``.tmp`` here when None),
+    which it removes when the connection closes.
+    """
     con = duckdb.connect(":memory:")
+    settings = resource_settings()
+    try:
+        con.execute("set memory_limit = $m", {"m": settings["memory_limit"]})
+        con.execute("set threads = $t", {"t": int(settings["threads"])})
+    except (duckdb.Error, ValueError) as exc:
+        con.close()
+        raise DatabaseError(
+            f"${MEMORY_ENV} / ${THREADS_ENV} are not usable ({first_line(exc)}); "
+            "give a size such as 4GB and a whole number of threads"
+        ) from None
+    if spill_beside is not None:
+        con.execute("set temp_directory = $t", {"t": f"{spill_beside}.tmp"})
     # DuckDB rewrites an IN list of constants into a join, which costs a query
     # planning time out of all proportion on the rules' many small lists.
     con.execute("set disabled_optimizers = 'in_clause'")
@@ -84,7 +118,7 @@ def attach(
 
 def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection whose default catalog is the migrated database at ``path``."""
-    return attach(connect_memory(), path, read_only=read_only)
+    return attach(connect_memory(spill_beside=path), path, read_only=read_only)
 
 
 def _attach_file(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,6 +15,7 @@ import jsonschema
 
 from asn_sql import __version__
 from asn_sql.errors import AsnSqlError
+from asn_sql.jsontext import dumps_indented
 from asn_sql.names import check_association_file
 from asn_sql.resources import schemas_dir
 from asn_sql.staged_files import StagedFolder
@@ -42,27 +43,46 @@ class Document:
 
     def dumps(self) -> str:
         """The JSON text, laid out as jwst writes it (4-space indent, no final newline)."""
-        return json.dumps(self.data, indent=4)
+        return dumps_indented(self.data)
 
 
-def run_documents(con: duckdb.DuckDBPyConnection, run_id: int) -> list[Document]:
-    """Every association of a run as a document, in the run's output order."""
+def run_documents(
+    con: duckdb.DuckDBPyConnection, run_id: int, first: int = 1, last: int | None = None
+) -> list[Document]:
+    """The associations of a run numbered ``first``..``last`` (default: all) as
+    documents, in the run's output order."""
+    bounds = {"run": run_id, "first": first, "last": last}
     asns = con.execute(
         """
         select a.asn_no, a.name, a.level, a.asn_type, a.asn_rule, a.version_id,
                a.degraded_status, a.program, a.constraints, a.asn_id, a.target, p.name as pool_name
         from associations as a
         join pools as p using (pool_id)
-        where a.run_id = $run
+        where a.run_id = $run and a.asn_no >= $first and ($last is null or a.asn_no <= $last)
         order by a.asn_no
         """,
-        {"run": run_id},
+        bounds,
     ).fetchall()
-    products = _products(con, run_id)
+    products = _products(con, bounds)
     return [_document(row, products.get(row[0], [])) for row in asns]
 
 
-def _products(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[int, list[dict[str, Any]]]:
+def iter_run_documents(
+    con: duckdb.DuckDBPyConnection, run_id: int, batch_size: int = 10_000
+) -> Iterator[list[Document]]:
+    """A run's documents in output order, ``batch_size`` associations at a time, so
+    that memory holds one batch however big the run."""
+    row = con.execute(
+        "select coalesce(max(asn_no), 0) from associations where run_id = $run", {"run": run_id}
+    ).fetchone()
+    count = int(row[0]) if row else 0
+    for first in range(1, count + 1, batch_size):
+        yield run_documents(con, run_id, first, first + batch_size - 1)
+
+
+def _products(
+    con: duckdb.DuckDBPyConnection, bounds: dict[str, Any]
+) -> dict[int, list[dict[str, Any]]]:
     rows = con.execute(
         """
         select p.asn_no, p.product_no, p.name, a.level,
@@ -72,11 +92,11 @@ def _products(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[int, list[dic
         from products as p
         join associations as a using (run_id, asn_no)
         join members as m using (run_id, asn_no, product_no)
-        where p.run_id = $run
+        where p.run_id = $run and p.asn_no >= $first and ($last is null or p.asn_no <= $last)
         group by p.asn_no, p.product_no, p.name, a.level
         order by p.asn_no, p.product_no
         """,
-        {"run": run_id},
+        bounds,
     ).fetchall()
     products: dict[int, list[dict[str, Any]]] = {}
     for asn_no, _, name, level, members in rows:
@@ -194,6 +214,15 @@ def _shapes(value: Any) -> Any:
     return value
 
 
+def _shape_signature(value: Any) -> str:
+    """``_signature(_shapes(value))``, without building the reduced value."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_shape_signature(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dict.fromkeys(_shape_signature(v) for v in value)) + "]"
+    return type(value).__name__
+
+
 def _signature(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ",".join(f"{k}:{_signature(v)}" for k, v in value.items()) + "}"
@@ -216,7 +245,7 @@ def validate_documents(documents: list[Document]) -> None:
     valid_by_shape: dict[tuple[int, str], bool] = {}
     problems = []
     for doc in documents:
-        shape = (doc.level, _signature(_shapes(doc.data)))
+        shape = (doc.level, _shape_signature(doc.data))
         if _checks_only_shapes(doc.level) and valid_by_shape.get(shape):
             continue
         errors = schema_errors(doc.data, doc.level)
@@ -242,6 +271,45 @@ def write_documents(
             staged.write(doc.file_name, doc.dumps())
             if progress:
                 progress(f"writing files {n}/{len(documents)}")
+        staged.check_targets()
+        return staged.publish()
+
+
+def stage_run_documents(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    staged: StagedFolder | None,
+    *,
+    keep: bool = True,
+    batch_size: int = 10_000,
+    on_batch: Callable[[list[Document]], None] | None = None,
+) -> list[Document]:
+    """Build a run's documents a batch at a time, check each against jwst's schema and
+    its file name against the DMS pattern, and write it into ``staged`` (when given).
+    Returns the documents when ``keep``, else nothing, so that memory holds one batch
+    however big the run. Raises DocumentError as :func:`validate_documents` does."""
+    kept: list[Document] = []
+    for batch in iter_run_documents(con, run_id, batch_size):
+        validate_documents(batch)
+        for doc in batch:
+            check_association_file(doc.file_name)
+            if staged is not None:
+                staged.write(doc.file_name, doc.dumps())
+        if on_batch is not None:
+            on_batch(batch)
+        if keep:
+            kept += batch
+    return kept
+
+
+def write_run_documents(
+    con: duckdb.DuckDBPyConnection, run_id: int, directory: Path, batch_size: int = 10_000
+) -> list[Path]:
+    """Build, check and write a run's documents a batch at a time (memory holds one
+    batch), all or nothing: every file is complete in a temporary folder before any is
+    moved into ``directory`` (asn_sql/staged_files.py)."""
+    with StagedFolder(directory) as staged:
+        stage_run_documents(con, run_id, staged, keep=False, batch_size=batch_size)
         staged.check_targets()
         return staged.publish()
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from asn_sql.query import QueryResult
 from asn_sql.values import cell_text, csv_line, printable, records_json, row_cells
+
+if TYPE_CHECKING:
+    from asn_sql.query import QueryResult
 
 
 class OutputFormat(StrEnum):

@@ -47,7 +47,7 @@ def load_pools(
     loading leaves the database as it was (a database file this call created is removed).
     """
     existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
-    con = db.connect_memory()
+    con = db.connect_memory(spill_beside=db_path)
     try:
         staged = stage_pools(con, paths, delimiter)
         db.attach(con, db_path)

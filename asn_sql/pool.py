@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 
 from asn_sql.db import execute_script
+from asn_sql.defaults import DEFAULT_DELIMITER
 from asn_sql.errors import PoolError, UsageError
 from asn_sql.templates import render_sql
 
 # jwst cannot work without these columns (../shared/spec/pool.md §2.2).
 REQUIRED_COLUMNS = ("filename", "exp_type")
-DEFAULT_DELIMITER = "|"
 _BOM = "\ufeff"
 _GLOB_CHARACTERS = frozenset("*?[")
 # The longest value a pool may hold (characters); real pools' longest are ~200.

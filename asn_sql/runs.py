@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from asn_sql import db
+from asn_sql.defaults import ORPHANS_FILE  # noqa: F401 (re-exported)
 from asn_sql.documents import Document
 from asn_sql.errors import UsageError
 from asn_sql.query import QueryResult, fetch
 from asn_sql.staged_files import write_atomic
 
 # The default file name of a bare --save-orphans, as jwst's asn_generate (main.py).
-ORPHANS_FILE = "orphaned.csv"
 
 
 def list_runs(db_path: Path) -> QueryResult:
@@ -136,25 +136,39 @@ _SUFFIX = re.compile(
 def duplicate_name_warnings(documents: list[Document]) -> list[str]:
     """jwst's warning (lib/prune.py) for associations whose first product has the same name
     but whose members differ by more than their file suffix."""
-    by_product: dict[str, list[Document]] = {}
-    for doc in documents:
-        products = doc.data.get("products") or [{}]
-        name = products[0].get("name")
-        if name:
-            by_product.setdefault(name, []).append(doc)
-    warnings = []
-    for name, docs in by_product.items():
-        for n, first in enumerate(docs):
-            for second in docs[n + 1 :]:
-                only_first = _members(first) - _members(second)
-                only_second = _members(second) - _members(first)
-                if only_first or only_second:
-                    warnings.append(
-                        f"{first.file_name} and {second.file_name} have the same product name "
-                        f"{name} but significant differences (members only in the first: "
-                        f"{_few(only_first)}; only in the second: {_few(only_second)})"
-                    )
-    return warnings
+    names = DuplicateNames()
+    names.add(documents)
+    return names.warnings()
+
+
+class DuplicateNames:
+    """:func:`duplicate_name_warnings` over documents that arrive in batches: keeps only
+    each association's file name, product name and member roots, not the documents."""
+
+    def __init__(self) -> None:
+        self._by_product: dict[str, list[tuple[str, set[tuple[str, str]]]]] = {}
+
+    def add(self, documents: list[Document]) -> None:
+        for doc in documents:
+            products = doc.data.get("products") or [{}]
+            name = products[0].get("name")
+            if name:
+                self._by_product.setdefault(name, []).append((doc.file_name, _members(doc)))
+
+    def warnings(self) -> list[str]:
+        found = []
+        for name, docs in self._by_product.items():
+            for n, (first, first_members) in enumerate(docs):
+                for second, second_members in docs[n + 1 :]:
+                    only_first = first_members - second_members
+                    only_second = second_members - first_members
+                    if only_first or only_second:
+                        found.append(
+                            f"{first} and {second} have the same product name {name} but "
+                            f"significant differences (members only in the first: "
+                            f"{_few(only_first)}; only in the second: {_few(only_second)})"
+                        )
+        return found
 
 
 def _members(doc: Document) -> set[tuple[str, str]]:

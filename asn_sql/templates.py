@@ -17,31 +17,16 @@ import traceback
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from asn_sql.errors import RuleError
 from asn_sql.resources import sql_dir
 
+if TYPE_CHECKING:
+    import jinja2
+
 # Template names of user rule files (`generate -r DIR`): the prefix and the file's path.
 USER_PREFIX = "user:"
-
-
-class _UserRuleLoader(jinja2.BaseLoader):
-    """Loads ``user:<path>`` templates: the rule files of ``-r DIR`` and nothing else.
-
-    They import sql/'s macros like any rule; the same strict environment renders them."""
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        if not template.startswith(USER_PREFIX):
-            raise jinja2.TemplateNotFound(template)
-        path = Path(template.removeprefix(USER_PREFIX))
-        if path.suffix != ".sql" or not path.is_file():
-            raise jinja2.TemplateNotFound(template)
-        mtime = path.stat().st_mtime
-        return path.read_text(encoding="utf-8"), str(path), lambda: _same_mtime(path, mtime)
 
 
 def _same_mtime(path: Path, mtime: float) -> bool:
@@ -51,11 +36,38 @@ def _same_mtime(path: Path, mtime: float) -> bool:
         return False
 
 
+def _user_rule_loader() -> jinja2.BaseLoader:
+    """A loader of ``user:<path>`` templates: the rule files of ``-r DIR`` and nothing else.
+    (A class made on first use: jinja is imported only when a template is rendered.)"""
+    import jinja2
+
+    class _UserRuleLoader(jinja2.BaseLoader):
+        """Loads ``user:<path>`` templates: the rule files of ``-r DIR`` and nothing else.
+
+        They import sql/'s macros like any rule; the same strict environment renders them."""
+
+        def get_source(
+            self, environment: jinja2.Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            if not template.startswith(USER_PREFIX):
+                raise jinja2.TemplateNotFound(template)
+            path = Path(template.removeprefix(USER_PREFIX))
+            if path.suffix != ".sql" or not path.is_file():
+                raise jinja2.TemplateNotFound(template)
+            mtime = path.stat().st_mtime
+            return path.read_text(encoding="utf-8"), str(path), lambda: _same_mtime(path, mtime)
+
+    return _UserRuleLoader()
+
+
 @cache
 def environment() -> jinja2.Environment:
     """One strict environment for every SQL template (rules, macros, loader, finalize)."""
+    # Imported here: with the rendered SQL cached on disk, most runs never need jinja.
+    import jinja2
+
     return jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(sql_dir())), _UserRuleLoader()]),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(sql_dir())), _user_rule_loader()]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

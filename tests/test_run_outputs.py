@@ -183,5 +183,5 @@ def test_progress_says_the_phase_and_counts(tmp_path: Path) -> None:
         "finalizing (44 of 44 rules done)",
         "finding why exposures are in no association",
         f"checking {n} documents",
-        *[f"writing files {i}/{n}" for i in range(1, n + 1)],
+        f"writing files {n}/{n}",  # documents go out a batch of 10,000 at a time
     ]

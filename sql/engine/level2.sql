@@ -7,24 +7,57 @@
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
-{% macro compatible(a, b) -%}
-{%- for k in keys %}({{ a }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ a }}.{{ k }} = {{ b }}.{{ k }}){% if not loop.last %} and {% endif %}{% endfor %}
-{%- endmacro %}
 
 -- ---- One association per science exposure (shapes `science` and `single`) ----
 
 -- Each science exposure with every other exposure of its rule and candidate
--- that may join it.
+-- that may join it. Two rows are compatible when each key is NULL on either
+-- side or equal: seen through the union of their wildcard patterns (a key made
+-- NULL where either has it NULL), their keys are equal. Each side is seen
+-- through every pattern of the other side in the scope, so that the test is an
+-- equality join instead of every science row against every other row.
 create or replace temp table l2_pairs as
+with sides as (
+    select rule, scope_id, row_no, role, deferred, is_science, shape,
+           {{ keys | join(', ') }}, {{ grouping.null_mask('e', keys) }} as mask
+    from l2_eligible as e
+),
+science_patterns as (
+    select distinct rule, scope_id, mask from sides where is_science and shape = 'science'
+),
+other_patterns as (
+    select distinct rule, scope_id, mask from sides where not is_science
+),
+science_seen as (
+    select s.rule, s.scope_id, s.row_no, s.mask, p.mask as other_mask,
+    {%- for k in keys %}
+        {{ grouping.masked('s', k, loop.index0, 's.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from sides as s
+    join other_patterns as p on p.rule = s.rule and p.scope_id = s.scope_id
+    where s.is_science and s.shape = 'science'
+),
+other_seen as (
+    select b.rule, b.scope_id, b.row_no, b.role, b.deferred, b.mask, p.mask as science_mask,
+    {%- for k in keys %}
+        {{ grouping.masked('b', k, loop.index0, 'b.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from sides as b
+    join science_patterns as p on p.rule = b.rule and p.scope_id = b.scope_id
+    where not b.is_science
+)
 select
     s.rule, s.scope_id, s.row_no as science_row, b.row_no, b.role, b.deferred
-from l2_eligible as s
-join l2_eligible as b
-  on b.rule = s.rule and b.scope_id = s.scope_id and not b.is_science and b.row_no <> s.row_no
- and {{ compatible('s', 'b') }}
+from science_seen as s
+join other_seen as b
+  on b.rule = s.rule and b.scope_id = s.scope_id and b.row_no <> s.row_no
+ and b.mask = s.other_mask and b.science_mask = s.mask
+{%- for k in keys %}
+ and b.{{ k }} is not distinct from s.{{ k }}
+{%- endfor %}
 join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.row_no
 join scope_exposures as be on be.scope_id = b.scope_id and be.row_no = b.row_no
-where s.is_science and s.shape = 'science' and se.filename <> be.filename
+where se.filename <> be.filename
   -- a rule's own test between the two (e.g. the nod partners of Asn_Lv2MIRLRSFixedSlitNod)
   and (case when false then false
 {%- for rule in rules if rule.compatible %}

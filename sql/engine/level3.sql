@@ -28,31 +28,32 @@ qualify row_number() over (partition by c.group_id, e.filename order by c.row_no
 -- member of their observation (jwst's Asn_Lv3ACQ_Reprocess): at their row when
 -- the association already had such a member then (phase 1), else at the end (3).
 create or replace temp table l3_members as
+-- per association and observation, the first member (not a TA) of the main pass:
+-- a TA read after it joins at its row. One row per observation, so the cost
+-- grows with members plus TAs, not members times TAs.
 with observations as (
-    select distinct m.group_id, m.rule, m.asn_type, m.rule_rank, m.scope_id, m.k_program, m.k_instrume,
-                    m.founder_row, e.obs_num
+    select m.group_id, m.rule, m.asn_type, m.rule_rank, m.scope_id, m.k_program, m.k_instrume,
+           e.obs_num, min(m.row_no) filter (where m.phase = 1) as first_main_row
     from l3_grouped as m
     join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
     where m.role <> 'target_acquisition'
+    group by m.group_id, m.rule, m.asn_type, m.rule_rank, m.scope_id, m.k_program, m.k_instrume,
+             e.obs_num
 ),
 acquisitions as (
     select
         o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no,
-        min(case when m.phase = 1 and m.row_no < t.row_no then 1 else 3 end) as phase
+        case when o.first_main_row < t.row_no then 1 else 3 end as phase
     from observations as o
     join scope_exposures as t
       on t.scope_id = o.scope_id and t.dms_role = 'target_acquisition'
      and t.program = o.k_program and t.instrume = o.k_instrume and t.is_imprt is null
      and t.obs_num = o.obs_num
-    join l3_grouped as m on m.group_id = o.group_id
-    join scope_exposures as me on me.scope_id = m.scope_id and me.row_no = m.row_no
-                              and me.obs_num = t.obs_num and m.role <> 'target_acquisition'
     where not exists (
         select 1 from l3_grouped as g2
         join scope_exposures as e2 on e2.scope_id = g2.scope_id and e2.row_no = g2.row_no
         where g2.group_id = o.group_id and e2.filename = t.filename
     )
-    group by o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no, t.filename
     qualify row_number() over (partition by o.group_id, t.filename order by t.row_no) = 1
 )
 select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped
@@ -168,20 +169,21 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where a.is_valid;
 
 -- Nod backgrounds (Asn_Lv3SpectralTarget): each science member again as the
--- background of the others, named for its extracted spectrum (_x1d).
+-- background of the others, named for its extracted spectrum (_x1d), placed
+-- after all of the association's members (positions 1..group_size above).
 insert into rule_matches by name
 select
     3 as level, m.rule, m.asn_type, m.rule_rank, a.scope_id, a.group_key,
     a.founder_row      as seed_row,
     a.product_name, a.target,
-    (10000 + row_number() over (partition by m.group_id order by m.phase, m.row_no))::integer
-                       as position,
+    (m.group_size + row_number() over (partition by m.group_id order by m.phase, m.row_no))
+        ::integer      as position,
     m.row_no,
     {{ l3.nod_background_name('m.expname') }} as expname,
     'background'       as exptype,
     e.exposerr,
     e.asn_candidate
-from l3_members as m
+from (select *, count(*) over (partition by group_id) as group_size from l3_members) as m
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where a.is_valid and a.adds_nod_backgrounds and m.role = 'science';

@@ -10,7 +10,8 @@
 
 create or replace temp table scopes as
 with pairs as (
-    select acid, ctype, row_no::bigint * 4294967296 + position as seen
+    -- (row, place in the row's list), compared field by field: no packed number to overflow
+    select acid, ctype, {'row_no': row_no, 'position': position} as seen
     from exposure_candidates
     where pool_id = $pool_id and regexp_full_match(acid, $acid_pattern)
 ),
@@ -54,42 +55,45 @@ where pool_id = $pool_id and regexp_matches(filename, $unsafe_pattern);
 -- and inside a candidate run every row's cell reads as that one candidate.
 -- A candidate id is a letter and digits, or digits ($acid_pattern), so it can
 -- only occur in a cell as a piece of one run of digits, alone or after the
--- letter just before the run. Listing those pieces (at most 11 characters)
--- and joining them to the ids costs time linear in the length of the cells;
--- testing every id against every cell cost ids x rows x cell length.
+-- letter just before the run. Each distinct cell is cut into those pieces (at
+-- most 11 characters) and the pieces meet the ids on equality: the same pairs
+-- as strpos(cell, acid) > 0, in time linear in the length of the distinct cells
+-- (testing every id against every cell cost ids x rows x cell length).
 create or replace temp table scope_rows as
-with runs as (
-    select row_no, regexp_extract(run, '^[a-z]?') as letter, regexp_extract(run, '[0-9]+$') as digits
-    from (
-        select row_no, unnest(regexp_extract_all(asn_candidate, '[a-z]?[0-9]+')) as run
-        from exposures
-        where pool_id = $pool_id and asn_candidate is not null
-    )
+with cells as (
+    select distinct asn_candidate as cell
+    from exposures
+    where pool_id = $pool_id and asn_candidate is not null
+),
+runs as (
+    select cell, regexp_extract(run, '^[a-z]?') as letter, regexp_extract(run, '[0-9]+$') as digits
+    from (select cell, unnest(regexp_extract_all(cell, '[a-z]?[0-9]+')) as run from cells)
 ),
 starts as (
-    select row_no, letter, digits, unnest(range(1, length(digits) + 1)) as start
+    select cell, letter, digits, unnest(range(1, length(digits) + 1)) as start
     from runs
 ),
 pieces as (
-    select row_no, substr(digits, start, unnest(range(1, least(10, length(digits) - start + 1) + 1))) as piece
+    select cell, substr(digits, start, unnest(range(1, least(10, length(digits) - start + 1) + 1))) as piece
     from starts
     union all
-    select row_no, letter || substr(digits, 1, unnest(range(1, least(10, length(digits)) + 1)))
+    select cell, letter || substr(digits, 1, unnest(range(1, least(10, length(digits)) + 1)))
     from runs
     where letter <> ''
 ),
-members as (
-    select distinct s.scope_id, p.row_no
+cell_scopes as (
+    select distinct p.cell, s.scope_id
     from pieces as p
     join scopes as s on s.acid = p.piece
     where s.ctype <> 'discovered'
 )
 select
     s.scope_id,
-    m.row_no,
+    x.row_no,
     '[(''' || s.acid || ''', ''' || s.ctype || ''')]' as asn_candidate
-from members as m
+from cell_scopes as cs
 join scopes as s using (scope_id)
+join exposures as x on x.pool_id = $pool_id and x.asn_candidate = cs.cell
 union all
 select s.scope_id, x.row_no, x.asn_candidate
 from scopes as s

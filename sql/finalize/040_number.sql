@@ -34,7 +34,7 @@ select
     lower(
         'jw' || {{ x.zero_pad('p.program', 5) }} || '-' || k.acid
         || coalesce('_' || $version_id, '')
-        || '_' || k.asn_type || '_' || lpad(k.sequence::varchar, 5, '0') || '_asn'
+        || '_' || k.asn_type || '_' || {{ x.zero_pad('k.sequence::varchar', 5) }} || '_asn'
     )                                                               as name,
     case when k.ctype = 'discovered' then 'discover_' else 'candidate_' end || k.rule
                                                                     as asn_rule,

@@ -56,19 +56,16 @@ def test_generate_into_a_path_under_a_regular_file_changes_nothing(
     _unchanged(tmp_path, small_db, outcome, "file")
 
 
-def _fail_on_call(number: int, exc: BaseException):
+def _fail_on_call(number: int, exc: BaseException, real=os.write):
     calls = {"n": 0}
 
-    def fault(*args: object, **kwargs: object) -> None:
+    def fault(*args: object, **kwargs: object) -> object:
         calls["n"] += 1
         if calls["n"] >= number:
             raise exc
-        return real_fsync(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[operator]
 
     return fault
-
-
-real_fsync = os.fsync
 
 
 @pytest.mark.parametrize(
@@ -88,7 +85,8 @@ def test_a_full_disk_while_writing_files_leaves_no_file_and_no_run(
     exc: OSError,
     words: str,
 ) -> None:
-    monkeypatch.setattr(staged_files.os, "fsync", _fail_on_call(call, exc))
+    # each file is written with os.write (one sync for all of them before the commit)
+    monkeypatch.setattr(staged_files.os, "write", _fail_on_call(call, exc))
     _snapshot(tmp_path, small_db)
     outcome = run("generate", "-p", tmp_path / "new" / "out", "--db", small_db)
     _unchanged(tmp_path, small_db, outcome, words)
@@ -119,7 +117,7 @@ def test_an_existing_file_is_not_replaced_by_a_failed_run(
     out.mkdir()
     old = out / "jw99009-o001_image2_00001_asn.json"
     old.write_text("an older run's file")
-    monkeypatch.setattr(staged_files.os, "fsync", _fail_on_call(4, OSError(errno.ENOSPC, "full")))
+    monkeypatch.setattr(staged_files.os, "write", _fail_on_call(4, OSError(errno.ENOSPC, "full")))
     _snapshot(tmp_path, small_db)
     outcome = run("generate", "-p", out, "--db", small_db)
     _unchanged(tmp_path, small_db, outcome, "full")
@@ -157,8 +155,8 @@ def _interrupt(*args: object, **kwargs: object) -> None:
     [
         ("asn_sql.run", "run_level3"),  # while the rules run
         ("asn_sql.run", "_record_run"),  # while the run is stored
-        ("asn_sql.api", "run_documents"),  # after the run, before any file
-        ("asn_sql.staged_files", "write_synced"),  # while files are written
+        ("asn_sql.api", "stage_run_documents"),  # after the run, before any file
+        ("asn_sql.staged_files", "_write_new"),  # while files are written
     ],
 )
 def test_an_interrupted_generate_exits_130_and_changes_nothing(
@@ -310,7 +308,8 @@ def test_an_edit_that_cannot_be_written_keeps_the_old_file(
     asn = tmp_path / "a_asn.json"
     assert run("from-list", "a_cal.fits", "-t", "image2", "-o", asn).code == 0
     before = tree(tmp_path)
-    monkeypatch.setattr(staged_files.os, "fsync", _fail_on_call(1, OSError(errno.ENOSPC, "full")))
+    full = OSError(errno.ENOSPC, "full")
+    monkeypatch.setattr(staged_files.os, "fsync", _fail_on_call(1, full, real=os.fsync))
     assert_one_error_line(run("edit", asn, "--add", "b_cal.fits"), 2, "full")
     assert tree(tmp_path) == before
 
@@ -377,7 +376,7 @@ def test_a_bug_is_exit_1_with_one_line_and_debug_shows_the_traceback(
     def bug(*args: object, **kwargs: object) -> None:
         raise ValueError("a bug")
 
-    monkeypatch.setattr("asn_sql.cli.run_query", bug)
+    monkeypatch.setattr("asn_sql.query.run_query", bug)  # pools imports it when it runs
     line = assert_one_error_line(run("pools", "--db", small_db), 1, "internal error")
     assert "ValueError: a bug" in line and "please report" in line
     debug = run("pools", "--db", small_db, "-D")
