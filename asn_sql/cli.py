@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from asn_sql import __version__, cli_files
+from asn_sql import __version__, cli_batch, cli_files
 from asn_sql.api import generate_documents
 from asn_sql.cli_common import DbOption, DebugOption, FormatOption, err, handle_errors, out, warn
 from asn_sql.db import DEFAULT_DB
@@ -271,6 +271,8 @@ app.command("from-query")(cli_files.from_query)
 app.command()(cli_files.edit)
 app.command()(cli_files.validate)
 app.command()(cli_files.export)
+# Many pools in parallel (asn_sql/cli_batch.py).
+app.command()(cli_batch.batch)
 
 
 def _expand_argv(argv: list[str]) -> list[str]:

@@ -59,11 +59,16 @@ def load_into(
     *,
     delimiter: str,
     replace: bool,
+    contents: Sequence[bytes] | None = None,
 ) -> list[LoadResult]:
     """As :func:`load_pools`, on a fresh in-memory connection that then stays
-    attached to the database (so a caller can go on with the same connection)."""
+    attached to the database (so a caller can go on with the same connection).
+    ``contents``, when given, holds the files' bytes, read elsewhere."""
     create_staging(con)
-    staged = [stage_pool(con, Path(p), i, delimiter) for i, p in enumerate(paths)]
+    staged = [
+        stage_pool(con, Path(p), i, delimiter, contents=contents[i] if contents else None)
+        for i, p in enumerate(paths)
+    ]
     _check_unique_names(staged)
     db.attach(con, db_path)
     return [_load_one(con, pool, replace=replace) for pool in staged]
