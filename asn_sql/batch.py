@@ -117,7 +117,7 @@ def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
     except ImportError:
         raise UsageError("--scheduler needs Dask distributed: pip install 'asnsql[dask]'") from None
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="5s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     with client:

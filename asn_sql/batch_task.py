@@ -108,4 +108,11 @@ def _rows(con: duckdb.DuckDBPyConnection) -> dict[str, pyarrow.Table]:
         order by table_name
         """
     ).fetchall()
-    return {name: con.sql(f'select * from "{name}"').to_arrow_table() for (name,) in tables}
+    return {name: _arrow(con.sql(f'select * from "{name}"')) for (name,) in tables}
+
+
+def _arrow(relation: duckdb.DuckDBPyRelation) -> pyarrow.Table:
+    # DuckDB 1.4 renamed fetch_arrow_table (deprecated since) to to_arrow_table.
+    if hasattr(relation, "to_arrow_table"):
+        return relation.to_arrow_table()
+    return relation.fetch_arrow_table()
