@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,7 +165,7 @@ def run_batch(
                 if isinstance(task_or_report, PoolReport):
                     finish(task_or_report)
                 else:
-                    pending[executor.submit(run_pool, task_or_report)] = str(path)
+                    pending[_submit(executor, task_or_report)] = str(path)
             if not pending:
                 return summary
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -173,6 +173,17 @@ def run_batch(
                 finish(coordinator.record(pending.pop(future), future))
     finally:
         con.close()
+
+
+def _submit(executor: Executor, task: PoolTask) -> Future[PoolOutcome]:
+    try:
+        return executor.submit(run_pool, task)
+    except BrokenExecutor:
+        # A worker process died (killed, or out of memory): the pools recorded stay.
+        raise AsnSqlError(
+            "a worker process stopped unexpectedly (out of memory?); the pools recorded so "
+            "far are kept: run the batch again to go on"
+        ) from None
 
 
 class _Coordinator:
@@ -199,16 +210,20 @@ class _Coordinator:
             if run_id is not None:
                 return self._skip(source, path, run_id)
         except AsnSqlError as exc:
-            return PoolReport(source, "failed", error=str(exc))
+            return PoolReport(source, "failed", error=_naming(source, str(exc)))
         return PoolTask(
             source, contents, self.settings.delimiter, self.settings.options, self.threads
         )
 
     def _claim_folder(self, path: Path) -> None:
-        # Two pools of one name would write one folder and one row of pools.
-        other = self.names.setdefault(path.name, str(path))
+        # Two pools of one name (or one name but for the extension) would write one
+        # folder, and the first of them one row of pools.
+        other = self.names.setdefault(path.stem, str(path))
         if other != str(path):
-            raise PoolError(f"two pools named {path.name} in one batch (the other is {other})")
+            raise PoolError(
+                f"another pool of this batch writes the folder {path.stem} (it is {other})",
+                path=path,
+            )
 
     def _check_same_pool(self, path: Path, sha256: str) -> None:
         rows = self.con.execute(
@@ -264,15 +279,12 @@ class _Coordinator:
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
             return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
         if outcome.error is not None:
-            message = outcome.error
-            if not message.startswith(source):
-                message = f"{source}: {message}"
-            return PoolReport(source, "failed", error=message)
+            return PoolReport(source, "failed", error=_naming(source, outcome.error))
         try:
             self._check_worker(outcome)
             run_id, folder = record_outcome(self.con, outcome, self.settings.output_dir)
         except AsnSqlError as exc:
-            return PoolReport(source, "failed", error=str(exc))
+            return PoolReport(source, "failed", error=_naming(source, str(exc)))
         assert outcome.summary is not None
         return PoolReport(
             source,
@@ -298,6 +310,11 @@ class _Coordinator:
                 f"{self.sql_hash[:12]}); install the same asnsql on every worker",
                 path=outcome.source,
             )
+
+
+def _naming(source: str, message: str) -> str:
+    """An error line that names the pool (a rule's error names the rule file)."""
+    return message if message.startswith(source) else f"{source}: {message}"
 
 
 def _describe(exc: BaseException) -> str:
