@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from asn_sql import __version__, cli_files, cli_tools
+from asn_sql import __version__, cli_batch, cli_files, cli_tools
 from asn_sql.cli_boundary import AsnSqlGroup
 from asn_sql.cli_common import (
     DbOption,
@@ -441,6 +441,8 @@ app.command("from-query")(cli_files.from_query)
 app.command()(cli_files.edit)
 app.command()(cli_files.validate)
 app.command()(cli_files.export)
+# Many pools in parallel (asn_sql/cli_batch.py).
+app.command()(cli_batch.batch)
 
 # Commands over pool and member files on disk (asn_sql/cli_tools.py).
 app.command("make-pool")(cli_tools.make_pool)

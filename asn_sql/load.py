@@ -68,20 +68,29 @@ def load_into(
     *,
     delimiter: str,
     replace: bool,
+    contents: Sequence[bytes] | None = None,
 ) -> list[LoadResult]:
     """As :func:`load_pools`, on a fresh in-memory connection that then stays
-    attached to the database (so a caller can go on with the same connection)."""
-    staged = stage_pools(con, paths, delimiter)
+    attached to the database (so a caller can go on with the same connection).
+    ``contents``, when given, holds the files' bytes, read elsewhere."""
+    staged = stage_pools(con, paths, delimiter, contents)
     db.attach(con, db_path)
     return [load_staged(con, pool, replace=replace) for pool in staged]
 
 
 def stage_pools(
-    con: duckdb.DuckDBPyConnection, paths: Sequence[Path], delimiter: str
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    delimiter: str,
+    contents: Sequence[bytes] | None = None,
 ) -> list[StagedPool]:
-    """Read and check every pool file into ``con``'s staging tables; nothing is loaded."""
+    """Read and check every pool file into ``con``'s staging tables; nothing is loaded.
+    ``contents``, when given, holds the files' bytes, read elsewhere."""
     create_staging(con)
-    staged = [stage_pool(con, Path(p), i, delimiter) for i, p in enumerate(paths)]
+    staged = [
+        stage_pool(con, Path(p), i, delimiter, contents=contents[i] if contents else None)
+        for i, p in enumerate(paths)
+    ]
     _check_unique_names(staged)
     return staged
 

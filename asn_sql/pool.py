@@ -55,19 +55,26 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def stage_pool(
-    con: duckdb.DuckDBPyConnection, path: Path, index: int, delimiter: str = DEFAULT_DELIMITER
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    index: int,
+    delimiter: str = DEFAULT_DELIMITER,
+    *,
+    contents: bytes | None = None,
 ) -> StagedPool:
-    """Split ``path`` into the staging tables and check it.
+    """Split ``path`` into the staging tables and check it. With ``contents``, those are
+    the file's bytes (read elsewhere, as a batch's coordinator sends them to a worker)
+    and ``path`` only names the pool.
 
     Raises PoolError, naming the line and column, where jwst could not read the file.
     """
-    data = _read_bytes(path)
+    data = read_pool_bytes(path) if contents is None else _check_not_empty(contents, path)
     sha256 = hashlib.sha256(data).hexdigest()
     text: str | None = _decode(data, path)
     # DuckDB reads the file itself far faster than it takes a long string from
     # Python, but it would read a name holding glob characters as a pattern, and
     # a pipe (`asnsql load <(...)`) cannot be read twice.
-    from_file = path.is_file() and not _GLOB_CHARACTERS.intersection(str(path))
+    from_file = contents is None and path.is_file() and not _GLOB_CHARACTERS.intersection(str(path))
     if from_file:
         text = None  # checked; let go of it before DuckDB needs the memory
     del data
@@ -107,7 +114,9 @@ def stage_pool(
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_pool_bytes(path: Path) -> bytes:
+    """The bytes of a pool file; PoolError when it is missing, not a regular file (or a
+    pipe), unreadable or empty."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -123,6 +132,10 @@ def _read_bytes(path: Path) -> bytes:
         data = path.read_bytes() if stat.S_ISREG(mode) else _read_pipe(path)
     except OSError as exc:
         raise PoolError(f"cannot read the file: {exc.strerror}", path=path) from None
+    return _check_not_empty(data, path)
+
+
+def _check_not_empty(data: bytes, path: Path) -> bytes:
     # isspace() stops at the first other byte; strip() would copy the whole file
     if not data or data.isspace():
         raise PoolError("the file is empty: a pool needs a header row", path=path)

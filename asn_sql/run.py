@@ -24,7 +24,7 @@ from asn_sql.progress import Progress
 from asn_sql.resources import sql_dir
 from asn_sql.rule_check import check_rules
 from asn_sql.rules import Rule, rules_hash
-from asn_sql.templates import render_sql
+from asn_sql.templates import render_sql, sql_digest
 from asn_sql.user_rules import rule_set
 
 DISCOVERED_ID = "a3001"
@@ -273,9 +273,10 @@ def _record_run(
     con.execute(
         """
         insert into runs (run_id, pool_id, started_at, finished_at, levels, mode, candidate_ids,
-                          version_id, finalized, rules_hash, code_version, timings, n_associations)
+                          version_id, finalized, rules_hash, code_version, timings, n_associations,
+                          sql_hash)
         values ($run, $pool, $started, $finished, $levels, $mode, $ids, $version, $finalized,
-                $hash, $code, $timings, $n)
+                $hash, $code, $timings, $n, $sql_hash)
         """,
         {
             "run": run_id,
@@ -291,6 +292,7 @@ def _record_run(
             "code": __version__,
             "timings": timings,
             "n": sum(by_type.values()),
+            "sql_hash": sql_digest(),
         },
     )
     orphans = con.execute(

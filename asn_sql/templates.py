@@ -147,6 +147,12 @@ def _store(path: Path | None, text: str) -> None:
         pass  # a read-only home only costs speed
 
 
+def sql_digest() -> str:
+    """sha256 over every file under sql/ (rules, macros, engine, finalize): two runs with
+    the same digest ran the same SQL."""
+    return _files_digest()
+
+
 @cache
 def _files_digest() -> str:
     digest = hashlib.sha256()

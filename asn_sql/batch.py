@@ -1,0 +1,323 @@
+"""Many pools at once: the coordinator of `asnsql batch`.
+
+Each pool is an independent task (:func:`asn_sql.batch_task.run_pool`) run by a
+``concurrent.futures.Executor``: local worker processes, or a Dask cluster through
+``Client.get_executor()``; nothing here knows which. The coordinator is the only writer
+of the database and of the output folder: it records each pool and its run in one
+transaction and places the pool's files under ``DIR/POOL/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from asn_sql import __version__, db
+from asn_sql.batch_record import record_outcome, write_run_folder
+from asn_sql.batch_task import PoolOutcome, PoolTask, run_pool
+from asn_sql.errors import AsnSqlError, PoolError, UsageError
+from asn_sql.pool import read_pool_bytes
+from asn_sql.rules import rules_for, rules_hash
+from asn_sql.run import GenerateOptions
+from asn_sql.templates import sql_digest
+
+# Tasks in flight per worker slot: one running, one waiting, so that no worker
+# idles while the coordinator records a result.
+_IN_FLIGHT = 2
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What `asnsql batch` was asked for."""
+
+    options: GenerateOptions
+    output_dir: Path | None  # None: a dry run, nothing written
+    delimiter: str
+    force: bool = False
+
+
+@dataclass
+class PoolReport:
+    """What became of one pool: done, skipped or failed."""
+
+    source: str
+    status: str
+    folder: Path | None = None
+    run_id: int | None = None
+    by_type: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class BatchSummary:
+    """Counts over a batch; ``by_type`` counts the associations of the pools done."""
+
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+
+    def add(self, report: PoolReport) -> None:
+        """Count one pool's report."""
+        setattr(self, report.status, getattr(self, report.status) + 1)
+        self.by_type.update(report.by_type)
+
+
+def find_pools(arguments: Sequence[Path]) -> list[Path]:
+    """Pool files from the command line: a folder stands for every ``*.csv`` in it, in
+    name order; any other argument is taken as a pool file (a missing one fails alone)."""
+    found: list[Path] = []
+    for argument in arguments:
+        if argument.is_dir():
+            pools = sorted(p for p in argument.glob("*.csv") if p.is_file())
+            if not pools:
+                raise UsageError("no pool file (*.csv) in this folder", path=argument)
+            found += pools
+        else:
+            found.append(argument)
+    return found
+
+
+@contextmanager
+def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
+    """The executor of a batch and how many tasks it runs at once: a Dask cluster when
+    ``scheduler`` is an address, else ``workers`` local processes (default: the CPU count).
+
+    Raises UsageError when Dask is not installed or the scheduler cannot be reached.
+    """
+    if scheduler:
+        with _dask_executor(scheduler) as (executor, slots):
+            yield executor, slots
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    count = workers or os.cpu_count() or 1
+    if count < 1:
+        raise UsageError(f"--workers must be at least 1, not {count}")
+    # spawn, not fork: the coordinator holds DuckDB's threads and the file lock, which
+    # a forked child must not inherit.
+    with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as executor:
+        yield executor, count
+
+
+@contextmanager
+def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs Dask distributed: pip install 'asnsql[dask]'") from None
+    try:
+        client = Client(address, timeout="5s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    with client:
+        slots = sum(client.nthreads().values()) or 1
+        # pure=False: a pool given twice (--force) is run again, not served from memory.
+        yield client.get_executor(pure=False), slots
+
+
+def run_batch(
+    db_path: Path,
+    pools: Sequence[Path],
+    settings: BatchSettings,
+    executor: Executor,
+    slots: int,
+    report: Callable[[PoolReport], None],
+    *,
+    threads: int = 1,
+) -> BatchSummary:
+    """Generate every pool through ``executor``, record each as it finishes, and call
+    ``report`` once per pool. A pool that fails is reported and the others go on.
+
+    Raises DatabaseError when the database cannot be opened; UsageError for an output
+    folder that is a file.
+    """
+    output = settings.output_dir
+    if output is not None and output.exists() and not output.is_dir():
+        raise UsageError(f"--path {output} is a file, not a folder")
+    con = db.open_database(db_path)
+    try:
+        coordinator = _Coordinator(con, settings, threads)
+        summary = BatchSummary()
+        pending: dict[Future[PoolOutcome], str] = {}
+        queue = iter(pools)
+
+        def finish(pool_report: PoolReport) -> None:
+            summary.add(pool_report)
+            report(pool_report)
+
+        while True:
+            while len(pending) < slots * _IN_FLIGHT:
+                path = next(queue, None)
+                if path is None:
+                    break
+                task_or_report = coordinator.prepare(path)
+                if isinstance(task_or_report, PoolReport):
+                    finish(task_or_report)
+                else:
+                    pending[_submit(executor, task_or_report)] = str(path)
+            if not pending:
+                return summary
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                finish(coordinator.record(pending.pop(future), future))
+    finally:
+        con.close()
+
+
+def _submit(executor: Executor, task: PoolTask) -> Future[PoolOutcome]:
+    try:
+        return executor.submit(run_pool, task)
+    except BrokenExecutor:
+        # A worker process died (killed, or out of memory): the pools recorded stay.
+        raise AsnSqlError(
+            "a worker process stopped unexpectedly (out of memory?); the pools recorded so "
+            "far are kept: run the batch again to go on"
+        ) from None
+
+
+class _Coordinator:
+    """Decides what each pool needs and records what workers return."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: BatchSettings, threads: int):
+        self.con = con
+        self.settings = settings
+        self.threads = threads
+        self.rules_hash = rules_hash(rules_for(settings.options.levels))
+        self.sql_hash = sql_digest()
+        self.migrations = [m.name for m in db.available_migrations()]
+        self.names: dict[str, str] = {}
+
+    def prepare(self, path: Path) -> PoolTask | PoolReport:
+        """The task of a pool, or the report of one skipped or failed before it runs."""
+        source = str(path)
+        try:
+            self._claim_folder(path)
+            contents = read_pool_bytes(path)
+            sha256 = hashlib.sha256(contents).hexdigest()
+            self._check_same_pool(path, sha256)
+            run_id = None if self.settings.force else self._finished_run(path.name, sha256)
+            if run_id is not None:
+                return self._skip(source, path, run_id)
+        except AsnSqlError as exc:
+            return PoolReport(source, "failed", error=_naming(source, str(exc)))
+        return PoolTask(
+            source, contents, self.settings.delimiter, self.settings.options, self.threads
+        )
+
+    def _claim_folder(self, path: Path) -> None:
+        # Two pools of one name (or one name but for the extension) would write one
+        # folder, and the first of them one row of pools.
+        other = self.names.setdefault(path.stem, str(path))
+        if other != str(path):
+            raise PoolError(
+                f"another pool of this batch writes the folder {path.stem} (it is {other})",
+                path=path,
+            )
+
+    def _check_same_pool(self, path: Path, sha256: str) -> None:
+        rows = self.con.execute(
+            "select sha256 from pools where name = $name", {"name": path.name}
+        ).fetchall()
+        if rows and rows[0][0] != sha256:
+            raise PoolError(
+                f"a different pool named {path.name} is already loaded "
+                "(asnsql load --replace reloads it, and removes its runs)",
+                path=path,
+            )
+
+    def _finished_run(self, name: str, sha256: str) -> int | None:
+        """The latest run of these bytes with the same SQL, code and options, if any: a
+        run is recorded in the transaction that finishes it, so any row is finished."""
+        options = self.settings.options
+        rows = self.con.execute(
+            """
+            select max(r.run_id) from runs as r join pools as p using (pool_id)
+            where p.name = $name and p.sha256 = $sha256
+              and r.sql_hash = $sql_hash and r.rules_hash = $rules_hash
+              and r.code_version = $code and r.levels = $levels and r.mode = $mode
+              and r.candidate_ids is not distinct from $ids
+              and r.version_id is not distinct from $version and r.finalized = $finalized
+            """,
+            {
+                "name": name,
+                "sha256": sha256,
+                "sql_hash": self.sql_hash,
+                "rules_hash": self.rules_hash,
+                "code": __version__,
+                "levels": list(options.levels),
+                "mode": options.mode,
+                "ids": list(options.ids) if options.ids else None,
+                "version": options.version_id,
+                "finalized": options.finalize,
+            },
+        ).fetchall()
+        return rows[0][0]
+
+    def _skip(self, source: str, path: Path, run_id: int) -> PoolReport:
+        # A finished run whose folder is gone (another -p, or removed) is written again
+        # from the database, without generating.
+        folder = None
+        if self.settings.output_dir is not None:
+            folder = write_run_folder(self.con, run_id, self.settings.output_dir, path)
+        return PoolReport(source, "skipped", folder=folder, run_id=run_id)
+
+    def record(self, source: str, future: Future[PoolOutcome]) -> PoolReport:
+        """Record a worker's result in one transaction and place its folder."""
+        try:
+            outcome = future.result()
+        except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
+            return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
+        if outcome.error is not None:
+            return PoolReport(source, "failed", error=_naming(source, outcome.error))
+        try:
+            self._check_worker(outcome)
+            run_id, folder = record_outcome(self.con, outcome, self.settings.output_dir)
+        except AsnSqlError as exc:
+            return PoolReport(source, "failed", error=_naming(source, str(exc)))
+        assert outcome.summary is not None
+        return PoolReport(
+            source,
+            "done",
+            folder=folder,
+            run_id=run_id,
+            by_type=outcome.summary.by_type,
+            warnings=outcome.warnings,
+        )
+
+    def _check_worker(self, outcome: PoolOutcome) -> None:
+        # A worker with another asnsql would record rows of another schema or rules.
+        runs = outcome.tables.get("runs")
+        worker_sql = runs.column("sql_hash")[0].as_py() if runs is not None else None
+        if (
+            outcome.code_version != __version__
+            or outcome.migrations != self.migrations
+            or worker_sql != self.sql_hash
+        ):
+            raise UsageError(
+                f"the worker runs another asnsql ({outcome.code_version}, SQL "
+                f"{str(worker_sql)[:12]}) than this one ({__version__}, SQL "
+                f"{self.sql_hash[:12]}); install the same asnsql on every worker",
+                path=outcome.source,
+            )
+
+
+def _naming(source: str, message: str) -> str:
+    """An error line that names the pool (a rule's error names the rule file)."""
+    return message if message.startswith(source) else f"{source}: {message}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    detail = f": {text[0]}" if text else ""
+    return f"the task failed ({type(exc).__name__}{detail})"

@@ -1,0 +1,175 @@
+"""The `asnsql batch` command: many pools in parallel, locally or on a Dask cluster.
+
+asn_sql/cli.py registers it on the app; the work is in batch.py.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from asn_sql.cli_common import DbOption, err, handle_errors, out, warn
+from asn_sql.defaults import DEFAULT_DB
+from asn_sql.errors import UsageError
+
+_LEVELS = {"2": (2,), "3": (3,), "all": (2, 3)}
+SCHEDULER_ENV = "ASNSQL_SCHEDULER"
+
+
+@handle_errors
+def batch(
+    pools: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Pool files, or folders standing for every *.csv file in them.",
+            show_default=False,
+        ),
+    ],
+    path: Annotated[
+        Path,
+        typer.Option(
+            "--path", "-p", help="The folder to write into, one folder per pool (DIR/POOL/)."
+        ),
+    ] = Path("."),
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Local worker processes (default: the CPU count).",
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar=SCHEDULER_ENV,
+            help=f"A Dask scheduler's address (tcp://HOST:8786) to run the pools on; "
+            f"defaults to ${SCHEDULER_ENV}. Needs pip install 'asnsql[dask]'.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Generate pools again even when a run with the same options exists."
+        ),
+    ] = False,
+    level: Annotated[str, typer.Option("--level", help="Which associations: 2, 3 or all.")] = "all",
+    ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ids", "-i", help="Only these candidate ids (o001 c1000 ...).", show_default=False
+        ),
+    ] = None,
+    all_candidates: Annotated[
+        bool, typer.Option("--all-candidates", help="Candidate associations only, no discovery.")
+    ] = False,
+    discover: Annotated[
+        bool, typer.Option("--discover", help="Discovered associations only (asn_id a3001).")
+    ] = False,
+    version_id: Annotated[
+        str | None,
+        typer.Option(
+            "--version-id",
+            help="Put a version in file names; alone, the UTC time (YYYYMMDDtHHMMSS).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Run and record everything but write no file.")
+    ] = False,
+    no_finalize: Annotated[
+        bool,
+        typer.Option("--no-finalize", help="Keep every association the rules found (debugging)."),
+    ] = False,
+    delimiter: Annotated[
+        str, typer.Option("--delimiter", "-d", help="The column delimiter of the pool files.")
+    ] = "|",
+    db: DbOption = Path(DEFAULT_DB),
+    debug: Annotated[
+        bool, typer.Option("--debug", "-D", help="Show the full traceback of an error.")
+    ] = False,
+) -> None:
+    """Generate the associations of many pools in parallel; exit 1 if any pool failed."""
+    from asn_sql.batch import BatchSettings, find_pools, open_executor, run_batch
+    from asn_sql.pool import check_delimiter
+    from asn_sql.run import GenerateOptions
+
+    if level not in _LEVELS:
+        raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
+    if sum([bool(ids), all_candidates, discover]) > 1:
+        raise UsageError("use only one of --ids, --all-candidates and --discover")
+    if scheduler and workers is not None:
+        raise UsageError("use one of --workers (local processes) and --scheduler (Dask)")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    settings = BatchSettings(
+        options=GenerateOptions(
+            levels=_LEVELS[level],
+            ids=tuple(ids) if ids else None,
+            all_candidates=all_candidates,
+            discover=discover,
+            version_id=version_id,
+            finalize=not no_finalize,
+        ),
+        output_dir=None if dry_run else path,
+        delimiter=check_delimiter(delimiter),
+        force=force,
+    )
+    found = find_pools(pools)
+    with open_executor(workers, scheduler) as (executor, slots), _PoolBar(len(found)) as bar:
+        # Local processes share the machine's cores; a Dask worker runs one task a thread.
+        threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
+        summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_type.items()))
+    total = sum(summary.by_type.values())
+    err.print(
+        f"batch: {summary.done} pools done, {summary.skipped} skipped, {summary.failed} failed; "
+        f"{total} associations" + (f" ({kinds})" if kinds else ""),
+        markup=False,
+        highlight=False,
+    )
+    if summary.failed:
+        raise typer.Exit(code=1)
+
+
+class _PoolBar:
+    """A progress bar over pools on stderr (a terminal only), and each pool's lines."""
+
+    def __init__(self, total: int) -> None:
+        from rich import progress
+
+        self._progress = progress.Progress(
+            progress.TextColumn("pools"),
+            progress.BarColumn(),
+            progress.MofNCompleteColumn(),
+            progress.TimeElapsedColumn(),
+            progress.TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        self._task = self._progress.add_task("pools", total=total)
+
+    def __enter__(self) -> _PoolBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def report(self, pool: object) -> None:
+        """Print what became of one pool and advance the bar."""
+        from asn_sql.batch import PoolReport
+
+        assert isinstance(pool, PoolReport)
+        warn(pool.warnings)
+        if pool.error is not None:
+            err.print(f"Error: {pool.error}", markup=False, highlight=False)
+        elif pool.folder is not None:
+            out.print(str(pool.folder), markup=False, highlight=False)
+        self._progress.advance(self._task)
