@@ -173,9 +173,15 @@ class _Builder:
 
     def pool(self) -> Pool:
         rows = []
+        names: set[str] = set()
         for obs_rows, cands in self.observations:
             text = "[" + ", ".join(f"('{i}', '{t}')" for i, t in cands) + "]"
             for row in obs_rows:
+                # File names are unique until a mutation duplicates rows on purpose.
+                while row["filename"] in names:
+                    head, number, detector, tail = row["filename"].rsplit("_", 3)
+                    row["filename"] = f"{head}_{int(number) + 1:05d}_{detector}_{tail}"
+                names.add(row["filename"])
                 rows.append([row.get(c, "NULL") if c != "asn_candidate" else text for c in COLUMNS])
         return Pool(list(COLUMNS), rows[:MAX_ROWS], "synthetic")
 
