@@ -8,8 +8,9 @@ programs, with cross-observation candidates of every type (background, mosaic, g
 coronagraphy, ami, direct_image) and discovery-only rows; the other half are slices of
 the conformance pools (../shared/conformance/pools/, else fixtures/pools/). Both are then
 mutated: rows shuffled, dropped and duplicated, optional cells blanked, optional columns
-removed, candidates and values changed, exposure errors set. Pools have 10 to 80 rows so
-that jwst runs them in a second or two.
+removed, candidates and values changed, exposure errors set. Pools have at most 80 rows
+(median about 18; slices of the smallest conformance pools have fewer than 10) so that
+jwst runs them in a second or two.
 """
 
 from __future__ import annotations
@@ -322,7 +323,7 @@ def _change_candidates(rng: random.Random, pool: Pool) -> None:
 
 
 def make_pool(seed: int) -> Pool:
-    """The pool of ``seed``: 10 to 80 rows, the same on every machine."""
+    """The pool of ``seed``: at most 80 rows, the same on every machine."""
     rng = random.Random(seed)
     pool = synthetic_pool(rng) if rng.random() < 0.6 or not _real_pool_paths() else sliced_pool(rng)
     _mutate(rng, pool)
