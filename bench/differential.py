@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -277,24 +277,18 @@ def main(argv: list[str] | None = None) -> int:
     context = multiprocessing.get_context("spawn")
     with context.Pool(args.workers, _init, (str(args.jwst), args.timeout)) as workers:
         outcomes = []
+        report = args.report.open("w") if args.report else None
         for outcome in workers.imap_unordered(_try_seed, seeds):
             outcomes.append(outcome)
             mark = "." if not outcome.differences else "x"
             print(mark if outcome.jwst_error is None else "-", end="", flush=True, file=sys.stderr)
+            if report is not None:  # as they come, so that a run cut short still tells
+                report.write(json.dumps(asdict(outcome)) + "\n")
+                report.flush()
         print(file=sys.stderr)
+        if report is not None:
+            report.close()
         outcomes.sort(key=lambda o: o.seed)
-        if args.report:
-            with args.report.open("w") as report:
-                for o in outcomes:
-                    row = {
-                        "seed": o.seed,
-                        "rows": o.rows,
-                        "jwst_error": o.jwst_error,
-                        "n_jwst": o.n_jwst,
-                        "n_equal": o.n_equal,
-                        "differences": [d.__dict__ for d in o.differences],
-                    }
-                    report.write(json.dumps(row) + "\n")
         for line in summarize(outcomes):
             print(line, flush=True)
         written = []
