@@ -240,7 +240,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--seeds", type=lambda v: [int(x) for x in v.split(",")], help="these seeds (1,5,9) only"
     )
-    parser.add_argument("--jwst", type=Path, required=True, help="virtualenv with jwst 3.0.0")
+    parser.add_argument("--jwst", type=Path, help="virtualenv with jwst 3.0.0 (required to run)")
+    parser.add_argument(
+        "--summarize", type=Path, help="print the summary of a --report file and stop"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=ROOT / "fixtures" / "differential")
     parser.add_argument("--shrink", action=argparse.BooleanOptionalAction, default=True)
@@ -248,6 +251,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per jwst pool")
     parser.add_argument("--report", type=Path, help="write every pool's outcome as JSON lines")
     return parser.parse_args(argv)
+
+
+def read_report(path: Path) -> list[Outcome]:
+    """The outcomes a --report file holds, by seed."""
+    outcomes = []
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        row["differences"] = [Difference(**d) for d in row["differences"]]
+        outcomes.append(Outcome(**row))
+    return sorted(outcomes, key=lambda o: o.seed)
 
 
 def summarize(outcomes: list[Outcome]) -> list[str]:
@@ -269,7 +282,11 @@ def summarize(outcomes: list[Outcome]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not (args.jwst / "bin" / "python").exists():
+    if args.summarize:
+        for line in summarize(read_report(args.summarize)):
+            print(line)
+        return 0
+    if args.jwst is None or not (args.jwst / "bin" / "python").exists():
         print(f"Error: {args.jwst}/bin/python not found (--jwst is a virtualenv)", file=sys.stderr)
         return 2
     started = time.perf_counter()
