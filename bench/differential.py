@@ -274,6 +274,9 @@ def summarize(outcomes: list[Outcome]) -> list[str]:
         f"pools equal: {len(equal)} of {len(ran)}",
         f"associations equal: {n_equal} of {n_jwst}",
     ]
+    only_dups = [o for o in ran if o.kinds and all(k.startswith("dup-") for k in o.kinds)]
+    if only_dups:
+        lines.append(f"pools differing only with a file name on several rows: {len(only_dups)}")
     for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
         seeds = [o.seed for o in ran if kind in o.kinds][:5]
         lines.append(f"  {kind}: {count} pools (seeds {', '.join(map(str, seeds))})")
