@@ -59,6 +59,36 @@ case when {{ e }}.pupil is not null then 'pupil:' || {{ e }}.pupil
 {{ e }}.channel as k_channel
 {%- endmacro %}
 
+{%- set base_key_names = ['k_program', 'k_tsovisit'] %}
+{%- set mode_key_names = ['k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2', 'k_fxd_slit',
+    'k_subarray', 'k_channel'] %}
+
+{#- Science read through another door. jwst's rules that take "a background
+    target, or a single science exposure" (Constraint_Background or
+    Constraint_Single_Science) let a background target that is also a PSF in
+    through the background test, and then class it as science. Such a row joins
+    every association of the rule it meets, founds one only when it met none, and
+    an association holding it refuses later science (Constraint_Single_Science).
+    So when no science of the rule that it could join was read before it, the
+    association it founds, or the one a background before it founded, is its
+    own: it is that association's science, and later science founds apart.
+    Returns those rows of `source` (the rule's eligible rows) again, as founders;
+    `keys` are the key columns the rule selects. -#}
+{% macro joiners_founding(source, keys) -%}
+select p.* replace (true as is_science)
+from {{ source }} as p
+where p.role = 'science' and not p.is_science
+  and not exists (
+      select 1 from {{ source }} as t
+      where t.scope_id = p.scope_id and t.row_no < p.row_no and t.role = 'science'
+      {%- for k in keys %}
+        and (t.{{ k }} is null or p.{{ k }} is null or t.{{ k }} = p.{{ k }})
+      {%- endfor %})
+  and not exists (
+      select 1 from {{ source }} as o
+      where o.scope_id = p.scope_id and o.row_no = p.row_no and o.is_science)
+{%- endmacro %}
+
 {#- MODE's required values and exclusions. -#}
 {% macro mode_ok(e) -%}
 {{ e }}.l2_mode_ok

@@ -7,19 +7,27 @@
 --   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not a wavefront-sensing visit
 --   - not a time series
 --   - one science exposure (not a background target); background-target exposures of the same mode join it as background
+--   - a background target that is also a PSF joins as science; read before any science it could join, it makes the association it founds or joins its own, and later science founds apart
 -- members:   science, background
 -- shape:     science
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/exposures.sql' as x -%}
 
-select
-    {{ l2.member('e', l2.role('e'), 'e.bkgdtarg is null and ' ~ l2.role('e') ~ " = 'science'") }},
-    {{ l2.base_keys('e') }},
-    {{ l2.mode_keys('e') }},
-    e.exp_type as k_exp_type
-from scope_exposures as e
-where {{ l2.base_ok('e') }}
-  and e.exp_type in {{ x.in_list(l2.image2_science) }}
-  and {{ l2.mode_ok('e') }}
-  and not {{ l2.is_tso('e') }}
-  and (e.bkgdtarg is not null or {{ l2.role('e') }} = 'science')
+-- the rule's exposures: science founds, background targets join
+with eligible as (
+    select
+        {{ l2.member('e', l2.role('e'), 'e.bkgdtarg is null and ' ~ l2.role('e') ~ " = 'science'") }},
+        {{ l2.base_keys('e') }},
+        {{ l2.mode_keys('e') }},
+        e.exp_type as k_exp_type
+    from scope_exposures as e
+    where {{ l2.base_ok('e') }}
+      and e.exp_type in {{ x.in_list(l2.image2_science) }}
+      and {{ l2.mode_ok('e') }}
+      and not {{ l2.is_tso('e') }}
+      and (e.bkgdtarg is not null or {{ l2.role('e') }} = 'science')
+)
+select * from eligible
+union all by name
+-- a PSF that is also a background target, read before any science it could join
+{{ l2.joiners_founding('eligible', l2.base_key_names + l2.mode_key_names + ['k_exp_type']) }}
