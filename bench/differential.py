@@ -95,7 +95,7 @@ def run_asnsql(pool_path: Path) -> Documents | str:
     """asnsql's documents by file name (default options), or the error it raised."""
     from asn_sql.api import generate_documents
     from asn_sql.errors import AsnSqlError
-    from asn_sql.generate import GenerateOptions
+    from asn_sql.run import GenerateOptions
 
     with tempfile.TemporaryDirectory() as folder:
         try:
