@@ -67,7 +67,8 @@ select
     s.science_row,
     s.science_row                   as row_no,
     'science'                       as role,
-    1                               as phase
+    1                               as phase,
+    0                               as requeue_row
 from science as s
 union all
 select
@@ -75,9 +76,16 @@ select
     s.science_row, p.row_no, p.role,
     -- jwst re-offers target acquisitions (Asn_Lv3ACQ_Reprocess) in its last
     -- pass, after the other re-offered exposures
-    case when p.row_no >= s.seed_row then 1 when p.role = 'target_acquisition' then 3 else 2 end
+    case when p.row_no >= s.seed_row then 1 when p.role = 'target_acquisition' then 3 else 2 end,
+    -- jwst re-offers rows in one list per kind (imprint, background, ...), the
+    -- lists in the order the pass first filled them: by the kind's first row
+    case when p.row_no < s.seed_row then k.first_row else 0 end
 from science as s
 join l2_pairs as p on p.rule = s.rule and p.scope_id = s.scope_id and p.science_row = s.science_row
+join (
+    select rule, scope_id, role, min(row_no) as first_row
+    from l2_eligible where not is_science group by all
+) as k on k.rule = p.rule and k.scope_id = p.scope_id and k.role = p.role
 -- a row jwst does not re-offer joins only associations that exist when it is read
 where p.deferred or p.row_no >= s.seed_row;
 
@@ -92,6 +100,14 @@ join l2_nod_founders as f using (group_id)
 join scope_exposures as e on e.scope_id = c.scope_id and e.row_no = c.row_no
 where c.deferred or c.row_no >= f.founder_row
 qualify row_number() over (partition by c.group_id, e.filename order by c.row_no) = 1;
+
+-- jwst's degraded status sticks once a member with an error joins, whatever
+-- finalize later removes: a split copies its group's status.
+create or replace temp table l2_group_degraded as
+select distinct m.group_id
+from l2_group_members as m
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+where {{ x.is_set_text('e.exposerr') }};
 
 -- Imprint pruning of groups happens before they are split (Asn_Lv2NRSIFUNod).
 {{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}
@@ -117,11 +133,11 @@ with science as (
     from l2_group_members as m where m.is_science
 )
 select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
-       s.founder_row, s.split_index, s.row_no, s.row_no, 'science', 1
+       s.founder_row, s.split_index, s.row_no, s.row_no, 'science', 1, 0
 from science as s
 union all
 select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
-       s.founder_row, s.split_index, s.row_no, t.row_no, 'background', 2
+       s.founder_row, s.split_index, s.row_no, t.row_no, 'background', 2, 0
 from science as s
 join science as t on t.group_id = s.group_id and t.row_no <> s.row_no
 join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.row_no
@@ -133,9 +149,22 @@ where not (case when false then false
     else false end)
 union all
 select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
-       s.founder_row, s.split_index, s.row_no, n.row_no, n.role, 3
+       s.founder_row, s.split_index, s.row_no, n.row_no, n.role, 3, 0
 from science as s
 join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
+
+-- Associations that held a member with an error before imprint pruning and the
+-- WFSS catalogs removed members.
+create or replace temp table l2_degraded as
+select distinct m.association
+from l2_members as m
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+where {{ x.is_set_text('e.exposerr') }}
+union
+select m.rule || '/' || m.group_id || '/' || m.row_no
+from l2_group_members as m
+join l2_group_degraded using (group_id)
+where m.is_science;
 
 -- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial);
 -- jwst does not prune the splits of a group again.
@@ -170,7 +199,7 @@ create or replace temp table l2_named as
 with members as (
     select
         m.*,
-        row_number() over (partition by m.association order by m.phase, m.row_no)::integer as position,
+        row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no)::integer as position,
         t.association_tso
     from l2_members as m
     join l2_time_series as t using (association)
@@ -206,7 +235,8 @@ select
     m.row_no,
     m.expname,
     m.role                              as exptype,
-    m.exposerr
+    m.exposerr,
+    m.association in (select association from l2_degraded) as degraded
 from l2_named as m
 join (
     select

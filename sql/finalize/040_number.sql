@@ -20,7 +20,7 @@ first_member as (
     select
         k.match_id,
         arg_min(x.program, m.position) as program,
-        bool_or({{ x.is_set_text('m.exposerr') }} and m.has_exposerr) as degraded
+        bool_or({{ x.is_set_text('m.exposerr') }} and m.has_exposerr or m.degraded) as degraded
     from kept as k
     join rule_matches as m
       on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)

@@ -238,7 +238,7 @@ with wfss as (
                when m.rule = '{{ rule.name }}' then '{{ rule.wfss }}'
            {%- endfor %}
            end as mode,
-           row_number() over (partition by m.association order by m.phase, m.row_no) as member_order
+           row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no) as member_order
     from {{ table }} as m
     join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
     where m.rule in ({% for rule in rules if rule.wfss %}'{{ rule.name }}', {% endfor %}'')
@@ -309,7 +309,8 @@ select
     c.catalog_root || f.file_suffix as expname,
     f.exptype,
     null as exposerr,
-    false as has_exposerr
+    false as has_exposerr,
+    bool_or(m.degraded) as degraded
 from rule_matches as m
 join l2_wfss_choice as c on c.association = m.group_key
 cross join (values (1, '_i2d.fits', 'direct_image'), (2, '_cat.ecsv', 'sourcecat'),
