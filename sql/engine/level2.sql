@@ -17,7 +17,8 @@
 -- that may join it.
 create or replace temp table l2_pairs as
 select
-    s.rule, s.scope_id, s.row_no as science_row, b.row_no, b.role, b.deferred
+    s.rule, s.scope_id, s.row_no as science_row, b.row_no, b.role, b.deferred,
+    coalesce(b.requeue, b.role) as requeue
 from l2_eligible as s
 join l2_eligible as b
   on b.rule = s.rule and b.scope_id = s.scope_id and not b.is_science and b.row_no <> s.row_no
@@ -51,13 +52,37 @@ where p.row_no < p.science_row and f.first_science = p.science_row
         and own.is_science)
 group by all;
 
-create or replace temp table l2_members as
+-- jwst creates an association of a rule only from a row that matched none of
+-- that rule's existing ones: a second copy of a file already taken (matched by
+-- its name), or a row whose other role joins an association founded before it,
+-- founds nothing.
+create or replace temp table l2_founding as
 with science as (
     select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.row_no as science_row,
            least(s.row_no, coalesce(d.seed_row, s.row_no)) as seed_row
     from l2_eligible as s
     left join l2_seeds as d on d.rule = s.rule and d.scope_id = s.scope_id and d.science_row = s.row_no
     where s.is_science and s.shape in ('science', 'single')
+)
+select s.*
+from science as s
+join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.science_row
+where not exists (
+        select 1
+        from l2_eligible as d
+        join scope_exposures as de on de.scope_id = d.scope_id and de.row_no = d.row_no
+        where d.rule = s.rule and d.scope_id = s.scope_id and d.row_no < s.science_row
+          and de.filename = se.filename)
+  and not exists (
+        select 1
+        from l2_pairs as p
+        join science as o on o.rule = p.rule and o.scope_id = p.scope_id and o.science_row = p.science_row
+        where p.rule = s.rule and p.scope_id = s.scope_id and p.row_no = s.science_row
+          and o.seed_row < s.science_row);
+
+create or replace temp table l2_members as
+with science as (
+    select * from l2_founding
 )
 select
     s.rule, s.asn_type, s.rule_rank, s.scope_id,
@@ -83,9 +108,9 @@ select
 from science as s
 join l2_pairs as p on p.rule = s.rule and p.scope_id = s.scope_id and p.science_row = s.science_row
 join (
-    select rule, scope_id, role, min(row_no) as first_row
+    select rule, scope_id, coalesce(requeue, role) as requeue, min(row_no) as first_row
     from l2_eligible where not is_science group by all
-) as k on k.rule = p.rule and k.scope_id = p.scope_id and k.role = p.role
+) as k on k.rule = p.rule and k.scope_id = p.scope_id and k.requeue = p.requeue
 -- a row jwst does not re-offer joins only associations that exist when it is read
 where p.deferred or p.row_no >= s.seed_row;
 
