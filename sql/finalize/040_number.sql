@@ -1,6 +1,6 @@
 -- Number the kept associations per (asn_id, asn_type), 1 for the one created
 -- last, as jwst's resequencing does, and work out what the documents say:
--- program (the first member's, padded to 5), file name, rule name with the
+-- program (the founding row's, padded to 5), file name, rule name with the
 -- registry prefix, degraded status. Parameters: $pool_id, $version_id,
 -- $constraint_rules and $constraint_texts (each rule's constraints in words).
 {% import 'macros/exposures.sql' as x -%}
@@ -19,13 +19,16 @@ with kept as (
 first_member as (
     select
         k.match_id,
-        arg_min(x.program, m.position) as program,
+        -- the row that created the association gives the program (jwst's
+        -- init hook), even when finalize replaced it (a WFSS direct image)
+        coalesce(any_value(f.program), arg_min(x.program, m.position)) as program,
         bool_or({{ x.is_set_text('m.exposerr') }} and m.has_exposerr or m.degraded) as degraded
     from kept as k
     join rule_matches as m
       on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
        = (k.level, k.rule, k.scope_id, k.group_key, k.split_index)
     left join exposures as x on x.pool_id = $pool_id and x.row_no = m.row_no
+    left join exposures as f on f.pool_id = $pool_id and f.row_no = k.seed_row
     group by k.match_id
 )
 select
