@@ -100,7 +100,7 @@ def decide_associations(
     warnings = _build_scopes(con, pool_id, options)
     timings["scopes"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    _run_rules(con, pool_id, rules, progress)
+    _run_rules(con, pool_id, rules, progress, finalize=options.finalize)
     timings["rules"] = time.perf_counter() - clock
     clock = time.perf_counter()
     _finalize(con, _params(pool_id, rules, options), stage="decide")
@@ -130,7 +130,11 @@ def _build_scopes(
 
 
 def _run_rules(
-    con: duckdb.DuckDBPyConnection, pool_id: int, rules: list[Rule], progress: Progress | None
+    con: duckdb.DuckDBPyConnection,
+    pool_id: int,
+    rules: list[Rule],
+    progress: Progress | None,
+    finalize: bool = True,
 ) -> None:
     db.execute_script(con, render_sql("engine/rule_matches.sql"))
     # Both levels' tables exist even when one level runs: finalize reads both.
@@ -138,10 +142,10 @@ def _run_rules(
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     level2 = [rule for rule in rules if rule.level == 2]
     if level2:
-        run_level2(con, pool_id, level2, progress)
+        run_level2(con, pool_id, level2, progress, finalize)
     level3 = [rule for rule in rules if rule.level == 3]
     if level3:
-        run_level3(con, pool_id, level3, progress)
+        run_level3(con, pool_id, level3, progress, finalize)
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -2,7 +2,8 @@
 -- jwst's row-by-row pass and Level 2 finalize do (spec level2.md §3-§7), for all
 -- rules at once. Shaped by the rule files: `rules` lists each rule's name and
 -- its extra compatibility test, nod overlap test, suffix, candidate, WFSS and
--- imprint settings.
+-- imprint settings; `finalize` false (--no-finalize) leaves out what jwst's
+-- finalize does: imprint pruning, nod splits, candidate validity, WFSS catalogs.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
@@ -134,6 +135,7 @@ from l2_group_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ x.is_set_text('e.exposerr') }};
 
+{% if finalize %}
 -- Imprint pruning of groups happens before they are split (Asn_Lv2NRSIFUNod).
 {{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}
 
@@ -178,6 +180,16 @@ select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id 
 from science as s
 join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
 
+{% else %}
+-- Unfinalized (--no-finalize), a group stays one association, as the pass left it.
+insert into l2_members
+select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.rule || '/' || m.group_id || '/' || m.founder_row,
+       m.founder_row, 0, min(m.row_no) filter (where m.is_science) over (partition by m.group_id),
+       m.row_no, case when m.is_science then 'science' else m.role end,
+       case when m.row_no >= m.founder_row then 1 else 2 end, 0
+from l2_group_members as m;
+
+{% endif %}
 -- Associations that held a member with an error before imprint pruning and the
 -- WFSS catalogs removed members.
 create or replace temp table l2_degraded as
@@ -186,19 +198,24 @@ from l2_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ x.is_set_text('e.exposerr') }}
 union
-select m.rule || '/' || m.group_id || '/' || m.row_no
+select m.rule || '/' || m.group_id || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
 from l2_group_members as m
 join l2_group_degraded using (group_id)
 where m.is_science;
 
+{% if finalize %}
 -- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial);
 -- jwst does not prune the splits of a group again.
 {{ l2.prune_imprints('l2_members', 'association', rules | rejectattr('shape', 'equalto', 'group') | list) }}
+{% endif %}
 
 -- ---- Finish: validity, WFSS catalogs, names ----
 
--- Candidates: an observation, or a background candidate holding a background.
-delete from l2_members as m
+-- Candidates: an observation, or a background candidate holding a background
+-- (unfinalized, jwst keeps the others and only does not write them).
+create or replace temp table l2_invalid as
+select association from l2_members where false;
+{% if finalize %}delete from l2_members as m{% else %}insert into l2_invalid select distinct m.association from l2_members as m{% endif %}
 where m.association in (
     select a.association
     from l2_members as a
@@ -217,8 +234,10 @@ from l2_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 group by m.association;
 
+{% if finalize %}
 -- WFSS: the direct images give way to the catalogs of the one chosen.
 {{ l2.wfss_catalogs('l2_members', rules) }}
+{% endif %}
 
 create or replace temp table l2_named as
 with members as (
@@ -254,14 +273,16 @@ select
     m.association                       as group_key,
     m.seed_row,
     m.split_index,
-    {{ x.file_root('a.science_expname') }} as product_name,
+    -- an association without science (never written) is named as jwst names it
+    coalesce({{ x.file_root('a.science_expname') }}, 'undefined') as product_name,
     a.target,
     m.position,
     m.row_no,
     m.expname,
     m.role                              as exptype,
     m.exposerr,
-    m.association in (select association from l2_degraded) as degraded
+    m.association in (select association from l2_degraded) as degraded,
+    m.association not in (select association from l2_invalid) as valid
 from l2_named as m
 join (
     select
@@ -272,4 +293,6 @@ join (
     group by association
 ) as a using (association);
 
+{% if finalize %}
 {{ l2.insert_wfss_catalogs() }}
+{% endif %}

@@ -1,7 +1,9 @@
 -- Level 3: turn the eligible exposures of every rule into associations, as
 -- jwst's row-by-row pass does (spec level3.md §6), for all rules at once.
 -- Shaped by the rule files: `rules` lists each rule's name, late-join mode,
--- product-name and validity expressions, and whether it adds nod backgrounds.
+-- product-name and validity expressions, and whether it adds nod backgrounds;
+-- `finalize` false (--no-finalize) keeps invalid associations and adds no nod
+-- backgrounds, as jwst's unfinalized associations are.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 {% import 'macros/grouping.sql' as grouping -%}
@@ -73,6 +75,10 @@ select
     coalesce(m.n_psf, 0)          as n_psf,
     coalesce(m.n_members, 0)      as n_members,
     coalesce(o.n_observations, 0) as n_observations,
+    -- group, background and mosaic candidates need two observations, a test of
+    -- jwst's finalize only (--no-finalize writes them all the same)
+    {% if finalize %}(s.ctype not in ('group', 'background', 'mosaic') or coalesce(o.n_observations, 0) >= 2){% else %}true{% endif %}
+                                  as observations_ok,
     coalesce(t.slit_tokens, [])   as slit_tokens,
     coalesce(d.has_direct_image, false) as has_direct_image
 from l3_groups as g
@@ -161,11 +167,13 @@ select
     m.expname,
     m.role             as exptype,
     e.exposerr,
-    e.asn_candidate
+    e.asn_candidate,
+    a.is_valid         as valid
 from l3_members as m
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
-where a.is_valid;
+-- unfinalized, jwst keeps (and numbers) invalid associations, unwritten
+where {{ 'a.is_valid' if finalize else 'true' }};
 
 -- Nod backgrounds (Asn_Lv3SpectralTarget): each science member again as the
 -- background of the others, named for its extracted spectrum (_x1d).
@@ -184,4 +192,4 @@ select
 from l3_members as m
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
-where a.is_valid and a.adds_nod_backgrounds and m.role = 'science';
+where {{ 'a.is_valid and a.adds_nod_backgrounds' if finalize else 'false' }} and m.role = 'science';

@@ -11,10 +11,14 @@ with kept as (
         f.*,
         row_number() over (
             partition by f.acid, f.asn_type
-            order by f.scope_id desc, f.seed_row desc, f.rule_rank desc, f.split_index desc
+            -- unfinalized, jwst numbers them in the order it created them
+            order by case when $finalize then 0 else f.scope_id end,
+                     case when $finalize then 0 else f.seed_row end,
+                     case when $finalize then 0 else f.rule_rank end,
+                     f.scope_id desc, f.seed_row desc, f.rule_rank desc, f.split_index desc
         )::integer as sequence
     from found_associations as f
-    where f.kept
+    where f.kept or f.counted
 ),
 first_member as (
     select
@@ -49,4 +53,5 @@ select
     list_extract($constraint_texts, list_position($constraint_rules, k.rule)) || chr(10) || 'shared values: ' || k.group_key || chr(10)
         || 'candidate: ' || k.acid || ' (' || k.ctype || ')'        as constraints
 from kept as k
-join first_member as p using (match_id);
+join first_member as p using (match_id)
+where k.kept;
