@@ -115,6 +115,17 @@ join (
 -- a row jwst does not re-offer joins only associations that exist when it is read
 where p.deferred or p.row_no >= s.seed_row;
 
+-- An association takes a file once: of two copies, the one that joins first
+-- (jwst finds the second already a member).
+delete from l2_members
+where (association, row_no) in (
+    select (m.association, m.row_no)
+    from l2_members as m
+    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    qualify row_number() over (
+        partition by m.association, e.filename order by m.phase, m.requeue_row, m.row_no) > 1
+);
+
 -- ---- Groups split into one association per science exposure (shape `group`) ----
 
 {{ grouping.wildcard_groups('l2_nod', "(select * from l2_eligible where shape = 'group')", keys) }}

@@ -55,7 +55,11 @@ acquisitions as (
         where g2.group_id = o.group_id and e2.filename = t.filename
     )
     group by o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no, t.filename
-    qualify row_number() over (partition by o.group_id, t.filename order by t.row_no) = 1
+    -- of two copies of a file, the one that joins first in jwst's pass (a later
+    -- copy read when the association holds its observation joins at its row)
+    qualify row_number() over (
+        partition by o.group_id, t.filename
+        order by min(case when m.phase = 1 and m.row_no < t.row_no then 1 else 3 end), t.row_no) = 1
 )
 select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped
 union all
