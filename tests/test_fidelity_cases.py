@@ -25,14 +25,7 @@ CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "pool.csv").exists()
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds a set-based reading does not reproduce yet, with why (see the README).
-NOT_REPRODUCED: dict[str, str] = {
-    "10_no_finalize_all_exptypes": (
-        "unfinalized, jwst also numbers the associations it never writes: those a "
-        "non-science row founded and no science joined (an imprint alone), and those "
-        "of rules whose candidate test asnsql applies before grouping (Asn_Lv3ImageMosaic "
-        "outside mosaic candidates), so some sequence numbers shift"
-    ),
-}
+NOT_REPRODUCED: dict[str, str] = {}
 
 
 def comparable(data: dict[str, Any]) -> dict[str, Any]:

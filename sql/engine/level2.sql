@@ -273,6 +273,33 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 -- group's first row, which a split need not hold)
 join scope_exposures as founder on founder.scope_id = m.scope_id and founder.row_no = m.seed_row;
 
+{% if not finalize %}
+-- Unfinalized, jwst also numbers (but does not write) the associations a
+-- non-science row founded when it could join none and no science took: one per
+-- such row that no earlier row of its rule it agrees with founded before.
+create or replace temp table l2_lone as
+select b.rule, b.asn_type, b.rule_rank, b.scope_id, b.row_no, b.role
+from l2_eligible as b
+where not b.is_science and b.shape = 'science'
+  and not exists (
+      select 1 from l2_members as m
+      where m.rule = b.rule and m.scope_id = b.scope_id and m.row_no = b.row_no
+        and m.row_no >= m.seed_row)
+  and not exists (
+      select 1 from l2_eligible as c
+      where c.rule = b.rule and c.scope_id = b.scope_id and not c.is_science
+        and c.row_no < b.row_no and {{ compatible('c', 'b') }});
+
+insert into rule_matches by name
+select 2 as level, b.rule, b.asn_type, b.rule_rank, b.scope_id,
+       b.scope_id || '/' || b.rule || '/lone/' || b.row_no as group_key,
+       b.row_no as seed_row, 'undefined' as product_name, e.targetid as target, 1 as position,
+       b.row_no, {{ x.expname('e', "'rate'") }} as expname, b.role as exptype, e.exposerr,
+       false as valid
+from l2_lone as b
+join scope_exposures as e on e.scope_id = b.scope_id and e.row_no = b.row_no;
+{% endif %}
+
 -- The product is named for its science exposure; the target is the founder's.
 insert into rule_matches by name
 select
