@@ -78,8 +78,10 @@ def run_level2(
     pool_id: int,
     rules: list[Rule],
     progress: Progress | None = None,
+    finalize: bool = True,
 ) -> None:
-    """Fill rule_matches with the Level 2 associations of the current scopes."""
+    """Fill rule_matches with the Level 2 associations of the current scopes; with
+    ``finalize`` false, as jwst leaves them unfinalized (no pruning, splits or catalogs)."""
     specs = [level2_spec(rule) for rule in rules]
     db.execute_script(con, render_sql("engine/level2_eligible.sql"))
     branches = [
@@ -97,6 +99,6 @@ def run_level2(
     ]
     insert_eligible(con, "l2_eligible", branches)
     try:
-        db.execute_script(con, render_sql("engine/level2.sql", rules=specs))
+        db.execute_script(con, render_sql("engine/level2.sql", rules=specs, finalize=finalize))
     except duckdb.Error as exc:
         raise RuleError(f"Level 2 grouping failed: {first_line(exc)}") from None

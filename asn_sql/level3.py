@@ -40,10 +40,7 @@ def grouping_spec(rule: Rule) -> GroupingSpec:
     product_name = rule_macro(rule, "product_name", "g")
     if product_name is None:
         raise RuleError("a Level 3 rule defines a product_name(g) macro", path=rule.path)
-    is_valid = (
-        rule_macro(rule, "is_valid", "g")
-        or "g.ctype not in ('group', 'background', 'mosaic') or g.n_observations >= 2"
-    )
+    is_valid = rule_macro(rule, "is_valid", "g") or "g.observations_ok"
     return GroupingSpec(
         name=rule.name,
         late_join=late_join,
@@ -54,9 +51,14 @@ def grouping_spec(rule: Rule) -> GroupingSpec:
 
 
 def run_level3(
-    con: duckdb.DuckDBPyConnection, pool_id: int, rules: list[Rule], progress=None
+    con: duckdb.DuckDBPyConnection,
+    pool_id: int,
+    rules: list[Rule],
+    progress=None,
+    finalize: bool = True,
 ) -> None:
-    """Fill rule_matches with the Level 3 associations of the current scopes."""
+    """Fill rule_matches with the Level 3 associations of the current scopes; with
+    ``finalize`` false, invalid ones stay and no nod backgrounds are added."""
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     branches = [
         Branch(
@@ -69,6 +71,6 @@ def run_level3(
     insert_eligible(con, "l3_eligible", branches)
     specs = [grouping_spec(rule) for rule in rules]
     try:
-        db.execute_script(con, render_sql("engine/level3.sql", rules=specs))
+        db.execute_script(con, render_sql("engine/level3.sql", rules=specs, finalize=finalize))
     except duckdb.Error as exc:
         raise RuleError(f"grouping failed: {first_line(exc)}") from None

@@ -115,7 +115,7 @@ def decide_associations(
     warnings = _build_scopes(con, pool_id, options)
     timings["scopes"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    _run_rules(con, pool_id, rules, progress)
+    _run_rules(con, pool_id, rules, progress, finalize=options.finalize)
     timings["rules"] = time.perf_counter() - clock
     clock = time.perf_counter()
     if progress:
@@ -189,7 +189,11 @@ def _misnamed_warnings(con: duckdb.DuckDBPyConnection, pool_id: int) -> list[str
 
 
 def _run_rules(
-    con: duckdb.DuckDBPyConnection, pool_id: int, rules: list[Rule], progress: Progress | None
+    con: duckdb.DuckDBPyConnection,
+    pool_id: int,
+    rules: list[Rule],
+    progress: Progress | None,
+    finalize: bool = True,
 ) -> None:
     db.execute_script(con, render_sql("engine/rule_matches.sql"))
     # Both levels' tables exist even when one level runs: finalize reads both.
@@ -199,12 +203,12 @@ def _run_rules(
     if level2:
         if progress:
             progress(f"Level 2: {len(level2)} rules (0 of {len(rules)} rules done)")
-        run_level2(con, pool_id, level2, progress)
+        run_level2(con, pool_id, level2, progress, finalize)
     level3 = [rule for rule in rules if rule.level == 3]
     if level3:
         if progress:
             progress(f"Level 3: {len(level3)} rules ({len(level2)} of {len(rules)} rules done)")
-        run_level3(con, pool_id, level3, progress)
+        run_level3(con, pool_id, level3, progress, finalize)
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -2,11 +2,15 @@
 -- jwst's row-by-row pass and Level 2 finalize do (spec level2.md §3-§7), for all
 -- rules at once. Shaped by the rule files: `rules` lists each rule's name and
 -- its extra compatibility test, nod overlap test, suffix, candidate, WFSS and
--- imprint settings.
+-- imprint settings; `finalize` false (--no-finalize) leaves out what jwst's
+-- finalize does: imprint pruning, nod splits, candidate validity, WFSS catalogs.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
+{% macro compatible(a, b) -%}
+{%- for k in keys %}({{ a }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ a }}.{{ k }} = {{ b }}.{{ k }}){% if not loop.last %} and {% endif %}{% endfor %}
+{%- endmacro %}
 
 -- ---- One association per science exposure (shapes `science` and `single`) ----
 
@@ -18,7 +22,7 @@
 -- equality join instead of every science row against every other row.
 create or replace temp table l2_pairs as
 with sides as (
-    select rule, scope_id, row_no, role, deferred, is_science, shape,
+    select rule, scope_id, row_no, role, deferred, requeue, is_science, shape,
            {{ keys | join(', ') }}, {{ grouping.null_mask('e', keys) }} as mask
     from l2_eligible as e
 ),
@@ -38,7 +42,8 @@ science_seen as (
     where s.is_science and s.shape = 'science'
 ),
 other_seen as (
-    select b.rule, b.scope_id, b.row_no, b.role, b.deferred, b.mask, p.mask as science_mask,
+    select b.rule, b.scope_id, b.row_no, b.role, b.deferred, b.requeue, b.mask,
+        p.mask as science_mask,
     {%- for k in keys %}
         {{ grouping.masked('b', k, loop.index0, 'b.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
     {%- endfor %}
@@ -47,7 +52,8 @@ other_seen as (
     where not b.is_science
 )
 select
-    s.rule, s.scope_id, s.row_no as science_row, b.row_no, b.role, b.deferred
+    s.rule, s.scope_id, s.row_no as science_row, b.row_no, b.role, b.deferred,
+    coalesce(b.requeue, b.role) as requeue
 from science_seen as s
 join other_seen as b
   on b.rule = s.rule and b.scope_id = s.scope_id and b.row_no <> s.row_no
@@ -84,13 +90,37 @@ where p.row_no < p.science_row and f.first_science = p.science_row
         and own.is_science)
 group by all;
 
-create or replace temp table l2_members as
+-- jwst creates an association of a rule only from a row that matched none of
+-- that rule's existing ones: a second copy of a file already taken (matched by
+-- its name), or a row whose other role joins an association founded before it,
+-- founds nothing.
+create or replace temp table l2_founding as
 with science as (
     select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.row_no as science_row,
            least(s.row_no, coalesce(d.seed_row, s.row_no)) as seed_row
     from l2_eligible as s
     left join l2_seeds as d on d.rule = s.rule and d.scope_id = s.scope_id and d.science_row = s.row_no
     where s.is_science and s.shape in ('science', 'single')
+)
+select s.*
+from science as s
+join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.science_row
+where not exists (
+        select 1
+        from l2_eligible as d
+        join scope_exposures as de on de.scope_id = d.scope_id and de.row_no = d.row_no
+        where d.rule = s.rule and d.scope_id = s.scope_id and d.row_no < s.science_row
+          and de.filename = se.filename)
+  and not exists (
+        select 1
+        from l2_pairs as p
+        join science as o on o.rule = p.rule and o.scope_id = p.scope_id and o.science_row = p.science_row
+        where p.rule = s.rule and p.scope_id = s.scope_id and p.row_no = s.science_row
+          and o.seed_row < s.science_row);
+
+create or replace temp table l2_members as
+with science as (
+    select * from l2_founding
 )
 select
     s.rule, s.asn_type, s.rule_rank, s.scope_id,
@@ -100,7 +130,8 @@ select
     s.science_row,
     s.science_row                   as row_no,
     'science'                       as role,
-    1                               as phase
+    1                               as phase,
+    0                               as requeue_row
 from science as s
 union all
 select
@@ -108,11 +139,29 @@ select
     s.science_row, p.row_no, p.role,
     -- jwst re-offers target acquisitions (Asn_Lv3ACQ_Reprocess) in its last
     -- pass, after the other re-offered exposures
-    case when p.row_no >= s.seed_row then 1 when p.role = 'target_acquisition' then 3 else 2 end
+    case when p.row_no >= s.seed_row then 1 when p.role = 'target_acquisition' then 3 else 2 end,
+    -- jwst re-offers rows in one list per kind (imprint, background, ...), the
+    -- lists in the order the pass first filled them: by the kind's first row
+    case when p.row_no < s.seed_row then k.first_row else 0 end
 from science as s
 join l2_pairs as p on p.rule = s.rule and p.scope_id = s.scope_id and p.science_row = s.science_row
+join (
+    select rule, scope_id, coalesce(requeue, role) as requeue, min(row_no) as first_row
+    from l2_eligible where not is_science group by all
+) as k on k.rule = p.rule and k.scope_id = p.scope_id and k.requeue = p.requeue
 -- a row jwst does not re-offer joins only associations that exist when it is read
 where p.deferred or p.row_no >= s.seed_row;
+
+-- An association takes a file once: of two copies, the one that joins first
+-- (jwst finds the second already a member).
+delete from l2_members
+where (association, row_no) in (
+    select (m.association, m.row_no)
+    from l2_members as m
+    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    qualify row_number() over (
+        partition by m.association, e.filename order by m.phase, m.requeue_row, m.row_no) > 1
+);
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----
 
@@ -126,6 +175,15 @@ join scope_exposures as e on e.scope_id = c.scope_id and e.row_no = c.row_no
 where c.deferred or c.row_no >= f.founder_row
 qualify row_number() over (partition by c.group_id, e.filename order by c.row_no) = 1;
 
+-- jwst's degraded status sticks once a member with an error joins, whatever
+-- finalize later removes: a split copies its group's status.
+create or replace temp table l2_group_degraded as
+select distinct m.group_id
+from l2_group_members as m
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+where {{ x.is_set_text('e.exposerr') }};
+
+{% if finalize %}
 -- Imprint pruning of groups happens before they are split (Asn_Lv2NRSIFUNod).
 {{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}
 
@@ -150,11 +208,11 @@ with science as (
     from l2_group_members as m where m.is_science
 )
 select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
-       s.founder_row, s.split_index, s.row_no, s.row_no, 'science', 1
+       s.founder_row, s.split_index, s.row_no, s.row_no, 'science', 1, 0
 from science as s
 union all
 select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
-       s.founder_row, s.split_index, s.row_no, t.row_no, 'background', 2
+       s.founder_row, s.split_index, s.row_no, t.row_no, 'background', 2, 0
 from science as s
 join science as t on t.group_id = s.group_id and t.row_no <> s.row_no
 join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.row_no
@@ -166,18 +224,46 @@ where not (case when false then false
     else false end)
 union all
 select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
-       s.founder_row, s.split_index, s.row_no, n.row_no, n.role, 3
+       s.founder_row, s.split_index, s.row_no, n.row_no, n.role, 3, 0
 from science as s
 join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
 
+{% else %}
+-- Unfinalized (--no-finalize), a group stays one association, as the pass left it.
+insert into l2_members
+select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.rule || '/' || m.group_id || '/' || m.founder_row,
+       m.founder_row, 0, min(m.row_no) filter (where m.is_science) over (partition by m.group_id),
+       m.row_no, case when m.is_science then 'science' else m.role end,
+       case when m.row_no >= m.founder_row then 1 else 2 end, 0
+from l2_group_members as m;
+
+{% endif %}
+-- Associations that held a member with an error before imprint pruning and the
+-- WFSS catalogs removed members.
+create or replace temp table l2_degraded as
+select distinct m.association
+from l2_members as m
+join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+where {{ x.is_set_text('e.exposerr') }}
+union
+select m.rule || '/' || m.group_id || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
+from l2_group_members as m
+join l2_group_degraded using (group_id)
+where m.is_science;
+
+{% if finalize %}
 -- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial);
 -- jwst does not prune the splits of a group again.
 {{ l2.prune_imprints('l2_members', 'association', rules | rejectattr('shape', 'equalto', 'group') | list) }}
+{% endif %}
 
 -- ---- Finish: validity, WFSS catalogs, names ----
 
--- Candidates: an observation, or a background candidate holding a background.
-delete from l2_members as m
+-- Candidates: an observation, or a background candidate holding a background
+-- (unfinalized, jwst keeps the others and only does not write them).
+create or replace temp table l2_invalid as
+select association from l2_members where false;
+{% if finalize %}delete from l2_members as m{% else %}insert into l2_invalid select distinct m.association from l2_members as m{% endif %}
 where m.association in (
     select a.association
     from l2_members as a
@@ -196,14 +282,16 @@ from l2_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 group by m.association;
 
+{% if finalize %}
 -- WFSS: the direct images give way to the catalogs of the one chosen.
 {{ l2.wfss_catalogs('l2_members', rules) }}
+{% endif %}
 
 create or replace temp table l2_named as
 with members as (
     select
         m.*,
-        row_number() over (partition by m.association order by m.phase, m.row_no)::integer as position,
+        row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no)::integer as position,
         t.association_tso
     from l2_members as m
     join l2_time_series as t using (association)
@@ -222,6 +310,33 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 -- group's first row, which a split need not hold)
 join scope_exposures as founder on founder.scope_id = m.scope_id and founder.row_no = m.seed_row;
 
+{% if not finalize %}
+-- Unfinalized, jwst also numbers (but does not write) the associations a
+-- non-science row founded when it could join none and no science took: one per
+-- such row that no earlier row of its rule it agrees with founded before.
+create or replace temp table l2_lone as
+select b.rule, b.asn_type, b.rule_rank, b.scope_id, b.row_no, b.role
+from l2_eligible as b
+where not b.is_science and b.shape = 'science'
+  and not exists (
+      select 1 from l2_members as m
+      where m.rule = b.rule and m.scope_id = b.scope_id and m.row_no = b.row_no
+        and m.row_no >= m.seed_row)
+  and not exists (
+      select 1 from l2_eligible as c
+      where c.rule = b.rule and c.scope_id = b.scope_id and not c.is_science
+        and c.row_no < b.row_no and {{ compatible('c', 'b') }});
+
+insert into rule_matches by name
+select 2 as level, b.rule, b.asn_type, b.rule_rank, b.scope_id,
+       b.scope_id || '/' || b.rule || '/lone/' || b.row_no as group_key,
+       b.row_no as seed_row, 'undefined' as product_name, e.targetid as target, 1 as position,
+       b.row_no, {{ x.expname('e', "'rate'") }} as expname, b.role as exptype, e.exposerr,
+       false as valid
+from l2_lone as b
+join scope_exposures as e on e.scope_id = b.scope_id and e.row_no = b.row_no;
+{% endif %}
+
 -- The product is named for its science exposure; the target is the founder's.
 insert into rule_matches by name
 select
@@ -233,13 +348,16 @@ select
     m.association                       as group_key,
     m.seed_row,
     m.split_index,
-    {{ x.file_root('a.science_expname') }} as product_name,
+    -- an association without science (never written) is named as jwst names it
+    coalesce({{ x.file_root('a.science_expname') }}, 'undefined') as product_name,
     a.target,
     m.position,
     m.row_no,
     m.expname,
     m.role                              as exptype,
-    m.exposerr
+    m.exposerr,
+    m.association in (select association from l2_degraded) as degraded,
+    m.association not in (select association from l2_invalid) as valid
 from l2_named as m
 join (
     select
@@ -250,4 +368,6 @@ join (
     group by association
 ) as a using (association);
 
+{% if finalize %}
 {{ l2.insert_wfss_catalogs() }}
+{% endif %}

@@ -4,7 +4,9 @@
 -- associations; the others join them. A key column holds a value members must
 -- share: NULL on either side means "any" (jwst's optional keys), and the
 -- default '' means the rule does not key on it. `deferred` false: the row joins
--- only associations that exist when jwst reads it (no later pass).
+-- only associations that exist when jwst reads it (no later pass). `requeue`
+-- names the list jwst re-offers the row in when that is not its role (an
+-- exposure both PSF and imprint joins as science through the imprint test).
 create or replace temp table l2_eligible (
     rule        varchar not null,
     asn_type    varchar not null,
@@ -15,6 +17,7 @@ create or replace temp table l2_eligible (
     role        varchar not null,
     is_science  boolean not null,
     deferred    boolean not null default true,
+    requeue     varchar,              -- jwst's re-offer list of the row (default: its role)
 {%- for key in l2.keys %}
     {{ key }} varchar default ''{% if not loop.last %},{% endif %}
 {%- endfor %}

@@ -1,7 +1,9 @@
 -- Level 3: turn the eligible exposures of every rule into associations, as
 -- jwst's row-by-row pass does (spec level3.md §6), for all rules at once.
 -- Shaped by the rule files: `rules` lists each rule's name, late-join mode,
--- product-name and validity expressions, and whether it adds nod backgrounds.
+-- product-name and validity expressions, and whether it adds nod backgrounds;
+-- `finalize` false (--no-finalize) keeps invalid associations and adds no nod
+-- backgrounds, as jwst's unfinalized associations are.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 {% import 'macros/grouping.sql' as grouping -%}
@@ -54,7 +56,11 @@ acquisitions as (
         join scope_exposures as e2 on e2.scope_id = g2.scope_id and e2.row_no = g2.row_no
         where g2.group_id = o.group_id and e2.filename = t.filename
     )
-    qualify row_number() over (partition by o.group_id, t.filename order by t.row_no) = 1
+    -- of two copies of a file, the one that joins first in jwst's pass (a later
+    -- copy read when the association holds its observation joins at its row)
+    qualify row_number() over (
+        partition by o.group_id, t.filename
+        order by case when o.first_main_row < t.row_no then 1 else 3 end, t.row_no) = 1
 )
 select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped
 union all
@@ -74,6 +80,10 @@ select
     coalesce(m.n_psf, 0)          as n_psf,
     coalesce(m.n_members, 0)      as n_members,
     coalesce(o.n_observations, 0) as n_observations,
+    -- group, background and mosaic candidates need two observations, a test of
+    -- jwst's finalize only (--no-finalize writes them all the same)
+    {% if finalize %}(s.ctype not in ('group', 'background', 'mosaic') or coalesce(o.n_observations, 0) >= 2){% else %}true{% endif %}
+                                  as observations_ok,
     coalesce(t.slit_tokens, [])   as slit_tokens,
     coalesce(d.has_direct_image, false) as has_direct_image
 from l3_groups as g
@@ -162,11 +172,13 @@ select
     m.expname,
     m.role             as exptype,
     e.exposerr,
-    e.asn_candidate
+    e.asn_candidate,
+    a.is_valid         as valid
 from l3_members as m
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
-where a.is_valid;
+-- unfinalized, jwst keeps (and numbers) invalid associations, unwritten
+where {{ 'a.is_valid' if finalize else 'true' }};
 
 -- Nod backgrounds (Asn_Lv3SpectralTarget): each science member again as the
 -- background of the others, named for its extracted spectrum (_x1d), placed
@@ -186,4 +198,4 @@ select
 from (select *, count(*) over (partition by group_id) as group_size from l3_members) as m
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
-where a.is_valid and a.adds_nod_backgrounds and m.role = 'science';
+where {{ 'a.is_valid and a.adds_nod_backgrounds' if finalize else 'false' }} and m.role = 'science';

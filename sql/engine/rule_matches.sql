@@ -17,5 +17,11 @@ create or replace temp table rule_matches (
     exptype       varchar not null,
     exposerr      varchar,
     asn_candidate varchar,
-    has_exposerr  boolean not null default true
+    has_exposerr  boolean not null default true,
+    -- jwst's degraded status, when members it held before finalize (a replaced
+    -- direct image, a pruned imprint, a nod the split leaves out) had an error
+    degraded      boolean not null default false,
+    -- unfinalized (--no-finalize): false when jwst keeps and numbers the
+    -- association but does not write it (a validity test fails)
+    valid         boolean not null default true
 );

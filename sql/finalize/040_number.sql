@@ -1,6 +1,6 @@
 -- Number the kept associations per (asn_id, asn_type), 1 for the one created
 -- last, as jwst's resequencing does, and work out what the documents say:
--- program (the first member's, padded to 5), file name, rule name with the
+-- program (the founding row's, padded to 5), file name, rule name with the
 -- registry prefix, degraded status. Parameters: $pool_id, $version_id,
 -- $constraint_rules and $constraint_texts (each rule's constraints in words).
 {% import 'macros/exposures.sql' as x -%}
@@ -11,21 +11,28 @@ with kept as (
         f.*,
         row_number() over (
             partition by f.acid, f.asn_type
-            order by f.scope_id desc, f.seed_row desc, f.rule_rank desc, f.split_index desc
+            -- unfinalized, jwst numbers them in the order it created them
+            order by case when $finalize then 0 else f.scope_id end,
+                     case when $finalize then 0 else f.seed_row end,
+                     case when $finalize then 0 else f.rule_rank end,
+                     f.scope_id desc, f.seed_row desc, f.rule_rank desc, f.split_index desc
         )::integer as sequence
     from found_associations as f
-    where f.kept
+    where f.kept or f.counted
 ),
 first_member as (
     select
         k.match_id,
-        arg_min(x.program, m.position) as program,
-        bool_or({{ x.is_set_text('m.exposerr') }} and m.has_exposerr) as degraded
+        -- the row that created the association gives the program (jwst's
+        -- init hook), even when finalize replaced it (a WFSS direct image)
+        coalesce(any_value(f.program), arg_min(x.program, m.position)) as program,
+        bool_or({{ x.is_set_text('m.exposerr') }} and m.has_exposerr or m.degraded) as degraded
     from kept as k
     join rule_matches as m
       on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
        = (k.level, k.rule, k.scope_id, k.group_key, k.split_index)
     left join exposures as x on x.pool_id = $pool_id and x.row_no = m.row_no
+    left join exposures as f on f.pool_id = $pool_id and f.row_no = k.seed_row
     group by k.match_id
 )
 select
@@ -46,4 +53,5 @@ select
     list_extract($constraint_texts, list_position($constraint_rules, k.rule)) || chr(10) || 'shared values: ' || k.group_key || chr(10)
         || 'candidate: ' || k.acid || ' (' || k.ctype || ')'        as constraints
 from kept as k
-join first_member as p using (match_id);
+join first_member as p using (match_id)
+where k.kept;

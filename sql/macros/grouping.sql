@@ -1,89 +1,91 @@
-{#- jwst's row-by-row grouping as set-based SQL, shared by both levels (spec
-    level3.md §6.2). `source` is a relation of eligible rows with columns rule,
-    scope_id, row_no, role and the `keys`, where NULL is a wildcard ("any").
-    Emits four statements creating temp tables <prefix>_tuples, <prefix>_groups
-    (one per association, group_id), <prefix>_candidates (every row whose set
-    keys agree with a group: wildcards join several) and <prefix>_founders (the
+{#- jwst's row-by-row grouping, shared by both levels (spec level3.md §6.2).
+    `source` is a relation of eligible rows with columns rule, scope_id, row_no,
+    role and the `keys`, where NULL is a wildcard ("any"). Emits statements
+    creating temp tables <prefix>_groups (one per association, group_id, with
+    the values its keys end with), <prefix>_candidates (every row whose set keys
+    agree with a group's: wildcards join several) and <prefix>_founders (the
     pool row that founded each association in jwst's pass). -#}
 {% macro wildcard_groups(prefix, source, keys) -%}
--- Every distinct key tuple of a rule in a scope, with the first row that has exactly it,
--- and its wildcard pattern (a bit per key, set where the key is NULL).
-create or replace temp table {{ prefix }}_tuples as
-select rule, scope_id, {{ keys | join(', ') }}, min(row_no) as first_exact,
-       {{ null_mask('s', keys) }} as mask
+-- The rows of each rule and scope in pool order, their keys as one list.
+create or replace temp table {{ prefix }}_steps as
+select
+    s.rule, s.scope_id, s.row_no, e.filename,
+    [{% for k in keys %}s.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
+    row_number() over (partition by s.rule, s.scope_id order by s.row_no, s.role) as step
 from {{ source }} as s
-group by all;
+join scope_exposures as e on e.scope_id = s.scope_id and e.row_no = s.row_no;
 
--- An association for every tuple that no more specific tuple covers: jwst
--- fixes a wildcard key as soon as a row with a value joins. A tuple u covers t
--- when it has t's set keys and a value where t has a wildcard: u seen through
--- t's pattern (its keys there made NULL) equals t. Comparing through each
--- pattern of the scope keeps the test an equality join, whose cost grows with
--- tuples times patterns instead of tuples squared.
+-- jwst's pass, one row at a time per rule and scope: a row joins every
+-- association whose keys it agrees with (NULL on either side agrees) and fixes
+-- their unset keys with its values; a row that joins none, and whose file no
+-- association holds yet, founds one. The state is the associations' keys,
+-- files and founding rows; only the last state is kept.
+create or replace temp table {{ prefix }}_passes as
+with recursive pass using key (rule, scope_id) as (
+    select rule, scope_id, step, [keys] as a_keys, [[filename]] as a_files, [row_no] as a_founders
+    from {{ prefix }}_steps
+    where step = 1
+    union
+    select
+        rule, scope_id, step,
+        case when list_bool_or(joins)
+            then list_transform(a_keys, lambda a, i: case when agrees[i] and not holds[i]
+                then list_transform(list_zip(a, keys), lambda p: coalesce(p[1], p[2])) else a end)
+            else list_append(a_keys, keys) end,
+        case when list_bool_or(joins)
+            then list_transform(a_files, lambda f, i: case when agrees[i] and not holds[i]
+                then list_append(f, filename) else f end)
+            else list_append(a_files, [filename]) end,
+        case when list_bool_or(joins) then a_founders else list_append(a_founders, row_no) end
+    from (
+        select
+            p.rule, p.scope_id, s.step, p.a_keys, p.a_files, p.a_founders, s.keys, s.filename,
+            s.row_no, agrees, holds,
+            list_transform(agrees, lambda x, i: x or holds[i]) as joins
+        from (
+            select
+                p.*,
+                list_transform(p.a_keys, lambda a: list_bool_and(list_transform(list_zip(a, s.keys),
+                    lambda k: k[1] is null or k[2] is null or k[1] = k[2]))) as agrees,
+                list_transform(p.a_files, lambda f: list_contains(f, s.filename)) as holds
+            from pass as p
+            join {{ prefix }}_steps as s
+              on s.rule = p.rule and s.scope_id = p.scope_id and s.step = p.step + 1
+        ) as p
+        join {{ prefix }}_steps as s
+          on s.rule = p.rule and s.scope_id = p.scope_id and s.step = p.step + 1
+    )
+)
+select rule, scope_id, unnest(a_keys) as keys, unnest(a_founders) as founder_row
+from pass;
+
+-- One association per founding row, with the values its keys ended with.
 create or replace temp table {{ prefix }}_groups as
-with patterns as (
-    select distinct rule, scope_id, mask from {{ prefix }}_tuples
-),
-covers as (
-    select p.rule, p.scope_id, p.mask,
+select
+    rule, scope_id,
     {%- for k in keys %}
-        {{ masked('u', k, loop.index0, 'p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
+    keys[{{ loop.index }}] as {{ k }},
     {%- endfor %}
-    from {{ prefix }}_tuples as u
-    join patterns as p on p.rule = u.rule and p.scope_id = u.scope_id
-    where (p.mask | u.mask) <> u.mask
-)
-select t.* exclude (mask), row_number() over (order by t.rule, t.scope_id, t.first_exact)::integer as group_id
-from {{ prefix }}_tuples as t
-where not exists (
-    select 1
-    from covers as c
-    where c.rule = t.rule and c.scope_id = t.scope_id and c.mask = t.mask
-    {%- for k in keys %}
-      and c.{{ k }} is not distinct from t.{{ k }}
-    {%- endfor %}
-);
+    founder_row as first_exact,
+    row_number() over (order by rule, scope_id, founder_row)::integer as group_id
+from {{ prefix }}_passes;
 
--- Every eligible row whose set keys agree with an association's joins it. Each
--- association is seen through every wildcard pattern of its rule's rows in the
--- scope, so that a row meets the associations it agrees with on an equality join.
+-- Every eligible row whose set keys agree with an association's joins it (the
+-- rows read before it was founded only where jwst re-offers them).
 create or replace temp table {{ prefix }}_candidates as
-with patterns as (
-    select distinct rule, scope_id, {{ null_mask('e', keys) }} as mask from {{ source }} as e
-),
-seen as (
-    select g.group_id, g.first_exact, g.rule, g.scope_id, p.mask,
-    {%- for k in keys %}
-        g.{{ k }} as g_{{ k }},
-        {{ masked('g', k, loop.index0, 'p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
-    {%- endfor %}
-    from {{ prefix }}_groups as g
-    join patterns as p on p.rule = g.rule and p.scope_id = g.scope_id
-)
 select
     g.group_id,
     g.first_exact,
-    e.*,
-    ({% for k in keys %}e.{{ k }} is not distinct from g.g_{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}) as is_exact,
-    min(g.first_exact) over (partition by e.rule, e.scope_id, e.row_no, e.role) as first_group_seen
-from seen as g
+    e.*
+from {{ prefix }}_groups as g
 join {{ source }} as e
-  on e.rule = g.rule and e.scope_id = g.scope_id and {{ null_mask('e', keys) }} = g.mask
+  on e.rule = g.rule and e.scope_id = g.scope_id
 {%- for k in keys %}
- and e.{{ k }} is not distinct from g.{{ k }}
+ and (e.{{ k }} is null or g.{{ k }} is null or e.{{ k }} = g.{{ k }})
 {%- endfor %};
 
--- A wildcard read before any exact row founds the association whose first
--- exact row comes first among its groups; the next exact row then keys it.
 create or replace temp table {{ prefix }}_founders as
-select group_id, min(row_no) as founder_row
-from (
-    select group_id, first_exact as row_no from {{ prefix }}_groups
-    union all
-    select group_id, row_no from {{ prefix }}_candidates
-    where not is_exact and row_no < first_exact and first_exact = first_group_seen
-)
-group by group_id;
+select group_id, first_exact as founder_row from {{ prefix }}_groups;
 {%- endmacro %}
 
 

@@ -142,9 +142,10 @@ end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type
 {#- ---- Validity, over one association's summary `g` (sql/engine/level3.sql) ---- -#}
 
 {#- In group, background and mosaic candidates an association must hold members
-    (target acquisitions aside) from two observations or more. -#}
+    (target acquisitions aside) from two observations or more: a test of jwst's
+    finalize, so observations_ok is true with --no-finalize. -#}
 {% macro spans_observations(g) -%}
-({{ g }}.ctype not in ('group', 'background', 'mosaic') or {{ g }}.n_observations >= 2)
+({{ g }}.observations_ok)
 {%- endmacro %}
 
 {#- ---- Product names, over one association's summary `g`, whose key values

@@ -4,7 +4,7 @@
 -- constraints:
 --   - program set and shared; the time-series flag shared where set
 --   - MIRI LRS (mir_lrs-fixedslit, mir_lrs-slitless), time series allowed
---   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not a wavefront-sensing visit
+--   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not a wavefront-sensing visit; a science exposure with an obs_id may fail it (the keys before the first unset one are still shared)
 --   - one science exposure; background-target LRS exposures of the same mode, not time series, join it as background
 --   - MIRI target-acquisition confirmations (mir_taconfirm) of one observation join it: the first to reach it fixes the obs_id
 --   - a confirmation that reaches no association founds one, which the next science exposure of its observation takes (its mode is then the confirmation's)
@@ -20,13 +20,13 @@ with confirmations as (
       and e.exp_type = 'mir_taconfirm'
       and e.obs_id is not null
 ),
--- the science exposures
+-- the science exposures: of a valid mode, or (the confirmation branch) with an obs_id
 science as (
     select e.*
     from scope_exposures as e
     where {{ l2.base_ok('e') }}
       and e.exp_type in ('mir_lrs-fixedslit', 'mir_lrs-slitless')
-      and {{ l2.mode_ok('e') }}
+      and ({{ l2.mode_ok('e') }} or e.obs_id is not null)
       and {{ l2.role('e') }} = 'science'
 ),
 -- confirmations and science exposures in pool order, per scope and program
@@ -79,10 +79,11 @@ locked as (
     where o.kind = 'science'
 )
 -- the science exposures, with the mode of the confirmation that founded theirs
+-- (as far as jwst's mode test got before failing)
 select
     {{ l2.member('s', "'science'", 'true') }},
     {{ l2.base_keys('s') }},
-    {{ l2.mode_keys('m') }},
+    {{ l2.mode_keys_as_fixed('m') }},
     k.obs_id as k_obs_id
 from science as s
 join locked as k on k.scope_id = s.scope_id and k.row_no = s.row_no

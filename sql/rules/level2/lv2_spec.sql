@@ -7,7 +7,7 @@
 --   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not nrc_tsgrism on nrcblong, not a wavefront-sensing visit
 --   - not a time series, not a nod pattern (2-point-nod, 4-point-nod, along-slit-nod)
 --   - a NIRSpec IFU exposure on a light path that reaches its detector
---   - one science exposure (not a background target) with a mosaic tile number; imprints of the same tile join it as imprint, background-target exposures of any tile as background
+--   - one science exposure (not a background target) with a mosaic tile number; imprints of the same tile join it as imprint (as science when also PSF references), background-target exposures of any tile as background
 --   - extra imprints pruned: the science's target, then its dither position
 -- members:   science, imprint, background
 -- shape:     science
@@ -39,3 +39,16 @@ select
 from usable as e
 where e.bkgdtarg is not null
    or e.mostilno is not null and {{ l2.role('e') }} in ('science', 'imprint')
+union all by name
+-- an exposure both PSF and imprint passes the imprint test too: besides founding
+-- its own association it joins the others of its tile, as science
+select
+    {{ l2.member('e', "'science'", 'false') }},
+    {{ l2.base_keys('e') }},
+    {{ l2.mode_keys('e') }},
+    e.exp_type as k_exp_type,
+    e.mostilno as k_mostilno,
+    'imprint' as requeue
+from usable as e
+where e.bkgdtarg is null and e.mostilno is not null and e.is_imprt is not null
+  and {{ l2.role('e') }} = 'science'

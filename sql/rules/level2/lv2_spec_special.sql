@@ -7,7 +7,7 @@
 --   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not a wavefront-sensing visit
 --   - a NIRSpec IFU exposure on a light path that reaches its detector
 --   - a background target or a PSF reference, calibrated as science on its own
---   - imprints that are themselves background targets or PSF references, with a mosaic tile number, join it as imprint, but never right after another imprint was offered to it; an imprint that joins nothing is the science of its own association
+--   - imprints that are themselves background targets or PSF references, with a mosaic tile number, join it as imprint (as science when also a PSF reference), but never right after another imprint was offered to it; an imprint that joins nothing is the science of its own association
 --   - extra imprints pruned: the science's target, then its dither position
 -- members:   science, imprint
 -- shape:     science
@@ -44,10 +44,11 @@
 {#- Whether the last exposure offered to the association of s before row
     `before` (from its founder on) was an imprint: jwst's imprint test reads the
     class of the exposure it classified last, so an imprint never directly
-    follows another one. -#}
+    follows another one. The class is the generic role: an exposure both PSF
+    and imprint is a PSF, and joins as science. -#}
 {% macro last_offered_is_imprint(s, before) -%}
 coalesce((
-    select arg_max(o.is_imprt is not null, o.row_no)
+    select arg_max(o.dms_role = 'imprint', o.row_no)
     from scope_exposures as o
     where o.scope_id = {{ s }}.scope_id and o.row_no >= {{ s }}.row_no and o.row_no < {{ before }}
       and {{ usable('o') }} and {{ same_values('o', s) }}), true)
@@ -79,7 +80,7 @@ and case
           and i.is_imprt is not null and i.mostilno is not null
           and {{ usable('i') }} and {{ same_values('i', s) }}
           and (i.row_no < {{ s }}.row_no or (
-              select arg_max(o.is_imprt is not null, o.row_no)
+              select arg_max(o.dms_role = 'imprint', o.row_no)
               from scope_exposures as o
               where o.scope_id = {{ s }}.scope_id and o.row_no >= {{ s }}.row_no and o.row_no < i.row_no
                 and {{ usable('o') }} and {{ same_values('o', s) }})))
@@ -97,7 +98,7 @@ founding_imprints as (
     from usable as i
     where i.is_imprt is not null
       and (i.mostilno is null or coalesce((
-          select arg_max(p.is_imprt is not null, p.row_no)
+          select arg_max(p.dms_role = 'imprint', p.row_no)
           from usable as p
           where p.scope_id = i.scope_id and p.row_no < i.row_no and {{ same_values('p', 'i') }}), true))
 )
@@ -109,11 +110,12 @@ select
 from usable as e
 where e.is_imprt is null
    or (e.scope_id, e.row_no) in (select (scope_id, row_no) from founding_imprints)
-union all
+union all by name
 select
-    {{ l2.member('e', "'imprint'", 'false') }},
+    {{ l2.member('e', "case when e.dms_role = 'imprint' then 'imprint' else 'science' end", 'false') }},
     {{ l2.base_keys('e') }},
     {{ l2.mode_keys('e') }},
-    e.exp_type as k_exp_type
+    e.exp_type as k_exp_type,
+    'imprint' as requeue
 from usable as e
 where e.is_imprt is not null and e.mostilno is not null

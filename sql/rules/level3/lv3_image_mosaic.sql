@@ -31,7 +31,6 @@ select
     {{ l3.optical_path('e') }}
 from scope_exposures as e
 where {{ l3.base('e') }}
-  and e.ctype = 'mosaic'
   and {{ l3.is_image_type('e') }}
   and {{ l3.not_wfsc_visit('e') }}
   and e.bkgdtarg is null

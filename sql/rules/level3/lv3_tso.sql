@@ -35,7 +35,6 @@ select
     {{ l3.optical_path('e') }}
 from scope_exposures as e
 where {{ l3.base('e') }}
-  and e.ctype = 'observation'
   and coalesce({{ x.is_tso('e') }}, false)
   and e.exp_type is not null
   and e.exp_type not in ('mir_mrs', 'mir_flatmrs', 'nrs_autowave', 'nrs_ifu')

@@ -41,7 +41,6 @@ select
     {{ l3.optical_path('e') }}
 from scope_exposures as e
 where {{ l3.base('e') }}
-  and e.ctype <> 'group'
   and {{ l3.is_image_type('e') }}
   and e.patttype = 'wfsc'
   and e.dms_note is distinct from 'wfsc_los_jitter'
