@@ -90,5 +90,7 @@ def read_sql_text(sql: str | None, file: str | None) -> str:
     else:
         text = str(sql)
     if not text.strip():
-        raise QueryError("the SQL is empty", path=file if file not in (None, "-") else None)
+        raise QueryError(
+            "no SQL given: the text is empty", path=file if file not in (None, "-") else None
+        )
     return text

@@ -133,7 +133,7 @@ def test_query_reads_sql_from_a_file_or_stdin(tmp_path: Path) -> None:
     both = invoke("query", "select 1", "--file", sql, "--db", db)
     assert both.exit_code == 2 and "not both" in both.stderr
     empty = invoke("query", "--file", "-", "--db", db, input="  \n")
-    assert empty.exit_code == 2 and empty.stderr.strip() == "Error: the SQL is empty"
+    assert empty.exit_code == 2 and empty.stderr.strip() == "Error: no SQL given: the text is empty"
 
 
 def test_tables_keep_names_whole_and_fold_rows_too_wide(tmp_path: Path) -> None:
