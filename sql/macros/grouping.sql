@@ -71,18 +71,54 @@ select
 from {{ prefix }}_passes;
 
 -- Every eligible row whose set keys agree with an association's joins it (the
--- rows read before it was founded only where jwst re-offers them).
+-- rows read before it was founded only where jwst re-offers them). Two sides
+-- agree when, seen through the union of their wildcard patterns (a key made NULL
+-- where either side has it NULL), their keys are equal: each side is seen
+-- through every pattern of the other side in the scope, so that the test is an
+-- equality join instead of every row against every association.
 create or replace temp table {{ prefix }}_candidates as
-select
-    g.group_id,
-    g.first_exact,
-    e.*
-from {{ prefix }}_groups as g
+with group_sides as (
+    select g.*, {{ null_mask('g', keys) }} as mask from {{ prefix }}_groups as g
+),
+row_sides as (
+    select e.rule, e.scope_id, e.row_no, e.role, {{ null_mask('e', keys) }} as mask,
+    {%- for k in keys %}
+        e.{{ k }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from {{ source }} as e
+),
+group_patterns as (select distinct rule, scope_id, mask from group_sides),
+row_patterns as (select distinct rule, scope_id, mask from row_sides),
+groups_seen as (
+    select g.group_id, g.first_exact, g.rule, g.scope_id, g.mask, p.mask as row_mask,
+    {%- for k in keys %}
+        {{ masked('g', k, loop.index0, 'g.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from group_sides as g
+    join row_patterns as p on p.rule = g.rule and p.scope_id = g.scope_id
+),
+rows_seen as (
+    select r.rule, r.scope_id, r.row_no, r.role, r.mask, p.mask as group_mask,
+    {%- for k in keys %}
+        {{ masked('r', k, loop.index0, 'r.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from row_sides as r
+    join group_patterns as p on p.rule = r.rule and p.scope_id = r.scope_id
+),
+matches as (
+    select distinct g.group_id, g.first_exact, r.rule, r.scope_id, r.row_no, r.role
+    from groups_seen as g
+    join rows_seen as r
+      on r.rule = g.rule and r.scope_id = g.scope_id
+     and r.group_mask = g.mask and g.row_mask = r.mask
+    {%- for k in keys %}
+     and r.{{ k }} is not distinct from g.{{ k }}
+    {%- endfor %}
+)
+select m.group_id, m.first_exact, e.*
+from matches as m
 join {{ source }} as e
-  on e.rule = g.rule and e.scope_id = g.scope_id
-{%- for k in keys %}
- and (e.{{ k }} is null or g.{{ k }} is null or e.{{ k }} = g.{{ k }})
-{%- endfor %};
+  on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role;
 
 create or replace temp table {{ prefix }}_founders as
 select group_id, first_exact as founder_row from {{ prefix }}_groups;
