@@ -77,6 +77,8 @@ def environment() -> jinja2.Environment:
 def render_user(template: str, path: Path, call: Callable[[], str] | None = None) -> str:
     """Render a user rule file (or run ``call``, which renders one of its macros); any
     jinja error becomes a RuleError naming its line."""
+    import jinja2
+
     try:
         return call() if call is not None else environment().get_template(template).render()
     except jinja2.TemplateSyntaxError as exc:
