@@ -151,7 +151,7 @@ def _transfers(
     if outside:
         raise GatherError(
             f"{len(outside)} member names point outside SOURCE {folder.absolute()} "
-            f"(members are read only under it; see -s): {', '.join(outside)}",
+            f"(members are read only under it; see -s): {', '.join(repr(n) for n in outside)}",
             path=association,
         )
     if clashes:

@@ -148,7 +148,7 @@ def test_a_member_name_outside_source_is_refused_and_nothing_is_written(
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {association}: 1 member names point outside SOURCE {source} (members are "
-        f"read only under it; see -s): {expname}\n"
+        f"read only under it; see -s): {expname!r}\n"
     )
     assert not dest.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside.txt", "source"]
