@@ -11,19 +11,28 @@ import typer
 from asn_sql import __version__, cli_batch, cli_files, cli_tools
 from asn_sql.cli_boundary import AsnSqlGroup
 from asn_sql.cli_common import (
+    AllCandidatesOption,
     DbOption,
     DebugOption,
+    DelimiterOption,
+    DiscoverOption,
+    DryRunOption,
     FormatOption,
+    IdsOption,
     IgnoreDefaultOption,
+    LevelOption,
+    NoFinalizeOption,
     PlainHelpGroup,
     RulesOption,
+    ShownDebugOption,
+    VersionIdOption,
     err,
+    generate_options,
     handle_errors,
     out,
     warn,
 )
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
-from asn_sql.errors import UsageError
 from asn_sql.formats import OutputFormat, print_rows
 from asn_sql.values import printable
 
@@ -143,9 +152,6 @@ def query(
     print_rows(run_query(db, read_sql_text(sql, file), for_output=True), output, out)
 
 
-LEVEL_CHOICES = {"2": (2,), "3": (3,), "all": (2, 3)}
-
-
 @app.command()
 @handle_errors
 def generate(
@@ -157,44 +163,17 @@ def generate(
             show_default=False,
         ),
     ] = None,
-    level: Annotated[str, typer.Option("--level", help="Which associations: 2, 3 or all.")] = "all",
+    level: LevelOption = "all",
     path: Annotated[
         Path, typer.Option("--path", "-p", help="The folder to write the association files to.")
     ] = Path("."),
-    ids: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ids", "-i", help="Only these candidate ids (o001 c1000 ...).", show_default=False
-        ),
-    ] = None,
-    all_candidates: Annotated[
-        bool, typer.Option("--all-candidates", help="Candidate associations only, no discovery.")
-    ] = False,
-    discover: Annotated[
-        bool, typer.Option("--discover", help="Discovered associations only (asn_id a3001).")
-    ] = False,
-    version_id: Annotated[
-        str | None,
-        typer.Option(
-            "--version-id",
-            help="Put a version in file names; alone, the UTC time (YYYYMMDDtHHMMSS).",
-            show_default=False,
-        ),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Run and record everything but write no file.")
-    ] = False,
-    no_finalize: Annotated[
-        bool,
-        typer.Option(
-            "--no-finalize",
-            help="Keep every association the rules found: no validity "
-            "check, no pruning (a debugging aid).",
-        ),
-    ] = False,
-    delimiter: Annotated[
-        str, typer.Option("--delimiter", "-d", help="The column delimiter of a pool file.")
-    ] = DEFAULT_DELIMITER,
+    ids: IdsOption = None,
+    all_candidates: AllCandidatesOption = False,
+    discover: DiscoverOption = False,
+    version_id: VersionIdOption = None,
+    dry_run: DryRunOption = False,
+    no_finalize: NoFinalizeOption = False,
+    delimiter: DelimiterOption = DEFAULT_DELIMITER,
     rules_dir: RulesOption = None,
     ignore_default: IgnoreDefaultOption = False,
     save_orphans: Annotated[
@@ -211,31 +190,15 @@ def generate(
         bool, typer.Option("--verbose", "-v", help="Print each phase's time and every warning.")
     ] = False,
     db: DbOption = Path(DEFAULT_DB),
-    debug: Annotated[
-        bool, typer.Option("--debug", "-D", help="Show the full traceback of an error.")
-    ] = False,
+    debug: ShownDebugOption = False,
 ) -> None:
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
     from asn_sql.api import generate_documents
     from asn_sql.pool import check_delimiter
     from asn_sql.progress import DelayedProgress
-    from asn_sql.run import GenerateOptions
 
-    if level not in LEVEL_CHOICES:
-        raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
-    if ids is not None and not all(ids):
-        raise UsageError("-i/--ids needs at least one candidate id (-i o001 c1000)")
-    if sum([bool(ids), all_candidates, discover]) > 1:
-        raise UsageError("use only one of --ids, --all-candidates and --discover")
-    options = GenerateOptions(
-        levels=LEVEL_CHOICES[level],
-        ids=tuple(ids) if ids else None,
-        all_candidates=all_candidates,
-        discover=discover,
-        version_id=version_id,
-        finalize=not no_finalize,
-        rules_dir=rules_dir,
-        ignore_default=ignore_default,
+    options = generate_options(
+        level, ids, all_candidates, discover, version_id, no_finalize, rules_dir, ignore_default
     )
     with DelayedProgress(err) as progress:
         result = generate_documents(

@@ -11,11 +11,26 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli_common import DbOption, err, handle_errors, out, warn
-from asn_sql.defaults import DEFAULT_DB
+from asn_sql.cli_common import (
+    AllCandidatesOption,
+    DbOption,
+    DelimiterOption,
+    DiscoverOption,
+    DryRunOption,
+    IdsOption,
+    LevelOption,
+    NoFinalizeOption,
+    ShownDebugOption,
+    VersionIdOption,
+    err,
+    generate_options,
+    handle_errors,
+    out,
+    warn,
+)
+from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER
 from asn_sql.errors import UsageError
 
-_LEVELS = {"2": (2,), "3": (3,), "all": (2, 3)}
 SCHEDULER_ENV = "ASNSQL_SCHEDULER"
 
 
@@ -58,64 +73,28 @@ def batch(
             "--force", help="Generate pools again even when a run with the same options exists."
         ),
     ] = False,
-    level: Annotated[str, typer.Option("--level", help="Which associations: 2, 3 or all.")] = "all",
-    ids: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ids", "-i", help="Only these candidate ids (o001 c1000 ...).", show_default=False
-        ),
-    ] = None,
-    all_candidates: Annotated[
-        bool, typer.Option("--all-candidates", help="Candidate associations only, no discovery.")
-    ] = False,
-    discover: Annotated[
-        bool, typer.Option("--discover", help="Discovered associations only (asn_id a3001).")
-    ] = False,
-    version_id: Annotated[
-        str | None,
-        typer.Option(
-            "--version-id",
-            help="Put a version in file names; alone, the UTC time (YYYYMMDDtHHMMSS).",
-            show_default=False,
-        ),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Run and record everything but write no file.")
-    ] = False,
-    no_finalize: Annotated[
-        bool,
-        typer.Option("--no-finalize", help="Keep every association the rules found (debugging)."),
-    ] = False,
-    delimiter: Annotated[
-        str, typer.Option("--delimiter", "-d", help="The column delimiter of the pool files.")
-    ] = "|",
+    level: LevelOption = "all",
+    ids: IdsOption = None,
+    all_candidates: AllCandidatesOption = False,
+    discover: DiscoverOption = False,
+    version_id: VersionIdOption = None,
+    dry_run: DryRunOption = False,
+    no_finalize: NoFinalizeOption = False,
+    delimiter: DelimiterOption = DEFAULT_DELIMITER,
     db: DbOption = Path(DEFAULT_DB),
-    debug: Annotated[
-        bool, typer.Option("--debug", "-D", help="Show the full traceback of an error.")
-    ] = False,
+    debug: ShownDebugOption = False,
 ) -> None:
     """Generate the associations of many pools in parallel; exit 1 if any pool failed."""
     from asn_sql.batch import BatchSettings, find_pools, open_executor, run_batch
     from asn_sql.pool import check_delimiter
-    from asn_sql.run import GenerateOptions
 
-    if level not in _LEVELS:
-        raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
-    if sum([bool(ids), all_candidates, discover]) > 1:
-        raise UsageError("use only one of --ids, --all-candidates and --discover")
+    options = generate_options(level, ids, all_candidates, discover, version_id, no_finalize)
     if scheduler and workers is not None:
         raise UsageError("use one of --workers (local processes) and --scheduler (Dask)")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
     settings = BatchSettings(
-        options=GenerateOptions(
-            levels=_LEVELS[level],
-            ids=tuple(ids) if ids else None,
-            all_candidates=all_candidates,
-            discover=discover,
-            version_id=version_id,
-            finalize=not no_finalize,
-        ),
+        options=options,
         output_dir=None if dry_run else path,
         delimiter=check_delimiter(delimiter),
         force=force,

@@ -6,17 +6,20 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
-from asn_sql.errors import AsnSqlError
+from asn_sql.errors import AsnSqlError, UsageError
 from asn_sql.formats import OutputFormat
 from asn_sql.interrupt import Interrupted
 from asn_sql.values import printable
+
+if TYPE_CHECKING:
+    from asn_sql.run import GenerateOptions
 
 # Messages carry pool values and paths: never read them as markup, emoji codes or
 # highlighting (asn_sql/values.py escapes their control characters).
@@ -56,6 +59,84 @@ RulesOption = Annotated[
 IgnoreDefaultOption = Annotated[
     bool, typer.Option("--ignore-default", help="Use only the rules of -r/--rules DIR.")
 ]
+
+# The options `generate` and `batch` share, declared once so their help agrees.
+LevelOption = Annotated[str, typer.Option("--level", help="Which associations: 2, 3 or all.")]
+IdsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ids", "-i", help="Only these candidate ids (o001 c1000 ...).", show_default=False
+    ),
+]
+AllCandidatesOption = Annotated[
+    bool, typer.Option("--all-candidates", help="Candidate associations only, no discovery.")
+]
+DiscoverOption = Annotated[
+    bool, typer.Option("--discover", help="Discovered associations only (asn_id a3001).")
+]
+VersionIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--version-id",
+        help="Put a version in file names; alone, the UTC time (YYYYMMDDtHHMMSS).",
+        show_default=False,
+    ),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Run and record everything but write no file.")
+]
+NoFinalizeOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-finalize",
+        help="Keep every association the rules found: no validity "
+        "check, no pruning (a debugging aid).",
+    ),
+]
+DelimiterOption = Annotated[
+    str, typer.Option("--delimiter", "-d", help="The column delimiter of a pool file.")
+]
+# generate and batch show -D in their help (the README's option table names it).
+ShownDebugOption = Annotated[
+    bool, typer.Option("--debug", "-D", help="Show the full traceback of an error.")
+]
+
+LEVEL_CHOICES = {"2": (2,), "3": (3,), "all": (2, 3)}
+
+
+def generate_options(
+    level: str,
+    ids: list[str] | None,
+    all_candidates: bool,
+    discover: bool,
+    version_id: str | None,
+    no_finalize: bool,
+    rules_dir: Path | None = None,
+    ignore_default: bool = False,
+) -> GenerateOptions:
+    """The run options of `generate` and `batch` from their command-line values.
+
+    Raises UsageError for a level not 2, 3 or all, an empty id, or more than one of
+    --ids, --all-candidates and --discover."""
+    # run.py loads DuckDB, which `asnsql --help` must not.
+    from asn_sql.run import GenerateOptions
+
+    if level not in LEVEL_CHOICES:
+        raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
+    if ids is not None and not all(ids):
+        raise UsageError("-i/--ids needs at least one candidate id (-i o001 c1000)")
+    if sum([bool(ids), all_candidates, discover]) > 1:
+        raise UsageError("use only one of --ids, --all-candidates and --discover")
+    return GenerateOptions(
+        levels=LEVEL_CHOICES[level],
+        ids=tuple(ids) if ids else None,
+        all_candidates=all_candidates,
+        discover=discover,
+        version_id=version_id,
+        finalize=not no_finalize,
+        rules_dir=rules_dir,
+        ignore_default=ignore_default,
+    )
 
 
 class PlainHelpGroup(TyperGroup):
