@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,19 @@ def run_query(db_path: Path, sql: str, *, for_output: bool = False) -> QueryResu
     and simple nested values into JSON text (for printing only). Raises UsageError for
     anything but one query, QueryError when DuckDB fails, KeyboardInterrupt after
     Ctrl-C stopped it."""
-    con = sandbox.open_read_only(db_path)
-    try:
+    with reading(db_path) as con:
         statement = sandbox.one_select(con, sql)
         return _fetch_for_output(con, statement) if for_output else fetch(con, statement)
+
+
+@contextmanager
+def reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database opened for reading only, on the locked connection user SQL gets
+    (asn_sql/sandbox.py), closed on leaving; for `query` and the commands that print
+    asnsql's own queries (`runs`, `orphans`). Raises DatabaseError when it cannot open."""
+    con = sandbox.open_read_only(db_path)
+    try:
+        yield con
     finally:
         con.close()
 

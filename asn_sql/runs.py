@@ -11,7 +11,7 @@ from asn_sql import db
 from asn_sql.defaults import ORPHANS_FILE  # noqa: F401 (re-exported)
 from asn_sql.documents import Document
 from asn_sql.errors import UsageError
-from asn_sql.query import QueryResult, fetch
+from asn_sql.query import QueryResult, fetch, reading
 from asn_sql.staged_files import write_atomic
 
 # The default file name of a bare --save-orphans, as jwst's asn_generate (main.py).
@@ -19,8 +19,7 @@ from asn_sql.staged_files import write_atomic
 
 def list_runs(db_path: Path) -> QueryResult:
     """One row per kept run, newest last: what it ran on and what it made."""
-    con = db.open_database(db_path, read_only=True)
-    try:
+    with reading(db_path) as con:
         return fetch(
             con,
             """
@@ -33,8 +32,6 @@ def list_runs(db_path: Path) -> QueryResult:
             order by r.run_id
             """,
         )
-    finally:
-        con.close()
 
 
 # Every table that holds rows of a run (migrations 0002, 0003); views follow them.
@@ -75,16 +72,13 @@ def latest_run(con: Any, run_id: int | None) -> int:
 
 def list_orphans(db_path: Path, run_id: int | None = None) -> tuple[int, QueryResult]:
     """The exposures a run (default: the latest) left out: file name, type and why."""
-    con = db.open_database(db_path, read_only=True)
-    try:
+    with reading(db_path) as con:
         run = latest_run(con, run_id)
         return run, fetch(
             con,
             "select filename, exp_type, reason from orphans where run_id = $run order by row_no",
             {"run": run},
         )
-    finally:
-        con.close()
 
 
 def save_orphans(con: Any, run_id: int, pool_id: int, target: Path) -> int:
