@@ -49,10 +49,7 @@ def load_pools(
     existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
     con = db.connect_memory(spill_beside=db_path)
     try:
-        staged = stage_pools(con, paths, delimiter)
-        db.attach(con, db_path)
-        with db.transaction(con):
-            return [load_staged(con, pool, replace=replace) for pool in staged]
+        return load_into(con, db_path, paths, delimiter=delimiter, replace=replace)
     except BaseException:
         con.close()
         db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
@@ -70,12 +67,14 @@ def load_into(
     replace: bool,
     contents: Sequence[bytes] | None = None,
 ) -> list[LoadResult]:
-    """As :func:`load_pools`, on a fresh in-memory connection that then stays
+    """Check every pool file, then load them all in one transaction (which joins the
+    caller's when there is one), on a fresh in-memory connection that then stays
     attached to the database (so a caller can go on with the same connection).
     ``contents``, when given, holds the files' bytes, read elsewhere."""
     staged = stage_pools(con, paths, delimiter, contents)
     db.attach(con, db_path)
-    return [load_staged(con, pool, replace=replace) for pool in staged]
+    with db.transaction(con):
+        return [load_staged(con, pool, replace=replace) for pool in staged]
 
 
 def stage_pools(
