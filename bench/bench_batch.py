@@ -20,7 +20,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from asn_sql.batch import BatchSettings, BatchSummary, PoolReport, open_executor, run_batch
 from asn_sql.run import GenerateOptions
@@ -37,6 +40,22 @@ def make_pools(folder: Path, count: int, sizes: list[int]) -> list[Path]:
         )
         for i in range(count)
     ]
+
+
+@contextmanager
+def local_cluster(n_workers: int = 2) -> Iterator[Any]:
+    """A Dask scheduler and ``n_workers`` worker processes of one thread each on the
+    loopback, as the README tells a cluster to run (tests/test_batch.py uses it too)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield cluster
 
 
 def timed_batch(
@@ -81,15 +100,7 @@ def main() -> None:
             results[label] = timed_batch(pools, workers, None, root / label)
             _print(label, results, _load())
         if not args.skip_dask:
-            from distributed import LocalCluster
-
-            with LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            ) as cluster:
+            with local_cluster() as cluster:
                 (root / "dask").mkdir()
                 label = "dask, 2 workers"
                 results[label] = timed_batch(pools, None, cluster.scheduler_address, root / "dask")

@@ -22,6 +22,8 @@ from asn_sql.cli import app
 from asn_sql.run import GenerateOptions
 
 distributed = pytest.importorskip("distributed")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from bench_batch import local_cluster  # noqa: E402
 
 ALL_POOLS = sorted(POOLS.glob("*.csv"))
 SMALL_POOLS = [
@@ -73,13 +75,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> OneByOne:
 @pytest.fixture(scope="module")
 def cluster() -> Any:
     """A Dask scheduler and two worker processes on the loopback."""
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as local:
+    with local_cluster(2) as local:
         yield local
 
 
