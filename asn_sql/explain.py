@@ -62,11 +62,22 @@ def explain(
     """Explain every exposure of the run's pool whose file has the root of ``exposure``.
 
     ``rules_dir``/``ignore_default`` give the rules the run was made with (generate's
-    -r/--ignore-default); a warning says when they do not match the run's rules hash."""
+    -r/--ignore-default); a warning says when they do not match the run's rules hash.
+    Without them, the run's own (recorded by migration 0006): UsageError when its folder
+    is gone or its rule files changed since."""
     con = sandbox.open_read_only(db_path)
     try:
         run_id, pool_id, options, run_hash = _run(con, run_id)
-        options = replace(options, rules_dir=rules_dir, ignore_default=ignore_default)
+        from_run = rules_dir is None and not ignore_default and options.rules_dir is not None
+        if from_run:
+            assert options.rules_dir is not None
+            if not options.rules_dir.is_dir():
+                raise UsageError(
+                    f"run {run_id} was made with the rules of {options.rules_dir}, which is "
+                    "gone: give -r/--rules DIR"
+                )
+        else:
+            options = replace(options, rules_dir=rules_dir, ignore_default=ignore_default)
         rows = con.execute(
             render_sql("explain/find_exposures.sql"), {"pool_id": pool_id, "name": exposure}
         ).fetchall()
@@ -74,6 +85,11 @@ def explain(
             raise UsageError(f"no exposure named like {exposure!r} in the pool of run {run_id}")
         rules, _, _ = decide_associations(con, pool_id, options)
         warnings = []
+        if rules_hash(rules) != run_hash and from_run:
+            raise UsageError(
+                f"the rule files of {options.rules_dir} changed since run {run_id}: "
+                "give -r/--rules DIR to explain with them as they are now"
+            )
         if rules_hash(rules) != run_hash:
             warnings.append(
                 f"run {run_id} was made with other rules than these (another -r/--rules "
@@ -90,7 +106,10 @@ def explain(
 def _run(
     con: duckdb.DuckDBPyConnection, run_id: int | None
 ) -> tuple[int, int, GenerateOptions, str]:
-    query = "select run_id, pool_id, levels, mode, candidate_ids, finalized, rules_hash from runs"
+    query = (
+        "select run_id, pool_id, levels, mode, candidate_ids, finalized, rules_hash, "
+        "rules_dir, ignore_default from runs"
+    )
     row = (
         con.execute(query + " where run_id = $run", {"run": run_id}).fetchone()
         if run_id is not None
@@ -100,13 +119,15 @@ def _run(
         raise UsageError(
             f"no run {run_id}" if run_id is not None else "no run yet; run asnsql generate first"
         )
-    run, pool, levels, mode, ids, finalized, run_hash = row
+    run, pool, levels, mode, ids, finalized, run_hash, rules_dir, ignore_default = row
     options = GenerateOptions(
         levels=tuple(levels),
         ids=tuple(ids) if ids else None,
         all_candidates=mode == "all-candidates",
         discover=mode == "discover",
         finalize=finalized,
+        rules_dir=Path(rules_dir) if rules_dir is not None else None,
+        ignore_default=bool(ignore_default),
     )
     return run, pool, options, run_hash
 

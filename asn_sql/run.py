@@ -278,9 +278,9 @@ def _record_run(
         """
         insert into runs (run_id, pool_id, started_at, finished_at, levels, mode, candidate_ids,
                           version_id, finalized, rules_hash, code_version, timings, n_associations,
-                          sql_hash)
+                          sql_hash, rules_dir, ignore_default)
         values ($run, $pool, $started, $finished, $levels, $mode, $ids, $version, $finalized,
-                $hash, $code, $timings, $n, $sql_hash)
+                $hash, $code, $timings, $n, $sql_hash, $rules_dir, $ignore_default)
         """,
         {
             "run": run_id,
@@ -297,6 +297,8 @@ def _record_run(
             "timings": timings,
             "n": sum(by_type.values()),
             "sql_hash": sql_digest(),
+            "rules_dir": str(options.rules_dir.resolve()) if options.rules_dir else None,
+            "ignore_default": options.ignore_default,
         },
     )
     orphans = con.execute(

@@ -212,8 +212,58 @@ def test_explain_shows_the_user_rule(tmp_path: Path, rules_dir: Path) -> None:
         "  in jw99009-o026_dark3_00001_asn: science of jw99009-o026_t001_nirspec_nrs1_dark "
         "(Asn_Lv3Darks)" in result.stdout
     )
+    # The run recorded its -r folder (migration 0006): explain needs no -r again.
     without = invoke("explain", "jw_00026", "--db", db)
-    assert "Warning: run 1 was made with other rules" in without.stderr
+    assert (without.exit_code, without.stdout, without.stderr) == (0, result.stdout, "")
+    # Other rules than the run's, given on purpose, explain with a warning.
+    other = tmp_path / "other_rules" / "level3"
+    other.mkdir(parents=True)
+    shutil.copy(sql_dir() / "rules" / "level3" / "lv3_image.sql", other / "lv3_image.sql")
+    other = other.parent
+    mixed = invoke("explain", "jw_00026", "-r", other, "--db", db)
+    assert mixed.exit_code == 0, mixed.output
+    assert mixed.stderr.startswith("Warning: run 1 was made with other rules")
+
+
+def test_the_runs_table_records_the_rules_folder(tmp_path: Path, rules_dir: Path) -> None:
+    db = tmp_path / "a.duckdb"
+    args = ("--dry-run", "--db", db)
+    assert invoke("generate", POOL, "-r", rules_dir, "--ignore-default", *args).exit_code == 0
+    assert invoke("generate", POOL, *args).exit_code == 0
+    rows = invoke(
+        "query",
+        "select run_id, rules_dir, ignore_default from runs order by 1",
+        "-f",
+        "csv",
+        "--db",
+        db,
+    )
+    assert rows.stdout.splitlines() == [
+        "run_id,rules_dir,ignore_default",
+        f"1,{rules_dir.resolve()},true",
+        "2,,false",
+    ]
+
+
+def test_explain_of_a_run_whose_rules_changed_or_went_is_one_line(
+    tmp_path: Path, rules_dir: Path
+) -> None:
+    db = tmp_path / "a.duckdb"
+    assert invoke("generate", POOL, "-r", rules_dir, "--dry-run", "--db", db).exit_code == 0
+    (rules_dir / "lv3_darks.sql").write_text(DARKS.replace("'_dark'", "'_darks'"))
+    changed = invoke("explain", "jw_00026", "--db", db)
+    assert (changed.exit_code, changed.stdout) == (2, "")
+    assert changed.stderr == (
+        f"Error: the rule files of {rules_dir.resolve()} changed since run 1: give "
+        "-r/--rules DIR to explain with them as they are now\n"
+    )
+    shutil.rmtree(rules_dir)
+    gone = invoke("explain", "jw_00026", "--db", db)
+    assert (gone.exit_code, gone.stdout) == (2, "")
+    assert gone.stderr == (
+        f"Error: run 1 was made with the rules of {rules_dir.resolve()}, which is gone: "
+        "give -r/--rules DIR\n"
+    )
 
 
 def test_two_user_files_with_one_class_name_clash(tmp_path: Path, rules_dir: Path) -> None:
