@@ -79,6 +79,7 @@ def make_pool(files: Sequence[str], options: PoolOptions | None = None) -> MadeP
     )
     notes += _fill_non_header(rows, headers, options)
     notes += _number_targets(rows, headers)
+    notes += _folder_warnings(files)
     for row, header in zip(rows, headers, strict=True):
         row["asn_candidate"] = candidates_text(header["observtn"], extra_candidates)
     return MadePool(columns, rows, notes)
@@ -241,6 +242,19 @@ def _number_targets(rows: list[dict[str, str]], headers: list[dict[str, str]]) -
     return [
         f"targetid: numbered by TARGNAME in file order for {_how_many(computed, len(rows))} "
         "(no TARGETID keyword; jwst's default)"
+    ]
+
+
+def _folder_warnings(files: Sequence[str]) -> list[str]:
+    """A file named with its folder is a `filename` that takes part in no association
+    (asn_sql/names.py): say so now, while the remedy is to run make-pool there."""
+    named = [name for name in files if "/" in name or "\\" in name]
+    if not named:
+        return []
+    shown = ", ".join(named[:3]) + (", ..." if len(named) > 3 else "")
+    return [
+        f"filename: {_how_many(len(named), len(files))} named with a folder ({shown}); "
+        "generate leaves such rows out: run make-pool in the files' folder"
     ]
 
 

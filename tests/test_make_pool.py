@@ -291,3 +291,14 @@ def test_without_astropy_the_command_says_how_to_install_it(
         "Error: make-pool reads FITS headers with astropy, which is not installed: "
         "pip install 'asnsql[fits]'\n"
     )
+
+
+def test_files_named_with_a_folder_are_warned_of(tmp_path: Path) -> None:
+    # Such a filename takes part in no association (asn_sql/names.py): say so at once.
+    names = [f"data/{p.name}" for p in write_fits_files(tmp_path / "data")]
+    pool = make_pool(names)
+    assert [row["filename"] for row in pool.rows] == names
+    assert [w for w in pool.warnings if w.startswith("filename")] == [
+        f"filename: every file named with a folder ({', '.join(names[:3])}, ...); "
+        "generate leaves such rows out: run make-pool in the files' folder"
+    ]
