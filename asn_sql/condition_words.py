@@ -30,12 +30,19 @@ def written_conditions(rule: Rule) -> list[list[str]]:
 
 
 def words(
-    rule: Rule, select_index: int, index: int, rendered: str, alias: str, shape: list[int]
+    rule: Rule,
+    select_index: int,
+    index: int,
+    rendered: str,
+    alias: str,
+    shape: list[int],
+    written: list[list[str]] | None = None,
 ) -> str:
     """The failed condition in words: the macro's comment or name, else the rendered SQL
     without its alias. ``shape`` is the rendered SELECTs' condition counts: the written
-    conditions name the rendered ones only when they line up one to one."""
-    written = written_conditions(rule)
+    conditions name the rendered ones only when they line up one to one. ``written``:
+    :func:`written_conditions` of the rule, when the caller has them already."""
+    written = written if written is not None else written_conditions(rule)
     plain = _without_alias(" ".join(rendered.split()), alias)
     if [len(conditions) for conditions in written] != shape:
         return plain

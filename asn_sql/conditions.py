@@ -31,16 +31,28 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
         "create or replace temp table first_failures (row_no integer, level integer, "
         "rule varchar, rule_rank integer, passed integer, condition varchar)"
     )
+    # condition_words reads rule files with this module's selects: imported here.
+    from asn_sql.condition_words import words, written_conditions
+
     parts, params = [], {}
     for rule in rules:
-        for source, alias, conditions in selects(render_rule(rule)):
+        found = selects(render_rule(rule))
+        shape = [len(conditions) for _, _, conditions in found]
+        written = written_conditions(rule)
+        for select_index, (source, alias, conditions) in enumerate(found):
             n = len(parts)
             parts.append(_failures_sql(source, alias, conditions, n))
+            # The orphans' reasons name the condition as explain does: in words where
+            # the rule file has them (a macro's comment), else its SQL, cut short.
+            texts = [
+                _cut(words(rule, select_index, i, c, alias, shape, written))
+                for i, c in enumerate(conditions)
+            ]
             params |= {
                 f"level_{n}": rule.level,
                 f"rule_{n}": rule.name,
                 f"rank_{n}": rank(rule),
-                f"texts_{n}": [" ".join(c.split()) for c in conditions],
+                f"texts_{n}": texts,
                 f"n_{n}": len(conditions),
             }
     if not parts:
@@ -54,6 +66,14 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
                 db.execute_script(con, "insert into first_failures\n" + part, params)
             except duckdb.Error:
                 continue
+
+
+# A condition longer than this is cut in a reason (the rule file has it whole).
+_SHOWN = 160
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + " ..."
 
 
 def _failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:

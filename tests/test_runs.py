@@ -112,3 +112,18 @@ def test_degraded_status_follows_the_members_exposure_errors(tmp_path: Path) -> 
     assert doc["degraded_status"].startswith(
         "One or more members" if degraded else "No known degraded"
     )
+
+
+def test_an_orphans_reason_names_the_failed_condition_in_words(tmp_path: Path) -> None:
+    # As explain does: the macro's comment in sql/macros/, not the SQL it renders to.
+    db_path = tmp_path / "asn.duckdb"
+    generate(db_path, "pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
+    assert rows(
+        db_path, "select filename, reason from orphans where exp_type = 'nrs_fixedslit'"
+    ) == [
+        (
+            "jw_00006_uncal.fits",
+            "no rule takes it: Asn_Lv2NRSFSS takes nrs_fixedslit exposures but needs NIRSpec "
+            "fixed slit: the slit, grating, filter and detector form a valid light path",
+        )
+    ]
