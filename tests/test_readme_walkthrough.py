@@ -23,7 +23,7 @@ interpreter running the tests) and ``asnsql`` (``python -m asn_sql``), first on
   up to the next ``$`` are what it prints, compared exactly, line by line, with its
   stdout followed by its stderr (no normalisation: the walk-through's run ids,
   paths and counts are all determined by its order). Exit codes are not checked
-  there (``validate`` and ``diff`` exit 2 and 1 on purpose); the output shows them.
+  there (``validate`` and ``diff`` exit 2 and 1 on purpose): their lines are shown.
 - A command outside a transcript must exit with 0.
 
 The ```` ```python ```` block of the Python API section needs jwst and is not run;
@@ -39,7 +39,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,15 +61,6 @@ class Step:
     save_as: str = ""
     text: str = ""
     not_run: str = ""
-
-
-@dataclass
-class Block:
-    line: int
-    language: str
-    body: str
-    before: str
-    steps: list[Step] = field(default_factory=list)
 
 
 def _complete(command: str) -> bool:
