@@ -11,8 +11,8 @@ import duckdb
 from asn_sql import db
 from asn_sql.db import execute_script
 from asn_sql.errors import PoolError
+from asn_sql.io.pool import StagedPool, create_staging, stage_pool
 from asn_sql.names import ACID_PATTERN
-from asn_sql.pool import StagedPool, create_staging, stage_pool
 from asn_sql.templates import render_sql
 
 # Columns of `exposures` that asnsql fills itself rather than from a pool column.
