@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import __version__, db
+from asn_sql.db import exposure_columns
 from asn_sql.engine.conditions import record_first_failures
 from asn_sql.engine.level2 import run_level2
 from asn_sql.engine.level3 import run_level3
@@ -21,7 +22,6 @@ from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.rules import Rule, rules_hash
 from asn_sql.engine.user_rules import rule_set
 from asn_sql.errors import RuleError
-from asn_sql.io.load import exposure_columns
 from asn_sql.names import ACID_PATTERN, ASN_FILE_PATTERN, UNSAFE_PATTERN
 from asn_sql.progress import Progress
 from asn_sql.resources import sql_dir
