@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import duckdb
 
 from asn_sql import db
-from asn_sql.rules import Rule, rank, render_rule
+from asn_sql.engine.rules import Rule, rank, render_rule
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"
@@ -32,7 +32,7 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
         "rule varchar, rule_rank integer, passed integer, condition varchar)"
     )
     # condition_words reads rule files with this module's selects: imported here.
-    from asn_sql.condition_words import words, written_conditions
+    from asn_sql.tools.condition_words import words, written_conditions
 
     parts, params = [], {}
     for rule in rules:

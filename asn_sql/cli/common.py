@@ -12,14 +12,14 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from asn_sql.cli.formats import OutputFormat
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError, UsageError
-from asn_sql.formats import OutputFormat
 from asn_sql.interrupt import Interrupted
 from asn_sql.values import printable
 
 if TYPE_CHECKING:
-    from asn_sql.run import GenerateOptions
+    from asn_sql.engine.run import GenerateOptions
 
 # Messages carry pool values and paths: never read them as markup, emoji codes or
 # highlighting (asn_sql/values.py escapes their control characters).
@@ -119,7 +119,7 @@ def generate_options(
     Raises UsageError for a level not 2, 3 or all, an empty id, or more than one of
     --ids, --all-candidates and --discover."""
     # run.py loads DuckDB, which `asnsql --help` must not.
-    from asn_sql.run import GenerateOptions
+    from asn_sql.engine.run import GenerateOptions
 
     if level not in LEVEL_CHOICES:
         raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
@@ -163,7 +163,7 @@ class PlainHelpGroup(TyperGroup):
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn an AsnSqlError into one line on stderr and exit code 2; an interrupt, once the
-    command's work is rolled back, into Interrupted (asn_sql/cli_boundary.py prints it)."""
+    command's work is rolled back, into Interrupted (asn_sql/cli/boundary.py prints it)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
