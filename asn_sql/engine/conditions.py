@@ -32,7 +32,7 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
         "rule varchar, rule_rank integer, passed integer, condition varchar)"
     )
     # condition_words reads rule files with this module's selects: imported here.
-    from asn_sql.tools.condition_words import words, written_conditions
+    from asn_sql.engine.condition_words import words, written_conditions
 
     parts, params = [], {}
     for rule in rules:

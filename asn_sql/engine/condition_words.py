@@ -1,4 +1,4 @@
-"""A rule's conditions in words, for `asnsql explain`.
+"""A rule's conditions in words, for `asnsql explain` and the orphans' reasons.
 
 A rule file's WHERE clauses are split at their top-level ANDs twice: once as
 written (`{{ l3.is_image_type('e') }}`, `e.bkgdtarg is null`) and once rendered.
