@@ -21,10 +21,11 @@ ACID_PATTERN = r"[a-z]?[0-9]{1,10}"
 PROGRAM_PATTERN = r"[0-9]{1,10}"
 # --version-id: jwst's timestamp (20261122t014027) or a tag of letters, digits, _ and -.
 VERSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
-# The file name of an association asnsql writes (lower-cased, as jwst writes it).
+# The file name of an association asnsql writes (lower-cased, as jwst writes it). The
+# sequence number is zero-padded to 5 digits and keeps every digit past 99,999.
 ASN_FILE_PATTERN = (
     rf"jw(?:[0-9]{{5,10}}|noprogram)-{ACID_PATTERN}(?:_[a-z0-9][a-z0-9_-]{{0,63}})?"
-    r"_[a-z0-9][a-z0-9-]*_[0-9]{5}_asn\.json"
+    r"_[a-z0-9][a-z0-9-]*_[0-9]{5,10}_asn\.json"
 )
 # What may never be part of a name that becomes a file: a path separator, a parent
 # folder, NUL and the other control characters (C0, DEL, C1).

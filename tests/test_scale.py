@@ -98,10 +98,7 @@ def test_a_generated_pool_gives_each_program_the_associations_it_has_alone(
     assert whole == alone
 
 
-# 100,000 rows: since the grouping replays jwst's pass (recursive query per rule and
-# candidate), the discovery scope's state grows with its rows squared: several minutes
-# and about 12 GB. Run with `pytest -m huge` (issue 10 is open on it).
-@pytest.mark.huge
+@pytest.mark.slow
 def test_a_generated_pool_of_100000_rows_generates_as_its_programs_do(tmp_path: Path) -> None:
     rows = 100_000
     text = make_pool(rows, seed=1)
@@ -129,7 +126,7 @@ def _one_observation_pool(n_rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.huge
+@pytest.mark.slow
 def test_sequence_numbers_past_99999_keep_every_digit(tmp_path: Path) -> None:
     rows = 100_001
     documents = _generate(tmp_path, "one_observation.csv", _one_observation_pool(rows))

@@ -105,12 +105,14 @@ with science as (
 select s.*
 from science as s
 join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.science_row
-where not exists (
-        select 1
+-- (the first row of the file's: an equality join, where a "read before" test
+-- would pair every two rows of a scope)
+where coalesce((
+        select min(d.row_no)
         from l2_eligible as d
         join scope_exposures as de on de.scope_id = d.scope_id and de.row_no = d.row_no
-        where d.rule = s.rule and d.scope_id = s.scope_id and d.row_no < s.science_row
-          and de.filename = se.filename)
+        where d.rule = s.rule and d.scope_id = s.scope_id and de.filename = se.filename),
+        s.science_row) >= s.science_row
   and not exists (
         select 1
         from l2_pairs as p

@@ -6,28 +6,107 @@
     agree with a group's: wildcards join several) and <prefix>_founders (the
     pool row that founded each association in jwst's pass). -#}
 {% macro wildcard_groups(prefix, source, keys) -%}
--- The rows of each rule and scope in pool order, their keys as one list.
+-- The rows of each rule and scope in pool order, their keys as one list, with
+-- what the pass below needs to know of them: their part, whether their file name
+-- comes twice, and whether they can change the pass's state at all.
 create or replace temp table {{ prefix }}_steps as
+with rows as (
+    select
+        s.rule, s.scope_id, s.row_no, e.filename,
+        [{% for k in keys %}s.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
+        {{ null_mask('s', keys) }} as mask,
+        row_number() over (partition by s.rule, s.scope_id order by s.row_no, s.role) as step,
+        count(*) over (partition by s.rule, s.scope_id, e.filename) > 1 as dup
+    from {{ source }} as s
+    join scope_exposures as e on e.scope_id = s.scope_id and e.row_no = s.row_no
+),
+-- A key set on every row of the rule and scope is never a wildcard there: two
+-- rows with different values of it never agree. The rows with the same values
+-- of those keys are a part, and parts meet only through a file name.
+parted as (
+    select *, bit_or(mask) over (partition by rule, scope_id) as wild
+    from rows
+)
 select
-    s.rule, s.scope_id, s.row_no, e.filename,
-    [{% for k in keys %}s.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
-    row_number() over (partition by s.rule, s.scope_id order by s.row_no, s.role) as step
-from {{ source }} as s
-join scope_exposures as e on e.scope_id = s.scope_id and e.row_no = s.row_no;
+    rule, scope_id, row_no, filename, keys, mask, step, dup,
+    dense_rank() over (order by rule, scope_id, [
+    {%- for k in keys %}
+        case when (wild & {{ 2 ** loop.index0 }}) = 0 then keys[{{ loop.index }}] end{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    ]) as part_no
+from parted;
 
--- jwst's pass, one row at a time per rule and scope: a row joins every
--- association whose keys it agrees with (NULL on either side agrees) and fixes
--- their unset keys with its values; a row that joins none, and whose file no
--- association holds yet, founds one. The state is the associations' keys,
--- files and founding rows; only the last state is kept.
+-- Parts that hold the same file name are one component: a row whose file an
+-- association already holds joins it whatever its keys (spec level3.md §6.2), so
+-- their passes must run together. Labels spread to the smallest part of each.
+create or replace temp table {{ prefix }}_components as
+with spans as (
+    select distinct rule, scope_id, filename, part_no from {{ prefix }}_steps where dup
+),
+links as (
+    select part_no as a, min(part_no) over (partition by rule, scope_id, filename) as b
+    from spans
+),
+edges as (
+    select a, b from links where a <> b
+    union
+    select b, a from links where a <> b
+)
+select part_no, label
+from (
+    with recursive component using key (part_no) as (
+        select distinct a as part_no, a as label from edges
+        union
+        select e.b as part_no, min(c.label) as label
+        from component as c
+        join edges as e on e.a = c.part_no
+        join recurring.component as r on r.part_no = e.b
+        group by e.b, r.label
+        having min(c.label) < r.label
+    )
+    select * from component
+);
+
+-- The rows that can change the pass's state, numbered in pool order per
+-- component; the others join without changing it (their pass is not replayed):
+-- a row whose file name comes twice (an association may hold it); the first row
+-- of its keys (a later row with the same keys and a file of its own agrees with
+-- whatever the first one founded or joined, so founds nothing); a row that sets
+-- a key some row of its component leaves unset (it may fill an association's).
+create or replace temp table {{ prefix }}_moves as
+with placed as (
+    select s.*, coalesce(c.label, s.part_no) as component
+    from {{ prefix }}_steps as s
+    left join {{ prefix }}_components as c using (part_no)
+),
+judged as (
+    select
+        *,
+        dup
+        or row_number() over (partition by component, dup, keys order by step) = 1
+        or (~mask & bit_or(mask) over (partition by component)) <> 0 as moves
+    from placed
+)
+select
+    rule, scope_id, component, row_no, filename, keys,
+    row_number() over (partition by component order by step) as move
+from judged
+where moves;
+
+-- jwst's pass, one row at a time per component: a row joins every association
+-- whose keys it agrees with (NULL on either side agrees) and fixes their unset
+-- keys with its values; a row that joins none, and whose file no association
+-- holds yet, founds one. The state is the associations' keys, files and
+-- founding rows; only the last state is kept.
 create or replace temp table {{ prefix }}_passes as
-with recursive pass using key (rule, scope_id) as (
-    select rule, scope_id, step, [keys] as a_keys, [[filename]] as a_files, [row_no] as a_founders
-    from {{ prefix }}_steps
-    where step = 1
+with recursive pass using key (component) as (
+    select component, rule, scope_id, move, [keys] as a_keys, [[filename]] as a_files,
+           [row_no] as a_founders
+    from {{ prefix }}_moves
+    where move = 1
     union
     select
-        rule, scope_id, step,
+        component, rule, scope_id, move,
         case when list_bool_or(joins)
             then list_transform(a_keys, lambda a, i: case when agrees[i] and not holds[i]
                 then list_transform(list_zip(a, keys), lambda p: coalesce(p[1], p[2])) else a end)
@@ -38,22 +117,17 @@ with recursive pass using key (rule, scope_id) as (
             else list_append(a_files, [filename]) end,
         case when list_bool_or(joins) then a_founders else list_append(a_founders, row_no) end
     from (
-        select
-            p.rule, p.scope_id, s.step, p.a_keys, p.a_files, p.a_founders, s.keys, s.filename,
-            s.row_no, agrees, holds,
-            list_transform(agrees, lambda x, i: x or holds[i]) as joins
+        select *, list_transform(agrees, lambda x, i: x or holds[i]) as joins
         from (
             select
-                p.*,
+                p.component, p.rule, p.scope_id, s.move, p.a_keys, p.a_files, p.a_founders,
+                s.keys, s.filename, s.row_no,
                 list_transform(p.a_keys, lambda a: list_bool_and(list_transform(list_zip(a, s.keys),
                     lambda k: k[1] is null or k[2] is null or k[1] = k[2]))) as agrees,
                 list_transform(p.a_files, lambda f: list_contains(f, s.filename)) as holds
             from pass as p
-            join {{ prefix }}_steps as s
-              on s.rule = p.rule and s.scope_id = p.scope_id and s.step = p.step + 1
-        ) as p
-        join {{ prefix }}_steps as s
-          on s.rule = p.rule and s.scope_id = p.scope_id and s.step = p.step + 1
+            join {{ prefix }}_moves as s on s.component = p.component and s.move = p.move + 1
+        )
     )
 )
 select rule, scope_id, unnest(a_keys) as keys, unnest(a_founders) as founder_row
