@@ -20,7 +20,7 @@ from asn_sql.progress import Progress
 from asn_sql.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.templates import render_sql
 
-SHAPES = ("single", "science", "group")
+SHAPES = ("single", "science", "group", "replayed")
 OVERLAPS = ("fs", "mos", "none")
 WFSS_MODES = ("closest", "parallel")
 

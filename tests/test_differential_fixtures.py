@@ -22,20 +22,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
-NOT_YET: dict[str, str] = {
-    "mirlrstaconfirm_member_order": (
-        "Asn_MIRLRSTAConfirm: a confirmation read first founds an association that the "
-        "science cannot join (another obs_id); the science founds its own and the "
-        "confirmation joins it last, re-offered. asnsql lets the science take the "
-        "confirmation's association (confirmation first). Rule being reworked on the "
-        "fidelity-cases branch."
-    ),
-    "mirlrstaconfirm_target_members": (
-        "Asn_MIRLRSTAConfirm in a background candidate: a background LRS exposure read "
-        "first founds the association, which fixes the target and the confirmation of its "
-        "own observation; asnsql founds it on the science. Same rule as above."
-    ),
-}
+NOT_YET: dict[str, str] = {}
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:

@@ -152,6 +152,20 @@ join (
 -- a row jwst does not re-offer joins only associations that exist when it is read
 where p.deferred or p.row_no >= s.seed_row;
 
+-- Rules that replay jwst's pass themselves (shape `replayed`) name each
+-- member's association by the row that founded it. Members come as jwst adds
+-- them: from the founding row on in pool order, then the rows offered again,
+-- target acquisitions last.
+insert into l2_members
+select
+    e.rule, e.asn_type, e.rule_rank, e.scope_id,
+    e.scope_id || '/' || e.rule || '/replayed/' || e.seed_row as association,
+    e.seed_row, 0, e.seed_row, e.row_no, e.role,
+    case when e.row_no >= e.seed_row then 1 when e.requeue = 'target_acquisition' then 3 else 2 end,
+    0
+from l2_eligible as e
+where e.shape = 'replayed';
+
 -- An association takes a file once: of two copies, the one that joins first
 -- (jwst finds the second already a member).
 delete from l2_members
@@ -272,6 +286,9 @@ where m.association in (
     group by a.association, s.ctype
     having not (s.ctype = 'observation'
                 or s.ctype = 'background' and bool_or(a.role = 'background'))
+        -- a replayed association may have no science (the other shapes start from one)
+        or any_value(a.rule) in ({% for rule in rules if rule.shape == 'replayed' %}'{{ rule.name }}', {% endfor %}'')
+           and not bool_or(a.role = 'science')
 );
 
 -- The time-series flag an association locks (BASE's optional tsovisit) comes

@@ -89,27 +89,6 @@ where p.role = 'science' and not p.is_science
       where o.scope_id = p.scope_id and o.row_no = p.row_no and o.is_science)
 {%- endmacro %}
 
-{#- MODE's keys as jwst leaves them when MODE may fail inside an alternative
-    that another branch satisfies (Asn_MIRLRSTAConfirm): the keys checked
-    before the first unset required value stay fixed, the later ones open.
-    Equal to mode_keys where MODE holds. -#}
-{% macro mode_keys_as_fixed(e) -%}
-{%- set reached_detector = e ~ '.instrume is not null' -%}
-{%- set reached_filter = reached_detector ~ ' and ' ~ e ~ '.detector is not null' -%}
-{%- set reached_rest = reached_filter ~ ' and (' ~ e ~ '.filter is not null or ' ~ e ~ '.band is not null)' -%}
-{{ e }}.instrume as k_instrume,
-case when {{ reached_detector }} then {{ e }}.detector end as k_detector,
-case when {{ reached_filter }} then
-    case when {{ e }}.filter is not null then 'filter:' || {{ e }}.filter
-         when {{ e }}.band is not null then 'band:' || {{ e }}.band end end as k_opt_elem,
-case when {{ reached_rest }} then
-    case when {{ e }}.pupil is not null then 'pupil:' || {{ e }}.pupil
-         when {{ e }}.grating is not null then 'grating:' || {{ e }}.grating end end as k_opt_elem2,
-case when {{ reached_rest }} then {{ e }}.fxd_slit end as k_fxd_slit,
-case when {{ reached_rest }} then {{ e }}.subarray end as k_subarray,
-case when {{ reached_rest }} then {{ e }}.channel end as k_channel
-{%- endmacro %}
-
 {#- MODE's required values and exclusions. -#}
 {% macro mode_ok(e) -%}
 {{ e }}.l2_mode_ok
