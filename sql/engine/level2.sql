@@ -93,7 +93,9 @@ group by all;
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
 -- its name), or a row whose other role joins an association founded before it,
--- founds nothing.
+-- founds nothing. A join in a role the rule names `unmatched` does not count:
+-- jwst's force_match makes an association that took such a row answer "no
+-- match", so the row founds its own all the same (Asn_Lv2MIRLRSFixedSlitNod).
 create or replace temp table l2_founding as
 with science as (
     select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.row_no as science_row,
@@ -116,7 +118,12 @@ where not exists (
         from l2_pairs as p
         join science as o on o.rule = p.rule and o.scope_id = p.scope_id and o.science_row = p.science_row
         where p.rule = s.rule and p.scope_id = s.scope_id and p.row_no = s.science_row
-          and o.seed_row < s.science_row);
+          and o.seed_row < s.science_row
+          and not (case when false then false
+{%- for rule in rules if rule.unmatched %}
+              when p.rule = '{{ rule.name }}' then p.role in ({% for role in rule.unmatched %}'{{ role }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endfor %}
+              else false end));
 
 create or replace temp table l2_members as
 with science as (
