@@ -6,7 +6,7 @@
 
 {#- The keys a Level 2 rule can ask members to share (columns of l2_eligible).
     Members are compatible when, key by key, either value is NULL or both are equal. -#}
-{%- set keys = ['k_program', 'k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2',
+{%- set keys = ['k_program', 'k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2', 'k_grating',
     'k_fxd_slit', 'k_subarray', 'k_channel', 'k_tsovisit', 'k_exp_type', 'k_mostilno',
     'k_expspcin', 'k_numdthpt', 'k_subpx', 'k_msametfl', 'k_patttype', 'k_target', 'k_pupil',
     'k_obs_id'] %}
@@ -45,22 +45,25 @@
 {%- endmacro %}
 
 {#- MODE, jwst's Constraint_Mode: instrument, detector, the first set of filter/band
-    (as "column:value", since the column chosen is locked too), the first set of
-    pupil/grating, slit, subarray and channel where set. -#}
+    (as "column:value", since the column chosen is locked too), pupil/grating, slit,
+    subarray and channel where set. The optional pupil/grating test locks the
+    column of the first member that sets one (pupil first) and reads only that
+    column afterwards, so an unset pupil lets any grating by: the pupil is one
+    key, the grating another that counts only where the pupil is unset. -#}
 {% macro mode_keys(e) -%}
 {{ e }}.instrume as k_instrume,
 {{ e }}.detector as k_detector,
 case when {{ e }}.filter is not null then 'filter:' || {{ e }}.filter
      when {{ e }}.band is not null then 'band:' || {{ e }}.band end as k_opt_elem,
-case when {{ e }}.pupil is not null then 'pupil:' || {{ e }}.pupil
-     when {{ e }}.grating is not null then 'grating:' || {{ e }}.grating end as k_opt_elem2,
+{{ e }}.pupil as k_opt_elem2,
+case when {{ e }}.pupil is null then {{ e }}.grating end as k_grating,
 {{ e }}.fxd_slit as k_fxd_slit,
 {{ e }}.subarray as k_subarray,
 {{ e }}.channel as k_channel
 {%- endmacro %}
 
 {%- set base_key_names = ['k_program', 'k_tsovisit'] %}
-{%- set mode_key_names = ['k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2', 'k_fxd_slit',
+{%- set mode_key_names = ['k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2', 'k_grating', 'k_fxd_slit',
     'k_subarray', 'k_channel'] %}
 
 {#- Science read through another door. jwst's rules that take "a background
