@@ -310,7 +310,9 @@ select
     'jw' || {{ x.zero_pad('s.program', 5) }} || '-' || sc.acid
         || '_t' || {{ x.zero_pad(x.escaped("case when s.in_direct_image_candidate then '000' else s.targetid end"), 3) }}
         || '_' || {{ x.escaped('s.instrume') }}
-        || '_' || case when s.instrume = 'miri' then {{ x.escaped("coalesce(d.raw_filter, 'null')") }}
+        -- MIRI: the direct image's filter cell as it is ('null' when empty); a pool
+        -- without the column has none, and the name says clear
+        || '_' || case when s.instrume = 'miri' then {{ x.escaped("coalesce(d.raw_filter, 'clear')") }}
                        else {{ x.opt_elem([x.escaped('coalesce(d.filter, d.band)'), x.escaped('coalesce(d.pupil, d.grating)')]) }} end
         || case when s.mode = 'closest' and s.instrume = 'niriss' and s.subarray is distinct from 'full'
                      and s.subarray is not null
