@@ -9,15 +9,15 @@ __all__ = ["AsnSqlError", "__version__", "generate", "load_asn"]
 
 if TYPE_CHECKING:
     from asn_sql.api import generate
-    from asn_sql.documents import load_asn
     from asn_sql.errors import AsnSqlError
+    from asn_sql.io.documents import load_asn
 
 # `import asn_sql` stays light: duckdb and jsonschema load on first use of the API.
-# (The engine's run lives in asn_sql.run: a submodule named `generate` would replace
+# (The engine's run lives in asn_sql.engine.run: a submodule named `generate` would replace
 # the function on the package as soon as it is imported.)
 _LAZY = {
     "generate": "asn_sql.api",
-    "load_asn": "asn_sql.documents",
+    "load_asn": "asn_sql.io.documents",
     "AsnSqlError": "asn_sql.errors",
 }
 

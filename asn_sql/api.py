@@ -10,18 +10,19 @@ from typing import Any
 
 import duckdb
 
-from asn_sql import db, runs, sandbox
-from asn_sql.diff import read_directory
-from asn_sql.documents import Document, run_documents, stage_run_documents
+from asn_sql import db, sandbox
+from asn_sql.engine.rule_check import check_rules
+from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_run
+from asn_sql.engine.user_rules import rule_set
 from asn_sql.errors import UsageError
-from asn_sql.load import load_into, load_staged, stage_pools
+from asn_sql.io.documents import Document, run_documents, stage_run_documents
+from asn_sql.io.load import load_into, load_staged, stage_pools
+from asn_sql.io.pool import DEFAULT_DELIMITER
+from asn_sql.io.staged_files import StagedFolder
 from asn_sql.names import check_version_id
-from asn_sql.pool import DEFAULT_DELIMITER
-from asn_sql.rule_check import check_rules
-from asn_sql.run import GenerateOptions, Progress, RunSummary, generate_run
-from asn_sql.runs import DuplicateNames
-from asn_sql.staged_files import StagedFolder
-from asn_sql.user_rules import rule_set
+from asn_sql.tools import runs
+from asn_sql.tools.diff import read_directory
+from asn_sql.tools.runs import DuplicateNames
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Opening the database file, applying migrations, and transactions."""
+"""Opening the database file, migrations, transactions, and the pool columns of `exposures`."""
 
 from __future__ import annotations
 
@@ -277,3 +277,17 @@ def execute_script(
         wanted = {name: params[name] for name in statement.named_parameters}
         result = con.execute(statement, wanted) if wanted else con.execute(statement)
     return result
+
+
+# Columns of `exposures` that asnsql fills itself rather than from a pool column.
+_BOOKKEEPING = ("pool_id", "row_no", "line_no", "extra")
+
+
+def exposure_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The pool columns the `exposures` table knows, in table order."""
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_name = 'exposures' "
+        "order by ordinal_position"
+    ).fetchall()
+    return [name for (name,) in rows if name not in _BOOKKEEPING]

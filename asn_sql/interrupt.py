@@ -25,7 +25,7 @@ MESSAGE = "Error: interrupted"
 
 class Interrupted(Exception):
     """Raised in place of KeyboardInterrupt once a command has rolled back its work, so
-    the entry point (asn_sql/cli_boundary.py) prints one line and exits with EXIT_CODE."""
+    the entry point (asn_sql/cli/boundary.py) prints one line and exits with EXIT_CODE."""
 
 
 def run(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:

@@ -55,7 +55,7 @@ def records_json(
     columns: list[str], rows: list[tuple[Any, ...]], json_columns: frozenset[int] = frozenset()
 ) -> str:
     """Rows as a JSON array of objects, one object a line. ``json_columns`` are the
-    indexes of columns whose values arrive as JSON text already (asn_sql/output_rows.py)."""
+    indexes of columns whose values arrive as JSON text already (asn_sql/io/output_rows.py)."""
     if not rows:
         return "[]"
     keys = json_keys(columns)

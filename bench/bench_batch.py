@@ -22,8 +22,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from asn_sql.batch import BatchSettings, BatchSummary, PoolReport, open_executor, run_batch
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
+from asn_sql.tools.batch import BatchSettings, BatchSummary, PoolReport, open_executor, run_batch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pool_generator import write_pool  # noqa: E402

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from asn_sql.api import generate_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
 
 HEADER = (
     "FILENAME|PROGRAM|OBS_NUM|EXP_TYPE|INSTRUME|DETECTOR|FILTER|PUPIL|TARGETID|PNTGTYPE"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql.export import export
+from asn_sql.io.export import export
 
 
 def build(folder: Path, rows: int, floats: bool) -> Path:

@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 
 from asn_sql.api import generate_documents
-from asn_sql.documents import write_documents
-from asn_sql.load import load_pools
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
+from asn_sql.io.documents import write_documents
+from asn_sql.io.load import load_pools
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "fixtures" / "expected" / "MANIFEST.json"

@@ -158,7 +158,7 @@ def write_synthetic_pool(path: Path, rows: int) -> None:
 
 
 def _load_in_child(pool: str, db_path: str, results: multiprocessing.Queue) -> None:
-    from asn_sql.load import load_pools
+    from asn_sql.io.load import load_pools
 
     start = time.perf_counter()
     loaded = load_pools(Path(db_path), [Path(pool)], delimiter="|", replace=False)[0]

@@ -53,16 +53,16 @@ def _baseline(files: list[str]) -> None:
 
 
 def _make_pool(files: list[str]) -> None:
-    from asn_sql.make_pool import make_pool, pool_text
+    from asn_sql.tools.make_pool import make_pool, pool_text
 
     pool_text(make_pool(files))
 
 
 def _child(task: str, files: list[str], queue: multiprocessing.Queue) -> None:
-    # Imports are not what is measured (asn_sql.make_pool brings duckdb with it).
+    # Imports are not what is measured (asn_sql.tools.make_pool brings duckdb with it).
     import astropy.io.fits  # noqa: F401
 
-    import asn_sql.make_pool  # noqa: F401
+    import asn_sql.tools.make_pool  # noqa: F401
 
     start = time.perf_counter()
     {"baseline": _baseline, "make_pool": _make_pool}[task](files)

@@ -71,9 +71,9 @@ def child(rows: int, seed: int) -> dict[str, object]:
 
     from asn_sql import db
     from asn_sql.api import resolve_pool
-    from asn_sql.documents import write_run_documents
-    from asn_sql.load import load_pools
-    from asn_sql.run import GenerateOptions, generate_run
+    from asn_sql.engine.run import GenerateOptions, generate_run
+    from asn_sql.io.documents import write_run_documents
+    from asn_sql.io.load import load_pools
 
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as folder:
         pool = write_pool(Path(folder) / f"scale_{rows}.csv", rows, seed)

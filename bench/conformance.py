@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from asn_sql.api import generate_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 POOLS = ROOT / "fixtures" / "pools"

@@ -94,8 +94,8 @@ class JwstRunner:
 def run_asnsql(pool_path: Path) -> Documents | str:
     """asnsql's documents by file name (default options), or the error it raised."""
     from asn_sql.api import generate_documents
+    from asn_sql.engine.run import GenerateOptions
     from asn_sql.errors import AsnSqlError
-    from asn_sql.run import GenerateOptions
 
     with tempfile.TemporaryDirectory() as folder:
         try:

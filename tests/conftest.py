@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from asn_sql import db
-from asn_sql.load import LoadResult, load_pools
+from asn_sql.io.load import LoadResult, load_pools
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 POOLS = FIXTURES / "pools"

@@ -45,7 +45,7 @@ def test_from_asn_sql_import_generate_gets_the_function() -> None:
 def test_generate_stays_the_function_after_every_module_is_imported() -> None:
     # A fresh interpreter: importing the engine must not replace the package attribute.
     code = (
-        "import asn_sql, asn_sql.cli, asn_sql.explain;"
+        "import asn_sql, asn_sql.cli.main, asn_sql.tools.explain;"
         f"a = asn_sql.generate({str(POOL)!r}, level=2);"
         f"b = asn_sql.generate({str(POOL)!r}, level=2);"
         "from asn_sql import generate;"

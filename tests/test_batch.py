@@ -18,8 +18,8 @@ from conftest import BAD, POOLS
 from typer.testing import CliRunner
 
 from asn_sql.api import generate_documents
-from asn_sql.cli import app
-from asn_sql.run import GenerateOptions
+from asn_sql.cli.main import app
+from asn_sql.engine.run import GenerateOptions
 
 distributed = pytest.importorskip("distributed")
 

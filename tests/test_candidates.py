@@ -12,7 +12,7 @@ import pytest
 from conftest import POOLS
 
 from asn_sql.api import generate_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
 
 DEFAULT, ALL_CANDIDATES, DISCOVER = "default", "all-candidates", "discover"
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import EXPECTED, POOLS
 from typer.testing import CliRunner
 
-from asn_sql import cli
+from asn_sql.cli import main as cli
 
 runner = CliRunner()
 POOL = POOLS / "jw09505_20251216t202003_pool.csv"

@@ -16,8 +16,8 @@ from conftest import BAD, POOLS, file_digest
 from typer.testing import CliRunner, Result
 
 from asn_sql import __version__, db
-from asn_sql.cli import app
-from asn_sql.load import load_pools
+from asn_sql.cli.main import app
+from asn_sql.io.load import load_pools
 
 runner = CliRunner()
 

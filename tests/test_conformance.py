@@ -15,8 +15,8 @@ import pytest
 from conftest import EXPECTED, POOLS
 
 from asn_sql.api import generate_documents
-from asn_sql.documents import Document
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
+from asn_sql.io.documents import Document
 
 # Every fixture pool through the whole engine: the one `slow` module (.ci/run leaves it
 # out of its second run, on the lowest versions of the dependencies).

@@ -11,9 +11,9 @@ from conftest import EXPECTED, POOLS
 from typer.testing import CliRunner
 
 from asn_sql.api import generate_documents
-from asn_sql.cli import app
-from asn_sql.diff import diff_documents, read_directory
-from asn_sql.run import GenerateOptions
+from asn_sql.cli.main import app
+from asn_sql.engine.run import GenerateOptions
+from asn_sql.tools.diff import diff_documents, read_directory
 
 runner = CliRunner()
 POOL_010 = EXPECTED / "pool_010_spec_nirspec_lv2bkg"

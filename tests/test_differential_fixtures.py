@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from asn_sql.api import generate_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from asn_sql import cli
+from asn_sql.cli import main as cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 COMMANDS = sorted(c.name or c.callback.__name__ for c in cli.app.registered_commands)

@@ -10,7 +10,7 @@ import pytest
 from conftest import EXPECTED
 from typer.testing import CliRunner
 
-from asn_sql.cli import _expand_argv, app
+from asn_sql.cli.main import _expand_argv, app
 
 runner = CliRunner()
 LEVEL2 = EXPECTED / "pool_010_spec_nirspec_lv2bkg" / "jw99009-c1000_spec2_00001_asn.json"

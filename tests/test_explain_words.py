@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import POOLS
 from typer.testing import CliRunner
 
-from asn_sql import cli
+from asn_sql.cli import main as cli
 
 runner = CliRunner()
 

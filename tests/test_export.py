@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from asn_sql.cli import app
-from asn_sql.export import quote_literal, select_sql
+from asn_sql.cli.main import app
+from asn_sql.io.export import quote_literal, select_sql
 
 runner = CliRunner()
 

@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXTURES
 
 from asn_sql.api import generate_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
 
 CASES = FIXTURES / "cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "pool.csv").exists())

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from asn_sql.cli import _expand_argv, app
-from asn_sql.documents import load_asn
-from asn_sql.from_list import Member, Options, build_association, members_from_files
-from asn_sql.naming import file_root
+from asn_sql.cli.main import _expand_argv, app
+from asn_sql.io.documents import load_asn
+from asn_sql.io.naming import file_root
+from asn_sql.tools.from_list import Member, Options, build_association, members_from_files
 
 runner = CliRunner()
 CAL = ["jw01234001001_01101_00001_nrca1_cal.fits", "jw01234001001_01101_00002_nrca1_cal.fits"]

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from asn_sql.cli import app
-from asn_sql.documents import load_asn
+from asn_sql.cli.main import app
+from asn_sql.io.documents import load_asn
 
 runner = CliRunner()
 

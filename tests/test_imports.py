@@ -10,7 +10,7 @@ import pytest
 
 _PROBE = """
 import json, sys
-from asn_sql import cli
+from asn_sql.cli import main as cli
 sys.argv = ["asnsql", *json.loads(sys.argv[1])]
 try:
     cli.run()

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from conftest import EXPECTED
 
-from asn_sql.documents import _shape_signature, _shapes, _signature
-from asn_sql.jsontext import dumps_indented
+from asn_sql.io.documents import _shape_signature, _shapes, _signature
+from asn_sql.io.jsontext import dumps_indented
 
 EDGE_CASES: list[Any] = [
     {},

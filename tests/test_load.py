@@ -14,7 +14,7 @@ from conftest import BAD, POOLS, file_digest
 
 from asn_sql import db
 from asn_sql.errors import PoolError
-from asn_sql.load import LoadResult, load_pools
+from asn_sql.io.load import LoadResult, load_pools
 
 POOL_NAMES = sorted(path.name for path in POOLS.glob("*.csv"))
 

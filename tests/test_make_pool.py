@@ -21,9 +21,9 @@ from typer.testing import CliRunner, Result
 
 from asn_sql import db
 from asn_sql.api import generate_documents
-from asn_sql.cli import app
-from asn_sql.make_pool import NON_HEADER_DEFAULTS, PoolOptions, make_pool
-from asn_sql.run import GenerateOptions
+from asn_sql.cli.main import app
+from asn_sql.engine.run import GenerateOptions
+from asn_sql.tools.make_pool import NON_HEADER_DEFAULTS, PoolOptions, make_pool
 
 EXPECTED = FIXTURES / "make_pool"
 runner = CliRunner()

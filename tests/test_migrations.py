@@ -12,7 +12,7 @@ from conftest import POOLS, file_digest
 from typer.testing import CliRunner
 
 from asn_sql import db
-from asn_sql.cli import app
+from asn_sql.cli.main import app
 from asn_sql.errors import MigrationError
 from asn_sql.resources import migrations_dir
 

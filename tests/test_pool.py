@@ -13,7 +13,7 @@ from conftest import BAD
 
 from asn_sql import db
 from asn_sql.errors import PoolError, UsageError
-from asn_sql.pool import StagedPool, check_delimiter, create_staging, stage_pool
+from asn_sql.io.pool import StagedPool, check_delimiter, create_staging, stage_pool
 
 
 @pytest.fixture

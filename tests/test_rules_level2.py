@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import POOLS
 
 from asn_sql.api import generate_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
 
 
 def level2(tmp_path: Path, pool: str, **options: object) -> dict[str, dict]:

@@ -9,7 +9,7 @@ import pytest
 from conftest import POOLS
 
 from asn_sql.api import generate_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
 
 DMS_PRODUCT = re.compile(
     r"jw\d{5}-(o|c|a)\d{3,4}_(t\d{3}|\{source_id\}|t\d{3}-\{source_id\})_[a-z]+(_[a-z0-9{}_\-]+)?"

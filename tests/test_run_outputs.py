@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import POOLS
 from typer.testing import CliRunner
 
-from asn_sql import cli
+from asn_sql.cli import main as cli
 
 runner = CliRunner()
 POOL = POOLS / "pool_018_all_exptypes.csv"
@@ -166,7 +166,7 @@ def test_verbose_times_every_phase_writing_included(tmp_path: Path) -> None:
 
 def test_progress_says_the_phase_and_counts(tmp_path: Path) -> None:
     from asn_sql.api import generate_documents
-    from asn_sql.run import GenerateOptions
+    from asn_sql.engine.run import GenerateOptions
 
     heard: list[str] = []
     result = generate_documents(

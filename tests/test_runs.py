@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from conftest import POOLS, file_digest
 
-from asn_sql import db, rules
+from asn_sql import db
 from asn_sql.api import generate_documents
+from asn_sql.engine import rules
+from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import RuleError
-from asn_sql.run import GenerateOptions
 
 
 def generate(db_path: Path, pool: str, **options: object):
@@ -63,7 +64,7 @@ def test_a_failed_run_leaves_the_database_as_it_was(
     broken = rules.find_rule("lv3_image")
     real_render = rules.render_rule
     monkeypatch.setattr(
-        "asn_sql.level3.render_rule",
+        "asn_sql.engine.level3.render_rule",
         lambda rule: (
             "select no_such_column from scope_exposures" if rule == broken else real_render(rule)
         ),

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from asn_sql.api import generate_documents
-from asn_sql.documents import Document
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
+from asn_sql.io.documents import Document
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from pool_generator import header, iter_programs, make_pool  # noqa: E402

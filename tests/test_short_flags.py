@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from asn_sql import cli
+from asn_sql.cli import main as cli
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import POOLS
 from typer.testing import CliRunner
 
-from asn_sql import cli
+from asn_sql.cli import main as cli
 from asn_sql.resources import sql_dir
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import EXPECTED
 from typer.testing import CliRunner
 
-from asn_sql.cli import app
+from asn_sql.cli.main import app
 
 runner = CliRunner()
 GOOD = sorted((EXPECTED / "pool_002_image_miri").glob("*.json"))

@@ -9,8 +9,8 @@ from conftest import POOLS
 
 from asn_sql import db
 from asn_sql.api import generate_documents
-from asn_sql.documents import DocumentError, run_documents, write_documents, write_run_documents
-from asn_sql.run import GenerateOptions
+from asn_sql.engine.run import GenerateOptions
+from asn_sql.io.documents import DocumentError, run_documents, write_documents, write_run_documents
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 -- (Level 2, then Level 3, each in registry order) that could use it and what
 -- became of its associations; else the rule whose conditions it meets longest
 -- and the first it fails (temp table first_failures, from
--- asn_sql/conditions.py). `asnsql explain` gives every rule's. Parameters:
+-- asn_sql/engine/conditions.py). `asnsql explain` gives every rule's. Parameters:
 -- $run_id, $pool_id; temp table orphan_rows.
 
 insert into orphan_reasons (run_id, row_no, reason)

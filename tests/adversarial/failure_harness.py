@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from asn_sql import cli
+from asn_sql.cli import main as cli
 
 POOLS = Path(__file__).resolve().parents[2] / "fixtures" / "pools"
 SMALL_POOL = POOLS / "pool_002_image_miri.csv"

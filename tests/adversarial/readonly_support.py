@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
-from asn_sql.cli import app
-from asn_sql.load import load_pools
+from asn_sql.cli.main import app
+from asn_sql.io.load import load_pools
 
 POOL = Path(__file__).resolve().parents[2] / "fixtures" / "pools" / "pool_002_image_miri.csv"
 runner = CliRunner()

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from asn_sql import db as database
+from asn_sql.io.pool import MAX_FIELD_CHARS
 from asn_sql.names import ACID_PATTERN, UNSAFE_PATTERN
-from asn_sql.pool import MAX_FIELD_CHARS
 from asn_sql.templates import render_sql
 
 from .failure_harness import (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from asn_sql import staged_files
+from asn_sql.io import staged_files
 
 from .failure_harness import (
     POOLS,
@@ -153,10 +153,10 @@ def _interrupt(*args: object, **kwargs: object) -> None:
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("asn_sql.run", "run_level3"),  # while the rules run
-        ("asn_sql.run", "_record_run"),  # while the run is stored
+        ("asn_sql.engine.run", "run_level3"),  # while the rules run
+        ("asn_sql.engine.run", "_record_run"),  # while the run is stored
         ("asn_sql.api", "stage_run_documents"),  # after the run, before any file
-        ("asn_sql.staged_files", "_write_new"),  # while files are written
+        ("asn_sql.io.staged_files", "_write_new"),  # while files are written
     ],
 )
 def test_an_interrupted_generate_exits_130_and_changes_nothing(
@@ -175,7 +175,7 @@ def test_an_interrupted_generate_exits_130_and_changes_nothing(
 def test_an_interrupted_load_exits_130_and_changes_nothing(
     tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    monkeypatch.setattr(f"asn_sql.load.{name}", _interrupt)
+    monkeypatch.setattr(f"asn_sql.io.load.{name}", _interrupt)
     _snapshot(tmp_path, small_db)
     outcome = run("load", POOLS / "pool_003_image_nircam.csv", SMALL_POOL, "--db", small_db)
     _unchanged(tmp_path, small_db, outcome, code=130)
@@ -188,7 +188,7 @@ def test_sigint_during_a_real_generate(tmp_path: Path, template_db: Path) -> Non
         [
             sys.executable,
             "-c",
-            "from asn_sql.cli import run; run()",
+            "from asn_sql.cli.main import run; run()",
             "generate",
             str(POOLS / "mega_pool.csv"),
             "-p",
@@ -240,7 +240,7 @@ def test_load_reads_only_regular_files_and_pipes(
 def test_a_pipe_longer_than_the_limit_is_refused(
     tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from asn_sql import pool
+    from asn_sql.io import pool
 
     monkeypatch.setattr(pool, "MAX_PIPE_BYTES", 1000)
     fifo = tmp_path / "pipe.csv"
@@ -376,7 +376,7 @@ def test_a_bug_is_exit_1_with_one_line_and_debug_shows_the_traceback(
     def bug(*args: object, **kwargs: object) -> None:
         raise ValueError("a bug")
 
-    monkeypatch.setattr("asn_sql.query.run_query", bug)  # pools imports it when it runs
+    monkeypatch.setattr("asn_sql.io.query.run_query", bug)  # pools imports it when it runs
     line = assert_one_error_line(run("pools", "--db", small_db), 1, "internal error")
     assert "ValueError: a bug" in line and "please report" in line
     debug = run("pools", "--db", small_db, "-D")

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from asn_sql.documents import Document, write_documents
 from asn_sql.errors import AsnSqlError
+from asn_sql.io.documents import Document, write_documents
 from asn_sql.names import ASN_FILE_PATTERN, check_association_file
 
 from .failure_harness import assert_one_error_line, line_of, pool_with, run, tree

@@ -237,8 +237,8 @@ def test_iso_durations_and_cells() -> None:
 def test_csv_is_exact_in_a_pipe_and_escaped_on_a_terminal(terminal: bool, cell: str) -> None:
     from rich.console import Console
 
-    from asn_sql.formats import OutputFormat, print_rows
-    from asn_sql.query import QueryResult
+    from asn_sql.cli.formats import OutputFormat, print_rows
+    from asn_sql.io.query import QueryResult
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=terminal)
@@ -247,7 +247,7 @@ def test_csv_is_exact_in_a_pipe_and_escaped_on_a_terminal(terminal: bool, cell: 
 
 
 # DuckDB converts decimals and nested values of simple types to JSON text itself
-# (asn_sql/output_rows.py); the value must be the one asn_sql/values.py would write.
+# (asn_sql/io/output_rows.py); the value must be the one asn_sql/values.py would write.
 SAME_VALUE = [
     "1.10::decimal(5, 2)",
     "-0.001::decimal(18, 3)",

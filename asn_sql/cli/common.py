@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from asn_sql.cli.formats import OutputFormat
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError
-from asn_sql.formats import OutputFormat
 from asn_sql.interrupt import Interrupted
 from asn_sql.values import printable
 
@@ -82,7 +82,7 @@ class PlainHelpGroup(TyperGroup):
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn an AsnSqlError into one line on stderr and exit code 2; an interrupt, once the
-    command's work is rolled back, into Interrupted (asn_sql/cli_boundary.py prints it)."""
+    command's work is rolled back, into Interrupted (asn_sql/cli/boundary.py prints it)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

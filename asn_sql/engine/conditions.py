@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import duckdb
 
 from asn_sql import db
-from asn_sql.rules import Rule, rank, render_rule
+from asn_sql.engine.rules import Rule, rank, render_rule
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"

@@ -9,12 +9,12 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import sandbox
-from asn_sql.condition_words import needed, words
-from asn_sql.conditions import selects, split_conditions
+from asn_sql.engine.conditions import selects, split_conditions
+from asn_sql.engine.rules import Rule, render_rule, rules_hash
+from asn_sql.engine.run import GenerateOptions, decide_associations
 from asn_sql.errors import UsageError
-from asn_sql.rules import Rule, render_rule, rules_hash
-from asn_sql.run import GenerateOptions, decide_associations
 from asn_sql.templates import environment, render_sql
+from asn_sql.tools.condition_words import needed, words
 
 
 @dataclass

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
-from asn_sql.eligible import Branch, insert_eligible
+from asn_sql.engine.eligible import Branch, insert_eligible
+from asn_sql.engine.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.errors import RuleError, first_line
-from asn_sql.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.templates import render_sql
 
 LATE_JOIN_MODES = ("always", "never", "unless_direct_image")

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
+from asn_sql.engine.rules import Rule, line_mentioning
 from asn_sql.errors import RuleError, first_line
-from asn_sql.rules import Rule, line_mentioning
 from asn_sql.templates import cached
 
 

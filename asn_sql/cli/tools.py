@@ -1,6 +1,6 @@
 """Commands around pools and association files on disk: make-pool, gather.
 
-asn_sql/cli.py registers them on the app; the work is in make_pool.py and gather.py.
+asn_sql/cli/main.py registers them on the app; the work is in make_pool.py and gather.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli_common import DebugOption, err, handle_errors, out, warn
+from asn_sql.cli.common import DebugOption, err, handle_errors, out, warn
 from asn_sql.errors import UsageError
 
 
@@ -68,7 +68,7 @@ def make_pool(
     debug: DebugOption = False,
 ) -> None:
     """Write an association pool from FITS primary headers, as asn_make_pool does."""
-    from asn_sql import make_pool as mp
+    from asn_sql.tools import make_pool as mp
 
     options = mp.PoolOptions(asn_candidate, dms_note, is_imprt, pntgtype)
     made = mp.make_pool(files, options)
@@ -140,7 +140,7 @@ def gather(
     debug: DebugOption = False,
 ) -> None:
     """Copy an association's members into a folder with the association, as asn_gather does."""
-    from asn_sql.gather import Mode, carry_out, plan_gather
+    from asn_sql.tools.gather import Mode, carry_out, plan_gather
 
     if link and symlink:
         raise UsageError("--link and --symlink exclude each other")

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
-from asn_sql.eligible import Branch, insert_eligible
+from asn_sql.engine.eligible import Branch, insert_eligible
+from asn_sql.engine.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.errors import RuleError, first_line
 from asn_sql.progress import Progress
-from asn_sql.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.templates import render_sql
 
 SHAPES = ("single", "science", "group", "replayed")

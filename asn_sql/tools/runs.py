@@ -9,10 +9,10 @@ from typing import Any
 
 from asn_sql import db
 from asn_sql.defaults import ORPHANS_FILE  # noqa: F401 (re-exported)
-from asn_sql.documents import Document
 from asn_sql.errors import UsageError
-from asn_sql.query import QueryResult, fetch
-from asn_sql.staged_files import write_atomic
+from asn_sql.io.documents import Document
+from asn_sql.io.query import QueryResult, fetch
+from asn_sql.io.staged_files import write_atomic
 
 # The default file name of a bare --save-orphans, as jwst's asn_generate (main.py).
 

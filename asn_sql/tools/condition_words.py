@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from asn_sql.conditions import selects
+from asn_sql.engine.conditions import selects
+from asn_sql.engine.rules import Rule
 from asn_sql.resources import sql_dir
-from asn_sql.rules import Rule
 
 _MACRO_CALL = re.compile(r"^\{\{-?\s*(\w+)\.(\w+)\(.*\)\s*-?\}\}$", re.S)
 _IMPORT = re.compile(r"\{%-?\s*import\s+'([^']+)'\s+as\s+(\w+)")

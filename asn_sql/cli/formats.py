@@ -18,7 +18,7 @@ from rich.text import Text
 from asn_sql.values import cell_text, csv_line, printable, records_json, row_cells
 
 if TYPE_CHECKING:
-    from asn_sql.query import QueryResult
+    from asn_sql.io.query import QueryResult
 
 
 class OutputFormat(StrEnum):

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asn_sql.documents import (
+from asn_sql.io.documents import (
     DocumentError,
     document_level,
     read_json,
     schema_errors,
 )
-from asn_sql.naming import file_root
-from asn_sql.staged_files import write_atomic
+from asn_sql.io.naming import file_root
+from asn_sql.io.staged_files import write_atomic
 
 
 @dataclass

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow
 
-    from asn_sql.documents import Document
-    from asn_sql.run import GenerateOptions, RunSummary
+    from asn_sql.engine.run import GenerateOptions, RunSummary
+    from asn_sql.io.documents import Document
 
 # An in-memory catalog stands in for the database file: the same migrations, the same
 # load and generate code, one pool and one run.
@@ -62,9 +62,9 @@ def run_pool(task: PoolTask) -> PoolOutcome:
     """
     # Imported here: a Dask worker unpickles this module before it runs anything.
     from asn_sql import db
-    from asn_sql.documents import run_documents, validate_documents
-    from asn_sql.load import load_into
-    from asn_sql.run import generate_run
+    from asn_sql.engine.run import generate_run
+    from asn_sql.io.documents import run_documents, validate_documents
+    from asn_sql.io.load import load_into
 
     outcome = PoolOutcome(task.source)
     con = db.connect_memory()

@@ -24,9 +24,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from asn_sql.documents import document_level, read_json, schema_errors
 from asn_sql.errors import AsnSqlError
-from asn_sql.staged_files import create_temporary, write_atomic
+from asn_sql.io.documents import document_level, read_json, schema_errors
+from asn_sql.io.staged_files import create_temporary, write_atomic
 
 
 class GatherError(AsnSqlError):

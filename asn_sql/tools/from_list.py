@@ -9,17 +9,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from asn_sql.documents import (
+from asn_sql.errors import AsnSqlError
+from asn_sql.io.documents import (
     CODE_VERSION,
     DocumentError,
     document_level,
     schema_errors,
 )
-from asn_sql.errors import AsnSqlError
+from asn_sql.io.naming import file_root
+from asn_sql.io.query import QueryResult
+from asn_sql.io.staged_files import write_atomic
 from asn_sql.names import check_product_name
-from asn_sql.naming import file_root
-from asn_sql.query import QueryResult
-from asn_sql.staged_files import write_atomic
 
 RULE = "asnsql_from_list"
 DEFAULT_ASN_IDS = {2: "o999", 3: "a3001"}
@@ -56,7 +56,7 @@ class Options:
 
 def asn_types() -> list[str]:
     """The association types asnsql's rules write (image2, spec3, ...)."""
-    from asn_sql.rules import all_rules
+    from asn_sql.engine.rules import all_rules
 
     return sorted({r.asn_type for r in all_rules() if r.asn_type[-1:] in ("2", "3")})
 
@@ -223,7 +223,7 @@ group by all
 def from_query(db_path: Path, sql: str, options: Options) -> dict[str, Any]:
     """An association of the exposures a query returns. With pool_id and row_no columns,
     program, asn_id, target, pool and the Level 3 product name come from the pool."""
-    from asn_sql.query import fetch, run_query
+    from asn_sql.io.query import fetch, run_query
 
     result = run_query(db_path, sql)
     members = members_from_rows(result)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from asn_sql.engine.rules import LEVELS, Rule, all_rules, header_line, parse_header, registry_order
 from asn_sql.errors import RuleError, UsageError
-from asn_sql.rules import LEVELS, Rule, all_rules, header_line, parse_header, registry_order
 
 _FOLDER_LEVELS = {"level2": 2, "level3": 3}
 _LEVEL_LINE = re.compile(r"^--\s*level:\s*(.*)$")

@@ -14,7 +14,7 @@ import duckdb
 
 from asn_sql import interrupt, sandbox, values
 from asn_sql.errors import QueryError, UsageError
-from asn_sql.output_rows import as_cells, open_rows
+from asn_sql.io.output_rows import as_cells, open_rows
 
 
 class ExportFormat(StrEnum):

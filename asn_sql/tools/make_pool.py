@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from asn_sql.errors import AsnSqlError, UsageError
-from asn_sql.staged_files import write_atomic
+from asn_sql.io.staged_files import write_atomic
 
 # Columns of an archive pool that no header holds, with the value jwst gives every
 # row; a header keyword of the same name wins, an option wins over both.

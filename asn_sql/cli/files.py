@@ -1,6 +1,6 @@
 """Commands over association files: diff, from-list, from-query, edit, validate, export.
 
-asn_sql/cli.py registers them on the app; the work is in diff.py, from_list.py,
+asn_sql/cli/main.py registers them on the app; the work is in diff.py, from_list.py,
 edit.py, documents.py and export.py.
 """
 
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli_common import DbOption, DebugOption, err, handle_errors, out, warn
+from asn_sql.cli.common import DbOption, DebugOption, err, handle_errors, out, warn
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
 from asn_sql.values import printable
@@ -30,7 +30,7 @@ def diff(
 ) -> None:
     """Compare two sets of associations; exit 0 when they are equal, 1 when they differ."""
     from asn_sql.api import read_diff_side
-    from asn_sql.diff import diff_documents, report_lines, summary_line
+    from asn_sql.tools.diff import diff_documents, report_lines, summary_line
 
     (old_docs, old_notes), (new_docs, new_notes) = read_diff_side(old, db), read_diff_side(new, db)
     warn(old_notes + new_notes)
@@ -117,7 +117,7 @@ def from_list(
 ) -> None:
     """Write an association of the files given, as asn_from_list does, with its type, rule,
     program and ids filled in and checked against jwst's schema."""
-    from asn_sql import from_list as fl
+    from asn_sql.tools import from_list as fl
 
     members = fl.members_from_files(files, background or [], imprint or [])
     options = fl.Options(asn_type, product_name, program, asn_id)
@@ -144,7 +144,7 @@ def from_query(
     debug: DebugOption = False,
 ) -> None:
     """Write an association of the exposures a query returns, from a read-only database."""
-    from asn_sql import from_list as fl
+    from asn_sql.tools import from_list as fl
 
     data = fl.from_query(db, sql, fl.Options(asn_type, product_name, program, asn_id))
     out.print(str(fl.write_association(data, output)), markup=False, highlight=False)
@@ -194,7 +194,7 @@ def edit(
     debug: DebugOption = False,
 ) -> None:
     """Add or remove members of an association, as asn_edit does; products left empty go."""
-    from asn_sql.edit import edit_file
+    from asn_sql.tools.edit import edit_file
 
     result = edit_file(
         association,
@@ -218,7 +218,7 @@ def validate(
     debug: DebugOption = False,
 ) -> None:
     """Check association files against jwst's schemas, printing every error with its path."""
-    from asn_sql.documents import file_errors
+    from asn_sql.io.documents import file_errors
 
     invalid = 0
     for path in files:
@@ -258,8 +258,8 @@ def export(
     debug: DebugOption = False,
 ) -> None:
     """Write a table or a query's rows to a file, from a read-only database."""
-    from asn_sql.export import export as export_rows
-    from asn_sql.export import parse_format
+    from asn_sql.io.export import export as export_rows
+    from asn_sql.io.export import parse_format
 
     count = export_rows(db, source, output, parse_format(file_format))
     out.print(str(output), markup=False, highlight=False)

@@ -1,6 +1,6 @@
 """The `asnsql batch` command: many pools in parallel, locally or on a Dask cluster.
 
-asn_sql/cli.py registers it on the app; the work is in batch.py.
+asn_sql/cli/main.py registers it on the app; the work is in batch.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli_common import DbOption, err, handle_errors, out, warn
+from asn_sql.cli.common import DbOption, err, handle_errors, out, warn
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
 
@@ -95,9 +95,9 @@ def batch(
     ] = False,
 ) -> None:
     """Generate the associations of many pools in parallel; exit 1 if any pool failed."""
-    from asn_sql.batch import BatchSettings, find_pools, open_executor, run_batch
-    from asn_sql.pool import check_delimiter
-    from asn_sql.run import GenerateOptions
+    from asn_sql.engine.run import GenerateOptions
+    from asn_sql.io.pool import check_delimiter
+    from asn_sql.tools.batch import BatchSettings, find_pools, open_executor, run_batch
 
     if level not in _LEVELS:
         raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
@@ -164,7 +164,7 @@ class _PoolBar:
 
     def report(self, pool: object) -> None:
         """Print what became of one pool and advance the bar."""
-        from asn_sql.batch import PoolReport
+        from asn_sql.tools.batch import PoolReport
 
         assert isinstance(pool, PoolReport)
         warn(pool.warnings)

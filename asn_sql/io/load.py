@@ -9,14 +9,12 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import db
-from asn_sql.db import execute_script
+from asn_sql.db import execute_script, exposure_columns
 from asn_sql.errors import PoolError
+from asn_sql.io.pool import StagedPool, create_staging, stage_pool
 from asn_sql.names import ACID_PATTERN
-from asn_sql.pool import StagedPool, create_staging, stage_pool
 from asn_sql.templates import render_sql
 
-# Columns of `exposures` that asnsql fills itself rather than from a pool column.
-_BOOKKEEPING = ("pool_id", "row_no", "line_no", "extra")
 # A quoted string as Python writes one, and one (id, type) element of a candidate list.
 _STR = r"""(?:'[^']*'|"[^"]*")"""
 _ELEMENT = rf"[\(\[]\s*({_STR})\s*,\s*({_STR})\s*,?\s*[\)\]]"
@@ -170,16 +168,6 @@ def _insert_pool(con: duckdb.DuckDBPyConnection, pool: StagedPool) -> int:
     ).fetchone()
     assert row is not None
     return int(row[0])
-
-
-def exposure_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The pool columns the `exposures` table knows, in table order."""
-    rows = con.execute(
-        "select column_name from information_schema.columns "
-        "where table_catalog = current_database() and table_name = 'exposures' "
-        "order by ordinal_position"
-    ).fetchall()
-    return [name for (name,) in rows if name not in _BOOKKEEPING]
 
 
 def _insert_exposures(con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id: int) -> None:

@@ -15,10 +15,10 @@ import jsonschema
 
 from asn_sql import __version__
 from asn_sql.errors import AsnSqlError
-from asn_sql.jsontext import dumps_indented
+from asn_sql.io.jsontext import dumps_indented
+from asn_sql.io.staged_files import StagedFolder
 from asn_sql.names import check_association_file
 from asn_sql.resources import schemas_dir
-from asn_sql.staged_files import StagedFolder
 
 CODE_VERSION = f"asnsql {__version__}"
 _SCHEMAS = {2: "asn_schema_jw_level2b.json", 3: "asn_schema_jw_level3.json"}
@@ -260,7 +260,7 @@ def validate_documents(documents: list[Document]) -> None:
 def write_documents(
     documents: list[Document], directory: Path, progress: Callable[[str], None] | None = None
 ) -> list[Path]:
-    """Write every document into ``directory``, all or nothing (asn_sql/staged_files.py);
+    """Write every document into ``directory``, all or nothing (asn_sql/io/staged_files.py);
     ``progress`` hears "writing files N/M".
 
     Each file name is checked against the DMS pattern of association files first."""
@@ -307,7 +307,7 @@ def write_run_documents(
 ) -> list[Path]:
     """Build, check and write a run's documents a batch at a time (memory holds one
     batch), all or nothing: every file is complete in a temporary folder before any is
-    moved into ``directory`` (asn_sql/staged_files.py)."""
+    moved into ``directory`` (asn_sql/io/staged_files.py)."""
     with StagedFolder(directory) as staged:
         stage_run_documents(con, run_id, staged, keep=False, batch_size=batch_size)
         staged.check_targets()

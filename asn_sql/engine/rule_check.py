@@ -18,14 +18,14 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import db
+from asn_sql.db import exposure_columns
+from asn_sql.engine.level2 import run_level2
+from asn_sql.engine.level3 import run_level3
+from asn_sql.engine.rules import Rule, all_rules
+from asn_sql.engine.user_rules import merge_rules, read_user_rule, user_rule_files
 from asn_sql.errors import RuleError
-from asn_sql.level2 import run_level2
-from asn_sql.level3 import run_level3
-from asn_sql.load import exposure_columns
 from asn_sql.names import ACID_PATTERN, UNSAFE_PATTERN
-from asn_sql.rules import Rule, all_rules
 from asn_sql.templates import render_sql
-from asn_sql.user_rules import merge_rules, read_user_rule, user_rule_files
 
 
 @dataclass(frozen=True)

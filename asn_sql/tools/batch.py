@@ -1,6 +1,6 @@
 """Many pools at once: the coordinator of `asnsql batch`.
 
-Each pool is an independent task (:func:`asn_sql.batch_task.run_pool`) run by a
+Each pool is an independent task (:func:`asn_sql.tools.batch_task.run_pool`) run by a
 ``concurrent.futures.Executor``: local worker processes, or a Dask cluster through
 ``Client.get_executor()``; nothing here knows which. The coordinator is the only writer
 of the database and of the output folder: it records each pool and its run in one
@@ -21,13 +21,13 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import __version__, db
-from asn_sql.batch_record import record_outcome, write_run_folder
-from asn_sql.batch_task import PoolOutcome, PoolTask, run_pool
+from asn_sql.engine.rules import rules_for, rules_hash
+from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import AsnSqlError, PoolError, UsageError
-from asn_sql.pool import read_pool_bytes
-from asn_sql.rules import rules_for, rules_hash
-from asn_sql.run import GenerateOptions
+from asn_sql.io.pool import read_pool_bytes
 from asn_sql.templates import sql_digest
+from asn_sql.tools.batch_record import record_outcome, write_run_folder
+from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_pool
 
 # Tasks in flight per worker slot: one running, one waiting, so that no worker
 # idles while the coordinator records a result.

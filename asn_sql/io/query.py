@@ -11,7 +11,7 @@ import duckdb
 
 from asn_sql import interrupt, sandbox
 from asn_sql.errors import QueryError, UsageError
-from asn_sql.output_rows import open_rows
+from asn_sql.io.output_rows import open_rows
 
 
 @dataclass
@@ -20,7 +20,7 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
-    # Columns whose values are JSON text already (asn_sql/output_rows.py).
+    # Columns whose values are JSON text already (asn_sql/io/output_rows.py).
     json_columns: frozenset[int] = frozenset()
 
 

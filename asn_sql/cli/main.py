@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 
-from asn_sql import __version__, cli_batch, cli_files, cli_tools
-from asn_sql.cli_boundary import AsnSqlGroup
-from asn_sql.cli_common import (
+from asn_sql import __version__
+from asn_sql.cli import batch as cli_batch
+from asn_sql.cli import files as cli_files
+from asn_sql.cli import tools as cli_tools
+from asn_sql.cli.boundary import AsnSqlGroup
+from asn_sql.cli.common import (
     DbOption,
     DebugOption,
     FormatOption,
@@ -22,9 +25,9 @@ from asn_sql.cli_common import (
     out,
     warn,
 )
+from asn_sql.cli.formats import OutputFormat, print_rows
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
 from asn_sql.errors import UsageError
-from asn_sql.formats import OutputFormat, print_rows
 from asn_sql.values import printable
 
 # Commands import what they run inside their bodies: `asnsql --help` loads no DuckDB,
@@ -32,7 +35,7 @@ from asn_sql.values import printable
 
 
 class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
-    """One line per error and exit codes (cli_boundary), plain help (cli_common)."""
+    """One line per error and exit codes (cli/boundary.py), plain help (cli/common.py)."""
 
 
 app = typer.Typer(
@@ -83,8 +86,8 @@ def load(
     debug: DebugOption = False,
 ) -> None:
     """Load association pools into the database, all in one transaction."""
-    from asn_sql.load import load_pools
-    from asn_sql.pool import check_delimiter
+    from asn_sql.io.load import load_pools
+    from asn_sql.io.pool import check_delimiter
 
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
@@ -106,7 +109,7 @@ def pools(
     debug: DebugOption = False,
 ) -> None:
     """List the loaded pools."""
-    from asn_sql.query import run_query
+    from asn_sql.io.query import run_query
 
     result = run_query(
         db,
@@ -138,7 +141,7 @@ def query(
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
-    from asn_sql.query import read_sql_text, run_query
+    from asn_sql.io.query import read_sql_text, run_query
 
     print_rows(run_query(db, read_sql_text(sql, file), for_output=True), output, out)
 
@@ -217,9 +220,9 @@ def generate(
 ) -> None:
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
     from asn_sql.api import generate_documents
-    from asn_sql.pool import check_delimiter
+    from asn_sql.engine.run import GenerateOptions
+    from asn_sql.io.pool import check_delimiter
     from asn_sql.progress import DelayedProgress
-    from asn_sql.run import GenerateOptions
 
     if level not in LEVEL_CHOICES:
         raise UsageError(f"--level must be 2, 3 or all, not {level!r}")
@@ -287,9 +290,9 @@ def rules(
     debug: DebugOption = False,
 ) -> None:
     """List the association rules: level, jwst's name, asn_type and file."""
-    from asn_sql.query import QueryResult
-    from asn_sql.rule_check import check_folder
-    from asn_sql.user_rules import rule_set
+    from asn_sql.engine.rule_check import check_folder
+    from asn_sql.engine.user_rules import rule_set
+    from asn_sql.io.query import QueryResult
 
     if check is not None:
         checked = check_folder(check)
@@ -321,8 +324,8 @@ def render(
     debug: DebugOption = False,
 ) -> None:
     """Print a rule's SQL as the engine runs it, without running it."""
-    from asn_sql.rules import find_rule, render_rule
-    from asn_sql.user_rules import rule_set
+    from asn_sql.engine.rules import find_rule, render_rule
+    from asn_sql.engine.user_rules import rule_set
 
     found = find_rule(rule, rule_set((2, 3), rules_dir))
     out.print(render_rule(found), markup=False, highlight=False)
@@ -340,7 +343,7 @@ def orphans(
     debug: DebugOption = False,
 ) -> None:
     """List the exposures a run put in no association: file name, type and why."""
-    from asn_sql.runs import list_orphans
+    from asn_sql.tools.runs import list_orphans
 
     run_id, result = list_orphans(db, run)
     print_rows(result, output, out)
@@ -369,7 +372,7 @@ def runs(
     debug: DebugOption = False,
 ) -> None:
     """List the kept runs, or delete one."""
-    from asn_sql.runs import delete_run, list_runs
+    from asn_sql.tools.runs import delete_run, list_runs
 
     if delete is not None:
         n = delete_run(db, delete)
@@ -401,7 +404,7 @@ def explain(
     debug: DebugOption = False,
 ) -> None:
     """Say which associations hold an exposure and why the rules of its type did not."""
-    from asn_sql.explain import explain as explain_exposure
+    from asn_sql.tools.explain import explain as explain_exposure
 
     found_all = explain_exposure(
         db, exposure, run, rules_dir=rules_dir, ignore_default=ignore_default
@@ -434,17 +437,17 @@ def say(text: str) -> None:
     out.print(printable(text), markup=False, highlight=False)
 
 
-# Commands over association files (asn_sql/cli_files.py).
+# Commands over association files (asn_sql/cli/files.py).
 app.command()(cli_files.diff)
 app.command("from-list")(cli_files.from_list)
 app.command("from-query")(cli_files.from_query)
 app.command()(cli_files.edit)
 app.command()(cli_files.validate)
 app.command()(cli_files.export)
-# Many pools in parallel (asn_sql/cli_batch.py).
+# Many pools in parallel (asn_sql/cli/batch.py).
 app.command()(cli_batch.batch)
 
-# Commands over pool and member files on disk (asn_sql/cli_tools.py).
+# Commands over pool and member files on disk (asn_sql/cli/tools.py).
 app.command("make-pool")(cli_tools.make_pool)
 app.command()(cli_tools.gather)
 
@@ -460,7 +463,7 @@ def _expand_argv(argv: list[str]) -> list[str]:
         token = argv[i]
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if token == "--version-id" and (nxt is None or nxt.startswith("-")):
-            from asn_sql.run import timestamp_version_id
+            from asn_sql.engine.run import timestamp_version_id
 
             expanded.append(f"--version-id={timestamp_version_id()}")
         elif token == "--save-orphans" and (nxt is None or nxt.startswith("-")):

@@ -14,18 +14,18 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import __version__, db
-from asn_sql.conditions import record_first_failures
+from asn_sql.db import exposure_columns
+from asn_sql.engine.conditions import record_first_failures
+from asn_sql.engine.level2 import run_level2
+from asn_sql.engine.level3 import run_level3
+from asn_sql.engine.rule_check import check_rules
+from asn_sql.engine.rules import Rule, rules_hash
+from asn_sql.engine.user_rules import rule_set
 from asn_sql.errors import RuleError
-from asn_sql.level2 import run_level2
-from asn_sql.level3 import run_level3
-from asn_sql.load import exposure_columns
 from asn_sql.names import ACID_PATTERN, ASN_FILE_PATTERN, UNSAFE_PATTERN
 from asn_sql.progress import Progress
 from asn_sql.resources import sql_dir
-from asn_sql.rule_check import check_rules
-from asn_sql.rules import Rule, rules_hash
 from asn_sql.templates import render_sql, sql_digest
-from asn_sql.user_rules import rule_set
 
 DISCOVERED_ID = "a3001"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import db
-from asn_sql.batch_task import PoolOutcome
-from asn_sql.documents import Document, run_documents, write_documents
 from asn_sql.errors import PoolError
+from asn_sql.io.documents import Document, run_documents, write_documents
+from asn_sql.tools.batch_task import PoolOutcome
 
 # The name a worker's Arrow rows take while they are inserted.
 _ROWS = "batch_rows"
