@@ -23,17 +23,17 @@ IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
 NOT_YET: dict[str, str] = {
-    "mirlrstaconfirm_member_order": (
-        "Asn_MIRLRSTAConfirm: a confirmation read first founds an association that the "
-        "science cannot join (another obs_id); the science founds its own and the "
-        "confirmation joins it last, re-offered. asnsql lets the science take the "
-        "confirmation's association (confirmation first). Rule being reworked on the "
-        "fidelity-cases branch."
+    "lv2spec_members": (
+        "MODE's filter/band test locks the column of the row that founds an association: "
+        "one founded on a band takes a later row with a filter too (only the band is read), "
+        "one founded on a filter refuses a row without. asnsql compares 'filter:F' with "
+        "'band:B', so a background with both never joins a band-founded association; "
+        "which row founds depends on jwst's pass (a background with a filter founds an "
+        "association the others cannot join), so the fix is a replayed Lv2Spec."
     ),
-    "mirlrstaconfirm_target_members": (
-        "Asn_MIRLRSTAConfirm in a background candidate: a background LRS exposure read "
-        "first founds the association, which fixes the target and the confirmation of its "
-        "own observation; asnsql founds it on the science. Same rule as above."
+    "lv2spec_member_order": (
+        "Asn_Lv2Spec member order on seed 9389 (1 pool in 495): found at the end of the "
+        "500-pool run, not analysed yet."
     ),
 }
 

@@ -20,7 +20,7 @@ from asn_sql.errors import RuleError, first_line
 from asn_sql.progress import Progress
 from asn_sql.templates import render_sql
 
-SHAPES = ("single", "science", "group")
+SHAPES = ("single", "science", "group", "replayed")
 OVERLAPS = ("fs", "mos", "none")
 WFSS_MODES = ("closest", "parallel")
 
@@ -37,6 +37,7 @@ class Level2Spec:
     any_candidate: bool
     wfss: str | None
     prune_imprints: bool
+    unmatched: tuple[str, ...] = ()
 
 
 def level2_spec(rule: Rule) -> Level2Spec:
@@ -52,6 +53,7 @@ def level2_spec(rule: Rule) -> Level2Spec:
         any_candidate=rule.setting("any_candidate", "no") == "yes",
         wfss=_choice(rule, "wfss", WFSS_MODES),
         prune_imprints=rule.setting("prune_imprints", "no") == "yes",
+        unmatched=tuple(r.strip() for r in rule.setting("unmatched", "").split(",") if r.strip()),
     )
 
 

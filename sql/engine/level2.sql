@@ -93,7 +93,9 @@ group by all;
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
 -- its name), or a row whose other role joins an association founded before it,
--- founds nothing.
+-- founds nothing. A join in a role the rule names `unmatched` does not count:
+-- jwst's force_match makes an association that took such a row answer "no
+-- match", so the row founds its own all the same (Asn_Lv2MIRLRSFixedSlitNod).
 create or replace temp table l2_founding as
 with science as (
     select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.row_no as science_row,
@@ -118,7 +120,12 @@ where coalesce((
         from l2_pairs as p
         join science as o on o.rule = p.rule and o.scope_id = p.scope_id and o.science_row = p.science_row
         where p.rule = s.rule and p.scope_id = s.scope_id and p.row_no = s.science_row
-          and o.seed_row < s.science_row);
+          and o.seed_row < s.science_row
+          and not (case when false then false
+{%- for rule in rules if rule.unmatched %}
+              when p.rule = '{{ rule.name }}' then p.role in ({% for role in rule.unmatched %}'{{ role }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endfor %}
+              else false end));
 
 create or replace temp table l2_members as
 with science as (
@@ -153,6 +160,20 @@ join (
 ) as k on k.rule = p.rule and k.scope_id = p.scope_id and k.requeue = p.requeue
 -- a row jwst does not re-offer joins only associations that exist when it is read
 where p.deferred or p.row_no >= s.seed_row;
+
+-- Rules that replay jwst's pass themselves (shape `replayed`) name each
+-- member's association by the row that founded it. Members come as jwst adds
+-- them: from the founding row on in pool order, then the rows offered again,
+-- target acquisitions last.
+insert into l2_members
+select
+    e.rule, e.asn_type, e.rule_rank, e.scope_id,
+    e.scope_id || '/' || e.rule || '/replayed/' || e.seed_row as association,
+    e.seed_row, 0, e.seed_row, e.row_no, e.role,
+    case when e.row_no >= e.seed_row then 1 when e.requeue = 'target_acquisition' then 3 else 2 end,
+    0
+from l2_eligible as e
+where e.shape = 'replayed';
 
 -- An association takes a file once: of two copies, the one that joins first
 -- (jwst finds the second already a member).
@@ -274,6 +295,9 @@ where m.association in (
     group by a.association, s.ctype
     having not (s.ctype = 'observation'
                 or s.ctype = 'background' and bool_or(a.role = 'background'))
+        -- a replayed association may have no science (the other shapes start from one)
+        or any_value(a.rule) in ({% for rule in rules if rule.shape == 'replayed' %}'{{ rule.name }}', {% endfor %}'')
+           and not bool_or(a.role = 'science')
 );
 
 -- The time-series flag an association locks (BASE's optional tsovisit) comes

@@ -7,17 +7,20 @@
 -- only associations that exist when jwst reads it (no later pass). `requeue`
 -- names the list jwst re-offers the row in when that is not its role (an
 -- exposure both PSF and imprint joins as science through the imprint test).
+-- A `replayed` rule replays jwst's pass itself: each row names the row that
+-- founded the association it joins (`seed_row`), once per association.
 create or replace temp table l2_eligible (
     rule        varchar not null,
     asn_type    varchar not null,
     rule_rank   integer not null,
-    shape       varchar not null,     -- single, science or group (header `shape:`)
+    shape       varchar not null,     -- single, science, group or replayed (header `shape:`)
     scope_id    integer not null,
     row_no      integer not null,
     role        varchar not null,
     is_science  boolean not null,
     deferred    boolean not null default true,
     requeue     varchar,              -- jwst's re-offer list of the row (default: its role)
+    seed_row    integer,              -- shape replayed: the row that founded the row's association
 {%- for key in l2.keys %}
     {{ key }} varchar default ''{% if not loop.last %},{% endif %}
 {%- endfor %}

@@ -86,7 +86,19 @@ select
                                   as observations_ok,
     coalesce(t.slit_tokens, [])   as slit_tokens,
     coalesce(d.has_direct_image, false) as has_direct_image
-from l3_groups as g
+from (
+    -- the pupil, else grating, a name shows is the first member's that sets one
+    select g.* replace (case when g.k_opt2 is distinct from '' then p.opt2 else g.k_opt2 end as k_opt2)
+    from l3_groups as g
+    left join (
+        select m.group_id,
+               arg_min(coalesce(e.pupil, e.grating), [m.phase, m.row_no])
+                   filter (where coalesce(e.pupil, e.grating) is not null) as opt2
+        from l3_grouped as m
+        join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+        group by m.group_id
+    ) as p using (group_id)
+) as g
 join scopes as s using (scope_id)
 join l3_founders as f using (group_id)
 left join (

@@ -6,7 +6,7 @@
 
 {#- The keys a Level 2 rule can ask members to share (columns of l2_eligible).
     Members are compatible when, key by key, either value is NULL or both are equal. -#}
-{%- set keys = ['k_program', 'k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2',
+{%- set keys = ['k_program', 'k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2', 'k_grating',
     'k_fxd_slit', 'k_subarray', 'k_channel', 'k_tsovisit', 'k_exp_type', 'k_mostilno',
     'k_expspcin', 'k_numdthpt', 'k_subpx', 'k_msametfl', 'k_patttype', 'k_target', 'k_pupil',
     'k_obs_id'] %}
@@ -45,22 +45,25 @@
 {%- endmacro %}
 
 {#- MODE, jwst's Constraint_Mode: instrument, detector, the first set of filter/band
-    (as "column:value", since the column chosen is locked too), the first set of
-    pupil/grating, slit, subarray and channel where set. -#}
+    (as "column:value", since the column chosen is locked too), pupil/grating, slit,
+    subarray and channel where set. The optional pupil/grating test locks the
+    column of the first member that sets one (pupil first) and reads only that
+    column afterwards, so an unset pupil lets any grating by: the pupil is one
+    key, the grating another that counts only where the pupil is unset. -#}
 {% macro mode_keys(e) -%}
 {{ e }}.instrume as k_instrume,
 {{ e }}.detector as k_detector,
 case when {{ e }}.filter is not null then 'filter:' || {{ e }}.filter
      when {{ e }}.band is not null then 'band:' || {{ e }}.band end as k_opt_elem,
-case when {{ e }}.pupil is not null then 'pupil:' || {{ e }}.pupil
-     when {{ e }}.grating is not null then 'grating:' || {{ e }}.grating end as k_opt_elem2,
+{{ e }}.pupil as k_opt_elem2,
+case when {{ e }}.pupil is null then {{ e }}.grating end as k_grating,
 {{ e }}.fxd_slit as k_fxd_slit,
 {{ e }}.subarray as k_subarray,
 {{ e }}.channel as k_channel
 {%- endmacro %}
 
 {%- set base_key_names = ['k_program', 'k_tsovisit'] %}
-{%- set mode_key_names = ['k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2', 'k_fxd_slit',
+{%- set mode_key_names = ['k_instrume', 'k_detector', 'k_opt_elem', 'k_opt_elem2', 'k_grating', 'k_fxd_slit',
     'k_subarray', 'k_channel'] %}
 
 {#- Science read through another door. jwst's rules that take "a background
@@ -87,27 +90,6 @@ where p.role = 'science' and not p.is_science
   and not exists (
       select 1 from {{ source }} as o
       where o.scope_id = p.scope_id and o.row_no = p.row_no and o.is_science)
-{%- endmacro %}
-
-{#- MODE's keys as jwst leaves them when MODE may fail inside an alternative
-    that another branch satisfies (Asn_MIRLRSTAConfirm): the keys checked
-    before the first unset required value stay fixed, the later ones open.
-    Equal to mode_keys where MODE holds. -#}
-{% macro mode_keys_as_fixed(e) -%}
-{%- set reached_detector = e ~ '.instrume is not null' -%}
-{%- set reached_filter = reached_detector ~ ' and ' ~ e ~ '.detector is not null' -%}
-{%- set reached_rest = reached_filter ~ ' and (' ~ e ~ '.filter is not null or ' ~ e ~ '.band is not null)' -%}
-{{ e }}.instrume as k_instrume,
-case when {{ reached_detector }} then {{ e }}.detector end as k_detector,
-case when {{ reached_filter }} then
-    case when {{ e }}.filter is not null then 'filter:' || {{ e }}.filter
-         when {{ e }}.band is not null then 'band:' || {{ e }}.band end end as k_opt_elem,
-case when {{ reached_rest }} then
-    case when {{ e }}.pupil is not null then 'pupil:' || {{ e }}.pupil
-         when {{ e }}.grating is not null then 'grating:' || {{ e }}.grating end end as k_opt_elem2,
-case when {{ reached_rest }} then {{ e }}.fxd_slit end as k_fxd_slit,
-case when {{ reached_rest }} then {{ e }}.subarray end as k_subarray,
-case when {{ reached_rest }} then {{ e }}.channel end as k_channel
 {%- endmacro %}
 
 {#- MODE's required values and exclusions. -#}
@@ -181,7 +163,7 @@ case when {{ x.in_direct_image_candidate(e) }} then '000' else {{ e }}.targetid 
 ({{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type(e) }} and (
     {%- if coron_counts %}
     ({{ e }}.exp_type in ('mir_4qpm', 'mir_lyot', 'nrc_coron') and not (
-        {{ e }}.exp_type = 'nrc_coron' and {{ e }}.subarray = 'full'
+        {{ e }}.exp_type = 'nrc_coron' and coalesce({{ e }}.subarray = 'full', false)
         and ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
              or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
     or
@@ -328,7 +310,9 @@ select
     'jw' || {{ x.zero_pad('s.program', 5) }} || '-' || sc.acid
         || '_t' || {{ x.zero_pad(x.escaped("case when s.in_direct_image_candidate then '000' else s.targetid end"), 3) }}
         || '_' || {{ x.escaped('s.instrume') }}
-        || '_' || case when s.instrume = 'miri' then {{ x.escaped("coalesce(d.raw_filter, 'null')") }}
+        -- MIRI: the direct image's filter cell as it is ('null' when empty); a pool
+        -- without the column has none, and the name says clear
+        || '_' || case when s.instrume = 'miri' then {{ x.escaped("coalesce(d.raw_filter, 'clear')") }}
                        else {{ x.opt_elem([x.escaped('coalesce(d.filter, d.band)'), x.escaped('coalesce(d.pupil, d.grating)')]) }} end
         || case when s.mode = 'closest' and s.instrume = 'niriss' and s.subarray is distinct from 'full'
                      and s.subarray is not null

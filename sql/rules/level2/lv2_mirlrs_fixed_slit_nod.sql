@@ -9,6 +9,7 @@
 --   - MIRI target-acquisition confirmations (mir_taconfirm) join it as target_acquisition
 -- members:   science, background, target_acquisition
 -- shape:     science
+-- unmatched: background
 {% import 'macros/level2.sql' as l2 -%}
 
 {#- jwst locks the partner test on the first partner that passes it: the first

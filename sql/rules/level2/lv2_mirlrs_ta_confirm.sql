@@ -4,109 +4,199 @@
 -- constraints:
 --   - program set and shared; the time-series flag shared where set
 --   - MIRI LRS (mir_lrs-fixedslit, mir_lrs-slitless), time series allowed
---   - the same mode: instrument, detector, filter (else band), pupil (else grating), slit, subarray and channel where set; not an opaque filter, not a wavefront-sensing visit; a science exposure with an obs_id may fail it (the keys before the first unset one are still shared)
---   - one science exposure; background-target LRS exposures of the same mode, not time series, join it as background
---   - MIRI target-acquisition confirmations (mir_taconfirm) of one observation join it: the first to reach it fixes the obs_id
---   - a confirmation that reaches no association founds one, which the next science exposure of its observation takes (its mode is then the confirmation's)
+--   - either the same mode (instrument, detector, filter else band, pupil else grating, slit, subarray and channel where set; not an opaque filter, not a wavefront-sensing visit) and one science exposure, or a background-target LRS exposure (not time series, the background exposure type shared)
+--   - or the same obs_id, fixed by the first to come that way, and one science exposure or a MIRI target-acquisition confirmation (mir_taconfirm); the mode keys checked before a failing one stay fixed
+--   - an exposure that meets no association founds one, whatever it is; target acquisitions and background targets read before an association was founded are offered to it again
 -- members:   science, background, target_acquisition
--- shape:     science
+-- shape:     replayed
 {% import 'macros/level2.sql' as l2 -%}
 
--- the confirmations
-with confirmations as (
-    select e.*
+{#- jwst 3.0.0's Asn_MIRLRSTAConfirm (rules_level2b.py) is an alternative of two
+    branches whose tests lock values as they pass, and a failing branch keeps
+    the locks it made when the other one then holds. Which association an
+    exposure ends in depends on what the associations before it locked, so the
+    rule replays jwst's pass over the candidate's exposures: the pool in order
+    (join every association the row meets; found one when it met none), then
+    the background targets jwst re-offers (Constraint_Background), then the
+    target acquisitions (Asn_Lv3ACQ_Reprocess). -#}
+
+{#- The state of one association. mode holds MODE's seven locks in jwst's order
+    (instrument, detector, filter/band and pupil/grating as "column:value",
+    fxd_slit, subarray, channel); NULL is not locked yet. -#}
+{%- set association_type = 'struct(founder integer, files varchar[], program varchar, tso varchar, '
+    ~ 'mode varchar[], obs_id varchar, has_science boolean, bkg_exp varchar)' %}
+{%- set join_type = 'struct(asn integer, row_no integer, role varchar, pass integer)' %}
+
+{#- The row's value for MODE's lock i, read from the column the lock names. -#}
+{% macro mode_value(a, r, i) -%}
+{%- if i == 3 -%}
+(case when {{ a }}.mode[3] like 'filter:%' then 'filter:' || {{ r }}.filter
+      when {{ a }}.mode[3] like 'band:%' then 'band:' || {{ r }}.band
+      else coalesce('filter:' || {{ r }}.filter, 'band:' || {{ r }}.band) end)
+{%- elif i == 4 -%}
+(case when {{ a }}.mode[4] like 'pupil:%' then 'pupil:' || {{ r }}.pupil
+      when {{ a }}.mode[4] like 'grating:%' then 'grating:' || {{ r }}.grating
+      else coalesce('pupil:' || {{ r }}.pupil, 'grating:' || {{ r }}.grating) end)
+{%- else -%}
+{{ r }}.{{ ['instrume', 'detector', '', '', 'fxd_slit', 'subarray', 'channel'][i - 1] }}
+{%- endif -%}
+{%- endmacro %}
+
+{#- Whether the row passes MODE's lock i: the first three are required. -#}
+{% macro mode_passes(a, r, i) -%}
+(case when {{ mode_value(a, r, i) }} is null then {{ 'true' if i > 3 else 'false' }}
+      else {{ a }}.mode[{{ i }}] is null or {{ a }}.mode[{{ i }}] = {{ mode_value(a, r, i) }} end)
+{%- endmacro %}
+
+{#- What offering row r to association a finds, before deciding: whether a
+    holds r's file, BASE, how many of MODE's locks r passes in a row, and the
+    three tests of the two branches. -#}
+{% macro offer(a, r) -%}
+{
+    'a': {{ a }},
+    'held': list_contains({{ a }}.files, {{ r }}.filename),
+    'base': ({{ a }}.program is null or {{ a }}.program = {{ r }}.program)
+        and ({{ r }}.tsovisit is null or {{ a }}.tso is null or {{ a }}.tso = {{ r }}.tsovisit),
+    'reach': case
+        {%- for i in range(1, 8) %}
+        when not {{ mode_passes(a, r, i) }} then {{ i - 1 }}
+        {%- endfor %}
+        else 7 end,
+    'values': [{% for i in range(1, 8) %}{{ mode_value(a, r, i) }}{% if not loop.last %}, {% endif %}{% endfor %}],
+    'sci': {{ r }}.role = 'science' and not {{ a }}.has_science and {{ r }}.is_lrs,
+    'bkg': {{ r }}.is_background and ({{ a }}.bkg_exp is null or {{ a }}.bkg_exp = {{ r }}.exp_type),
+    'ta': {{ r }}.obs_id is not null and ({{ a }}.obs_id is null or {{ a }}.obs_id = {{ r }}.obs_id)
+}
+{%- endmacro %}
+
+{#- The outcome of an offer o: ok, the branch (sci, bkg, ta) and the
+    association as it is after r joins (its locks kept when r joins). -#}
+{% macro outcome(o, r, founder) -%}
+{
+    'ok': not {{ o }}.held and {{ o }}.base and (
+        {{ o }}.reach = 7 and {{ r }}.mode_tests_ok and ({{ o }}.sci or {{ o }}.bkg)
+        or {{ o }}.ta and ({{ o }}.sci or {{ r }}.exp_type = 'mir_taconfirm')),
+    'held': {{ o }}.held,
+    'via': case when {{ o }}.reach = 7 and {{ r }}.mode_tests_ok and ({{ o }}.sci or {{ o }}.bkg)
+                then case when {{ o }}.sci then 'sci' else 'bkg' end
+                else 'ta' end,
+    'asn': {
+        'founder': {{ founder }},
+        'files': list_append({{ o }}.a.files, {{ r }}.filename),
+        'program': {{ r }}.program,
+        'tso': coalesce({{ o }}.a.tso, {{ r }}.tsovisit),
+        'mode': [{% for i in range(1, 8) %}case when {{ o }}.reach >= {{ i }} then coalesce({{ o }}.a.mode[{{ i }}], {{ o }}.values[{{ i }}]) else {{ o }}.a.mode[{{ i }}] end{% if not loop.last %}, {% endif %}{% endfor %}],
+        'obs_id': case when {{ o }}.reach = 7 and {{ r }}.mode_tests_ok and ({{ o }}.sci or {{ o }}.bkg)
+                       then {{ o }}.a.obs_id else coalesce({{ o }}.a.obs_id, {{ r }}.obs_id) end,
+        'has_science': {{ o }}.a.has_science or {{ r }}.role = 'science',
+        'bkg_exp': case when {{ o }}.reach = 7 and {{ r }}.mode_tests_ok and not {{ o }}.sci and {{ o }}.bkg
+                        then coalesce({{ o }}.a.bkg_exp, {{ r }}.exp_type) else {{ o }}.a.bkg_exp end
+    }::{{ association_type }}
+}
+{%- endmacro %}
+
+with recursive
+-- the exposures a branch can take (LRS or a TA confirmation, program set),
+-- with what the tests read
+offered as (
+    select
+        e.scope_id, e.row_no, e.filename, e.program, e.tsovisit, e.instrume, e.detector,
+        e.filter, e.band, e.pupil, e.grating, e.fxd_slit, e.subarray, e.channel, e.exp_type,
+        e.obs_id,
+        {{ l2.role('e') }} as role,
+        e.exp_type in ('mir_lrs-fixedslit', 'mir_lrs-slitless') as is_lrs,
+        e.bkgdtarg is not null and not {{ l2.is_tso('e') }}
+            and e.exp_type in ('mir_lrs-fixedslit', 'mir_lrs-slitless') as is_background,
+        -- MODE's tests after its locks (an opaque filter, a wavefront-sensing visit)
+        not (e.detector is not distinct from 'nirspec' or e.filter is not distinct from 'opaque')
+            and not (e.detector is not distinct from 'nrcblong' and e.exp_type = 'nrc_tsgrism')
+            and not {{ l2.is_wfsc_visit('e') }} as mode_tests_ok
     from scope_exposures as e
     where {{ l2.base_ok('e') }}
-      and e.exp_type = 'mir_taconfirm'
-      and e.obs_id is not null
+      and e.exp_type in ('mir_lrs-fixedslit', 'mir_lrs-slitless', 'mir_taconfirm')
 ),
--- the science exposures: of a valid mode, or (the confirmation branch) with an obs_id
-science as (
-    select e.*
-    from scope_exposures as e
-    where {{ l2.base_ok('e') }}
-      and e.exp_type in ('mir_lrs-fixedslit', 'mir_lrs-slitless')
-      and ({{ l2.mode_ok('e') }} or e.obs_id is not null)
-      and {{ l2.role('e') }} = 'science'
-),
--- confirmations and science exposures in pool order, per scope and program
-events as (
-    select scope_id, program, row_no, obs_id, 'confirmation' as kind from confirmations
+-- jwst's pass: every row (sweep 1), the background targets again (sweep 2,
+-- those that joined through the background test), the target acquisitions
+-- again (sweep 3)
+steps as (
+    select o.*, 1 as sweep, row_number() over (partition by scope_id order by row_no) as nth
+    from offered as o
     union all
-    select scope_id, program, row_no, obs_id, 'science' from science
+    select o.*, 2, row_number() over (partition by scope_id order by row_no) from offered as o
+    where o.is_background
+    union all
+    select o.*, 3, row_number() over (partition by scope_id order by row_no) from offered as o
+    where o.role = 'target_acquisition'
 ),
-ordered as (
+numbered as (
     select
         *,
-        lag(kind) over in_order as previous_kind,
-        row_number() over (partition by scope_id, program, obs_id, kind order by row_no)
-            as nth_of_observation,
-        first_value(case when kind = 'confirmation' then obs_id end ignore nulls) over (
-            in_order rows between 1 following and unbounded following) as next_confirmation,
-        first_value(case when kind = 'confirmation' then obs_id end ignore nulls) over (
-            in_order rows between unbounded preceding and unbounded following) as first_confirmation
-    from events
-    window in_order as (partition by scope_id, program order by row_no)
+        row_number() over (partition by scope_id order by sweep, nth)::integer as step,
+        {'founder': null, 'files': [], 'program': null, 'tso': null,
+         'mode': [null, null, null, null, null, null, null], 'obs_id': null,
+         'has_science': false, 'bkg_exp': null}::{{ association_type }} as empty
+    from steps
 ),
--- confirmations that reach no association: the first of their observation,
--- with no science exposure since the previous confirmation
-founders as (
-    select t.*
-    from confirmations as t
-    join ordered as o
-      on o.scope_id = t.scope_id and o.row_no = t.row_no and o.kind = 'confirmation'
-    where o.nth_of_observation = 1 and o.previous_kind is distinct from 'science'
-),
--- the science exposure a founding confirmation's association takes: the next
--- one of the same observation
-claims as (
-    select f.scope_id, f.row_no as ta_row, any_value(f.obs_id) as obs_id,
-           min(s.row_no) as science_row
-    from founders as f
-    join science as s
-      on s.scope_id = f.scope_id and s.program = f.program
-     and s.row_no > f.row_no and s.obs_id = f.obs_id
-    group by f.scope_id, f.row_no
-),
--- the obs_id each science exposure's association takes: its founder's, else
--- that of the first confirmation after it, else of the first one at all
-locked as (
+-- one state per candidate: the associations, every join, and the rows to offer again
+pass using key (scope_id) as (
+    select distinct
+        scope_id, 0 as step,
+        []::{{ association_type }}[] as asns,
+        []::{{ join_type }}[] as joins,
+        []::integer[] as again
+    from offered
+    union
     select
-        o.scope_id, o.row_no, c.ta_row,
-        coalesce(c.obs_id, o.next_confirmation, o.first_confirmation) as obs_id
-    from ordered as o
-    left join claims as c on c.scope_id = o.scope_id and c.science_row = o.row_no
-    where o.kind = 'science'
+        scope_id, step,
+        case when sweep = 1 and not met and fresh.ok then list_append(updated, fresh.asn)
+             else updated end,
+        list_concat(
+            joins,
+            list_filter(list_transform(outcomes, lambda x, i: case when x.ok then
+                {'asn': i, 'row_no': r.row_no, 'role': r.role, 'pass': r.sweep}::{{ join_type }} end),
+                lambda j: j is not null),
+            case when sweep = 1 and not met and fresh.ok then
+                [{'asn': len(asns) + 1, 'row_no': row_no, 'role': role, 'pass': 1}::{{ join_type }}]
+                else []::{{ join_type }}[] end),
+        case when sweep = 1 and (coalesce(list_bool_or(list_transform(outcomes, lambda x: x.ok and x.via = 'bkg')), false)
+                                 or not met and fresh.ok and fresh.via = 'bkg')
+             then list_append(again, row_no) else again end
+    from (
+        select
+            r.*,
+            list_transform(r.outcomes, lambda x, i: case when x.ok then x.asn else r.asns[i] end) as updated,
+            coalesce(list_bool_or(list_transform(r.outcomes, lambda x: x.ok or x.held)), false) as met
+        from (
+            select
+                r.*,
+                list_transform(r.offers, lambda o: {{ outcome('o', 'r', 'o.a.founder') }}) as outcomes,
+                {{ outcome('r.fresh_offer', 'r', 'r.row_no') }} as fresh
+            from (
+                select
+                    p.asns, p.joins, p.again, r.*,
+                    -- a background target is offered again only if it joined through the background test
+                    case when r.sweep = 2 and not list_contains(p.again, r.row_no) then []
+                         else list_transform(p.asns, lambda a: {{ offer('a', 'r') }}) end as offers,
+                    {{ offer('r.empty', 'r') }} as fresh_offer
+                from pass as p
+                join numbered as r on r.scope_id = p.scope_id and r.step = p.step + 1
+            ) as r
+        ) as r
+    ) as r
+),
+-- every join, with the row that founded its association
+joined as (
+    select p.scope_id, j.row_no, j.role, j.pass, p.asns[j.asn].founder as seed_row
+    from pass as p, unnest(p.joins) as u(j)
 )
--- the science exposures, with the mode of the confirmation that founded theirs
--- (as far as jwst's mode test got before failing)
 select
-    {{ l2.member('s', "'science'", 'true') }},
-    {{ l2.base_keys('s') }},
-    {{ l2.mode_keys_as_fixed('m') }},
-    k.obs_id as k_obs_id
-from science as s
-join locked as k on k.scope_id = s.scope_id and k.row_no = s.row_no
-join scope_exposures as m on m.scope_id = s.scope_id and m.row_no = coalesce(k.ta_row, s.row_no)
-union all by name
--- background targets
-select
-    {{ l2.member('e', l2.role('e'), 'false') }},
-    {{ l2.base_keys('e') }},
-    {{ l2.mode_keys('e') }},
-    null as k_obs_id
-from scope_exposures as e
-where {{ l2.base_ok('e') }}
-  and e.exp_type in ('mir_lrs-fixedslit', 'mir_lrs-slitless')
-  and {{ l2.mode_ok('e') }}
-  and {{ l2.role('e') }} <> 'science'
-  and e.bkgdtarg is not null and not {{ l2.is_tso('e') }}
-union all by name
--- confirmations: no mode test, the mode keys are open
-select
-    {{ l2.member('e', l2.role('e'), 'false') }},
-    {{ l2.base_keys('e') }},
-    null as k_instrume, null as k_detector, null as k_opt_elem, null as k_opt_elem2,
-    null as k_fxd_slit, null as k_subarray, null as k_channel,
-    e.obs_id as k_obs_id
-from confirmations as e
+    e.scope_id,
+    e.row_no,
+    j.role,
+    j.role = 'science' as is_science,
+    e.program as k_program,
+    j.seed_row,
+    -- the list jwst offered the row again in
+    case j.pass when 2 then 'background' when 3 then 'target_acquisition' end as requeue
+from joined as j
+join scope_exposures as e on e.scope_id = j.scope_id and e.row_no = j.row_no

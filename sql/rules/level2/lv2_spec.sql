@@ -8,6 +8,7 @@
 --   - not a time series, not a nod pattern (2-point-nod, 4-point-nod, along-slit-nod)
 --   - a NIRSpec IFU exposure on a light path that reaches its detector
 --   - one science exposure (not a background target) with a mosaic tile number; imprints of the same tile join it as imprint (as science when also PSF references), background-target exposures of any tile as background
+--   - a background target that is also a PSF joins as science; read before any science it could join, it makes the association it founds or joins its own, and later science founds apart
 --   - extra imprints pruned: the science's target, then its dither position
 -- members:   science, imprint, background
 -- shape:     science
@@ -30,15 +31,21 @@ with usable as (
 )
 -- jwst tests the background flag first: a background target joins whatever its
 -- tile; science and imprints need a tile number, shared with the science
-select
-    {{ l2.member('e', l2.role('e'), 'e.bkgdtarg is null and ' ~ l2.role('e') ~ " = 'science'") }},
-    {{ l2.base_keys('e') }},
-    {{ l2.mode_keys('e') }},
-    e.exp_type as k_exp_type,
-    case when e.bkgdtarg is null then e.mostilno end as k_mostilno
-from usable as e
-where e.bkgdtarg is not null
-   or e.mostilno is not null and {{ l2.role('e') }} in ('science', 'imprint')
+, eligible as (
+    select
+        {{ l2.member('e', l2.role('e'), 'e.bkgdtarg is null and ' ~ l2.role('e') ~ " = 'science'") }},
+        {{ l2.base_keys('e') }},
+        {{ l2.mode_keys('e') }},
+        e.exp_type as k_exp_type,
+        case when e.bkgdtarg is null then e.mostilno end as k_mostilno
+    from usable as e
+    where e.bkgdtarg is not null
+       or e.mostilno is not null and {{ l2.role('e') }} in ('science', 'imprint')
+)
+select * from eligible
+union all by name
+-- a PSF that is also a background target, read before any science it could join
+{{ l2.joiners_founding('eligible', l2.base_key_names + l2.mode_key_names + ['k_exp_type', 'k_mostilno']) }}
 union all by name
 -- an exposure both PSF and imprint passes the imprint test too: besides founding
 -- its own association it joins the others of its tile, as science
