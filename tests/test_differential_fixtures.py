@@ -31,10 +31,6 @@ NOT_YET: dict[str, str] = {
         "which row founds depends on jwst's pass (a background with a filter founds an "
         "association the others cannot join), so the fix is a replayed Lv2Spec."
     ),
-    "lv2spec_member_order": (
-        "Asn_Lv2Spec member order on seed 9389 (1 pool in 495): found at the end of the "
-        "500-pool run, not analysed yet."
-    ),
 }
 
 

@@ -37,7 +37,10 @@ with usable as (
         {{ l2.base_keys('e') }},
         {{ l2.mode_keys('e') }},
         e.exp_type as k_exp_type,
-        case when e.bkgdtarg is null then e.mostilno end as k_mostilno
+        case when e.bkgdtarg is null then e.mostilno end as k_mostilno,
+        -- the background test passes first, so a background target's imprint is
+        -- offered again with the backgrounds, not with the imprints
+        case when e.bkgdtarg is not null then 'background' end as requeue
     from usable as e
     where e.bkgdtarg is not null
        or e.mostilno is not null and {{ l2.role('e') }} in ('science', 'imprint')
