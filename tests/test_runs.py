@@ -75,6 +75,31 @@ def test_a_failed_run_leaves_the_database_as_it_was(
     assert rows(path, "select count(*) from runs")[0][0] == 1
 
 
+def test_a_rule_breaking_a_column_constraint_is_not_blamed_on_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A NULL role fails only when the rows are inserted, which aborts the
+    # transaction; the error must say what failed, not name the next rule.
+    path = tmp_path / "asn.duckdb"
+    generate(path, "pool_002_image_miri.csv")
+    before = file_digest(path)
+    broken = rules.find_rule("lv2_image")
+    real_render = rules.render_rule
+    monkeypatch.setattr(
+        "asn_sql.engine.level2.render_rule",
+        lambda rule: (
+            f"select * replace (null::varchar as role) from ({real_render(rule)})"
+            if rule == broken
+            else real_render(rule)
+        ),
+    )
+    failed = r"NOT NULL constraint failed: l2_eligible\.\"?role"
+    with pytest.raises(RuleError, match=failed) as raised:
+        generate(path, "pool_002_image_miri.csv")
+    assert ".sql" not in str(raised.value)
+    assert file_digest(path) == before
+
+
 def test_orphans_carry_a_reason(tmp_path: Path) -> None:
     path = tmp_path / "asn.duckdb"
     generate(path, "pool_010_spec_nirspec_lv2bkg.csv")

@@ -61,6 +61,10 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
         for n, part in enumerate(parts):
             try:
                 con.execute(f"explain select * from ({part})", _own(params, n))
+            except duckdb.TransactionException:
+                # The insert failed while running (a constraint), which aborts the
+                # transaction: no branch can be tried alone any more.
+                break
             except duckdb.Error as inner:
                 raise _rule_error(inner, branches[n].rule) from None
         raise RuleError(f"the rules of {table} failed together: {first_line(exc)}") from None
