@@ -74,7 +74,8 @@ where se.filename <> be.filename
 -- jwst reads rows in order: an exposure that can join no association yet
 -- founds one, which the first compatible science exposure after it then takes.
 -- An exposure that is the science of its own association (a nod, an imprint
--- read first) founds that one instead.
+-- read first) founds that one instead; one a new association refuses (`founds`
+-- false) founds none.
 create or replace temp table l2_seeds as
 with firsts as (
     select rule, scope_id, row_no, min(science_row) as first_science
@@ -87,7 +88,7 @@ where p.row_no < p.science_row and f.first_science = p.science_row
   and not exists (
       select 1 from l2_eligible as own
       where own.rule = p.rule and own.scope_id = p.scope_id and own.row_no = p.row_no
-        and own.is_science)
+        and (own.is_science or not own.founds))
 group by all;
 
 -- jwst creates an association of a rule only from a row that matched none of

@@ -4,7 +4,9 @@
 -- associations; the others join them. A key column holds a value members must
 -- share: NULL on either side means "any" (jwst's optional keys), and the
 -- default '' means the rule does not key on it. `deferred` false: the row joins
--- only associations that exist when jwst reads it (no later pass). `requeue`
+-- only associations that exist when jwst reads it (no later pass). `founds`
+-- false: jwst's test of a new association refuses the row, so it never founds
+-- one that a later science then joins; it only joins. `requeue`
 -- names the list jwst re-offers the row in when that is not its role (an
 -- exposure both PSF and imprint joins as science through the imprint test).
 -- A `replayed` rule replays jwst's pass itself: each row names the row that
@@ -19,6 +21,7 @@ create or replace temp table l2_eligible (
     role        varchar not null,
     is_science  boolean not null,
     deferred    boolean not null default true,
+    founds      boolean not null default true,
     requeue     varchar,              -- jwst's re-offer list of the row (default: its role)
     seed_row    integer,              -- shape replayed: the row that founded the row's association
 {%- for key in l2.keys %}

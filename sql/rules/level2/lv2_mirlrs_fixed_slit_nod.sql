@@ -6,6 +6,7 @@
 --   - not a background candidate
 --   - one science exposure: MIRI LRS fixed slit (mir_lrs-fixedslit) in an along-slit nod pattern, with a pattern number
 --   - its nod partners join it as background: the first one offered whose pattern number does not contain the science's, then those with that partner's pattern number
+--   - a nod that is not science (a background target) founds no association: it joins one that exists when it is read
 --   - MIRI target-acquisition confirmations (mir_taconfirm) join it as target_acquisition
 -- members:   science, background, target_acquisition
 -- shape:     science
@@ -41,22 +42,28 @@ with nods as (
 select
     {{ l2.member('e', "'science'", 'true') }},
     {{ l2.base_keys('e') }},
-    true as deferred
+    true as deferred,
+    true as founds
 from nods as e
 where {{ l2.role('e') }} = 'science'
 union all
 -- a science nod is offered again after the pass; other nods join only
--- associations that exist when they are read
+-- associations that exist when they are read. No nod founds an association
+-- another science then joins: offered to a new one, the science test locks the
+-- nod's own pattern number before failing (the nod is not science), and the
+-- partner test then refuses that same number.
 select
     {{ l2.member('e', "case when " ~ l2.role('e') ~ " = 'science' then 'background' else " ~ l2.role('e') ~ " end", 'false') }},
     {{ l2.base_keys('e') }},
-    {{ l2.role('e') }} = 'science' as deferred
+    {{ l2.role('e') }} = 'science' as deferred,
+    false as founds
 from nods as e
 union all
 select
     {{ l2.member('e', l2.role('e'), 'false') }},
     {{ l2.base_keys('e') }},
-    true as deferred
+    true as deferred,
+    true as founds
 from scope_exposures as e
 where {{ l2.base_ok('e') }}
   and e.ctype <> 'background'
