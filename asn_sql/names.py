@@ -17,14 +17,14 @@ from asn_sql.errors import AsnSqlError, UsageError
 # A candidate id: o001 (observation), c1000 (APT candidate), r0001, a3001 (discovered),
 # or the whole numbers of jwst's templated test pools (1000). Pool values are lower-cased.
 ACID_PATTERN = r"[a-z]?[0-9]{1,10}"
-# A program number as a pool gives it (9505); file names zero-pad it to 5 digits.
-PROGRAM_PATTERN = r"[0-9]{1,10}"
 # --version-id: jwst's timestamp (20261122t014027) or a tag of letters, digits, _ and -.
 VERSION_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 # The file name of an association asnsql writes (lower-cased, as jwst writes it). The
+# program is padded to 5 characters: digits, or letters where the pool has them (an
+# empty cell of a 3-wide column reads 'nul' in jwst, which names it 00nul). The
 # sequence number is zero-padded to 5 digits and keeps every digit past 99,999.
 ASN_FILE_PATTERN = (
-    rf"jw(?:[0-9]{{5,10}}|noprogram)-{ACID_PATTERN}(?:_[a-z0-9][a-z0-9_-]{{0,63}})?"
+    rf"jw[0-9a-z]{{5,10}}-{ACID_PATTERN}(?:_[a-z0-9][a-z0-9_-]{{0,63}})?"
     r"_[a-z0-9][a-z0-9-]*_[0-9]{5,10}_asn\.json"
 )
 # What may never be part of a name that becomes a file: a path separator, a parent

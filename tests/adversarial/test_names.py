@@ -78,7 +78,7 @@ def test_rows_whose_filename_or_program_would_make_a_path_are_left_out(tmp_path:
         (3, "FILENAME"): "jw_00004\x07_uncal.fits",
         (4, "PROGRAM"): "99/09",
         (5, "PROGRAM"): "..",
-        (6, "PROGRAM"): "abc",
+        (6, "PROGRAM"): "9 9",
     }
     pool = pool_with(tmp_path / "evil.csv", bad)
     out = tmp_path / "out"
