@@ -9,6 +9,8 @@ interrupt, waits for the worker to stop, and re-raises.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -56,3 +58,12 @@ def run(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
+
+
+def quiet_worker() -> None:
+    """Initializer of a batch's worker processes: Ctrl-C, which the terminal sends to
+    the coordinator and its workers alike, ends a worker at once and without a
+    traceback. A worker holds nothing to keep (a private in-memory database; the
+    coordinator writes every file and every row), and the coordinator, which takes
+    the same Ctrl-C, rolls back and prints the one line."""
+    signal.signal(signal.SIGINT, lambda _signum, _frame: os._exit(EXIT_CODE))

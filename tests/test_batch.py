@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,49 @@ def test_a_batch_killed_midway_resumes_where_it_stopped(reference, tmp_path: Pat
     con.close()
     assert counts == {name: 2 if name == SMALL_POOLS[0] else 1 for name in SMALL_POOLS}
     assert written(out / Path(SMALL_POOLS[0]).stem) == reference.texts(Path(SMALL_POOLS[0]))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_ctrl_c_stops_a_batch_with_one_line_and_keeps_what_was_recorded(tmp_path: Path) -> None:
+    # The terminal sends SIGINT to the whole process group: the coordinator and its
+    # workers. The workers end without a traceback; the coordinator prints one line.
+    pools_dir, out, db_path = tmp_path / "pools", tmp_path / "out", tmp_path / "asn.duckdb"
+    pools_dir.mkdir()
+    for name in SMALL_POOLS:
+        shutil.copy(POOLS / name, pools_dir / name)
+    command = [sys.executable, "-m", "asn_sql", "batch", str(pools_dir), "-p", str(out)]
+    process = subprocess.Popen(
+        [*command, "--db", str(db_path), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        # a shell's background job ignores SIGINT; give the child the default handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    # Interrupt while the workers start and take their first pools.
+    deadline = time.monotonic() + 60
+    while not _children(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.endswith("Error: interrupted\n"), err
+    con = duckdb.connect(str(db_path), read_only=True)
+    recorded = con.execute("select count(*) from runs").fetchone()
+    con.close()
+    assert recorded is not None and recorded[0] < len(SMALL_POOLS)
+
+
+def _children(pid: int) -> list[str]:
+    """The child processes of ``pid`` (Linux's /proc)."""
+    return [
+        child
+        for task in Path(f"/proc/{pid}/task").glob("*")
+        for child in (task / "children").read_text().split()
+    ]
 
 
 def test_a_skipped_pool_whose_folder_is_gone_is_written_again_from_the_database(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql import __version__, db
+from asn_sql import __version__, db, interrupt
 from asn_sql.engine.rules import rules_for, rules_hash
 from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import AsnSqlError, PoolError, UsageError
@@ -106,7 +106,9 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[
         raise UsageError(f"--workers must be at least 1, not {count}")
     # spawn, not fork: the coordinator holds DuckDB's threads and the file lock, which
     # a forked child must not inherit.
-    with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as executor:
+    with ProcessPoolExecutor(
+        count, mp_context=get_context("spawn"), initializer=interrupt.quiet_worker
+    ) as executor:
         yield executor, count
 
 
