@@ -1,5 +1,5 @@
 """Allow ``python -m asn_sql``."""
 
-from asn_sql.cli.main import run
+from asn_sql.cli.entry import run
 
 run()

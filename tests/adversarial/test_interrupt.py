@@ -65,3 +65,24 @@ def test_ctrl_c_stops_the_statement_with_one_line_and_exit_130(
     done = _interrupt_when_busy([*args, "--db", "asn.duckdb"], tmp_path)
     assert (done.returncode, done.stderr, done.stdout) == (130, "Error: interrupted\n", "")
     assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line(tmp_path: Path) -> None:
+    # A Ctrl-C lands while typer, rich and click are imported (the import of the app
+    # raises KeyboardInterrupt here, as Python's handler would).
+    script = (
+        "import builtins\n"
+        "real = builtins.__import__\n"
+        "def loading(name, *args, **kwargs):\n"
+        "    if name == 'asn_sql.cli.main':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = loading\n"
+        "from asn_sql.cli.entry import run\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (130, "Error: interrupted\n", "")
+    assert list(tmp_path.iterdir()) == []
