@@ -376,7 +376,9 @@ def explain(
         warn(found.warnings)
         kind = found.exp_type or "unset"
         say(f"{found.filename} (row {found.row_no}, {kind}), run {found.run_id}")
-        if not found.memberships:
+        if found.left_out:
+            say(f"  {found.left_out}")
+        elif not found.memberships:
             say("  in no association")
         for member in found.memberships:
             say(f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})")

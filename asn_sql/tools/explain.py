@@ -46,6 +46,8 @@ class Explanation:
     filename: str
     row_no: int
     exp_type: str | None = None
+    # why asnsql took the exposure out of every scope, when it did (an unsafe FILENAME)
+    left_out: str | None = None
     memberships: list[Membership] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -151,6 +153,18 @@ def _explain_row(
         ).fetchall()
     ]
     taken = {m.rule for m in explanation.memberships}
+    unusable = con.execute(
+        "select x.exp_type from unusable_rows as u join exposures as x using (row_no) "
+        "where x.pool_id = (select pool_id from runs where run_id = $run) and u.row_no = $row",
+        {"run": run_id, "row": row_no},
+    ).fetchone()
+    if unusable is not None:
+        explanation.exp_type = unusable[0]
+        explanation.left_out = (
+            "asnsql left it out of every association: its FILENAME holds a path separator, "
+            "'..' or a control character"
+        )
+        return explanation
     explanation.exp_type, typed = _rules_using_type(con, row_no)
     for rule in rules:
         if rule.name not in taken:

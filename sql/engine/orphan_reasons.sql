@@ -61,9 +61,14 @@ first_rule as (
 select
     $run_id,
     o.row_no,
-    coalesce(r.reason, 'no rule takes it: ' || c.reason,
+    coalesce(u.reason, r.reason, 'no rule takes it: ' || c.reason,
              'no rule took a ' || coalesce(o.exp_type, 'unset') || ' exposure in this run '
              || '(asnsql explain gives each rule''s first failed condition)')
 from orphaned as o
 left join first_rule as r using (row_no)
-left join closest as c using (row_no);
+left join closest as c using (row_no)
+left join (
+    select row_no, 'asnsql left it out of every association: its FILENAME holds a path '
+                   || 'separator, ''..'' or a control character' as reason
+    from unusable_rows
+) as u using (row_no);

@@ -28,3 +28,9 @@ where not coalesce(regexp_full_match(a.name || '.json', $asn_file_pattern), fals
 
 delete from numbered_associations
 where match_id in (select match_id from misnamed_associations);
+
+-- What became of them, for orphans and explain (their numbers stay taken).
+update found_associations as f
+set kept = false, fate = 'asnsql left it out: ' || m.reason
+from misnamed_associations as m
+where f.match_id = m.match_id;

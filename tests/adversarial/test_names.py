@@ -102,6 +102,35 @@ def test_rows_whose_filename_or_program_would_make_a_path_are_left_out(tmp_path:
     assert science == ["jw_00001_rate.fits", "jw_00008_rate.fits"]
 
 
+def test_orphans_and_explain_say_why_the_name_checks_left_an_exposure_out(
+    tmp_path: Path,
+) -> None:
+    bad = {(1, "FILENAME"): "../jw_00002_uncal.fits", (2, "PROGRAM"): "9 9"}
+    pool = pool_with(tmp_path / "evil.csv", bad)
+    db = tmp_path / "asn.duckdb"
+    outcome = run("generate", pool, "--level", "2", "-p", tmp_path / "out", "--db", db)
+    assert outcome.code == 0, outcome.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    reasons = dict(con.execute("select filename, reason from orphans").fetchall())
+    con.close()
+    unsafe = "asnsql left it out of every association: its FILENAME holds a path separator"
+    assert reasons["../jw_00002_uncal.fits"].startswith(unsafe)
+    assert (
+        "asnsql left it out: its file name 'jw009 9-o001_image2_" in reasons["jw_00003_uncal.fits"]
+    )
+
+    explained = run("explain", "jw_00002", "--db", db)
+    assert explained.code == 0, explained.stderr
+    assert unsafe + ", '..' or a control character" in " ".join(explained.stdout.split())
+    explained = run("explain", "jw_00003", "--db", db)
+    words = " ".join(explained.stdout.split())  # the report wraps at the terminal's width
+    assert (
+        "not Asn_Lv2Image: eligible as science in a3001 (discovered), o001 (observation), but "
+        "its association was dropped: in o001 (observation), asnsql left it out: its file name"
+        in words
+    )
+
+
 @pytest.mark.parametrize("value", ["f5/60w", "f560w\\x", "..", "f5\x0160w"])
 def test_an_association_whose_product_name_would_make_a_path_is_left_out(
     tmp_path: Path, value: str
