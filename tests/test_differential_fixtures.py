@@ -22,16 +22,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
-NOT_YET: dict[str, str] = {
-    "lv2spec_members": (
-        "MODE's filter/band test locks the column of the row that founds an association: "
-        "one founded on a band takes a later row with a filter too (only the band is read), "
-        "one founded on a filter refuses a row without. asnsql compares 'filter:F' with "
-        "'band:B', so a background with both never joins a band-founded association; "
-        "which row founds depends on jwst's pass (a background with a filter founds an "
-        "association the others cannot join), so the fix is a replayed Lv2Spec."
-    ),
-}
+NOT_YET: dict[str, str] = {}
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:
