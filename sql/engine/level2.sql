@@ -8,8 +8,19 @@
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
-{% macro compatible(a, b) -%}
-{%- for k in keys %}({{ a }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ a }}.{{ k }} = {{ b }}.{{ k }}){% if not loop.last %} and {% endif %}{% endfor %}
+
+{#- Whether row b may join the association row c founded: the keys as in
+    `compatible`, MODE's filter/band and pupil/grating read from the columns c
+    locks (cl: c's l2_row_locks row; ce, be: their scope_exposures rows). -#}
+{% macro compatible_under_locks(c, b, cl, ce, be) -%}
+{%- for k in keys if k not in ('k_opt_elem', 'k_opt_elem2', 'k_grating') %}({{ c }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ c }}.{{ k }} = {{ b }}.{{ k }}) and {% endfor -%}
+(case {{ cl }}.lock1 when 'filter' then {{ ce }}.filter = {{ be }}.filter
+     when 'band' then {{ ce }}.band = {{ be }}.band
+     else {{ c }}.k_opt_elem is not distinct from {{ b }}.k_opt_elem end)
+and coalesce(case {{ cl }}.lock2
+     when 'pupil' then {{ be }}.pupil is null or {{ ce }}.pupil = {{ be }}.pupil
+     when 'grating' then {{ be }}.grating is null or {{ ce }}.grating = {{ be }}.grating
+     else true end, false)
 {%- endmacro %}
 
 {% set pair_keys = keys | reject('in', ['k_opt_elem2', 'k_grating']) | list -%}
@@ -419,8 +430,11 @@ where not b.is_science and b.shape = 'science'
         and m.row_no >= m.seed_row)
   and not exists (
       select 1 from l2_eligible as c
+      join l2_row_locks as cl on cl.rule = c.rule and cl.scope_id = c.scope_id and cl.row_no = c.row_no
+      join scope_exposures as ce on ce.scope_id = c.scope_id and ce.row_no = c.row_no
+      join scope_exposures as be on be.scope_id = b.scope_id and be.row_no = b.row_no
       where c.rule = b.rule and c.scope_id = b.scope_id and not c.is_science
-        and c.row_no < b.row_no and {{ compatible('c', 'b') }});
+        and c.row_no < b.row_no and {{ compatible_under_locks('c', 'b', 'cl', 'ce', 'be') }});
 
 insert into rule_matches by name
 select 2 as level, b.rule, b.asn_type, b.rule_rank, b.scope_id,
