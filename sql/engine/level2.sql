@@ -31,6 +31,38 @@ and coalesce(case {{ cl }}.lock2
     or {{ lock2 }} = 'pupil' and {{ p }}.pupil_ok or {{ lock2 }} = 'grating' and {{ p }}.grating_ok))
 {%- endmacro %}
 
+{#- The earlier row that founds each science exposure's association (seed_row):
+    a row whose first compatible science exposure it is, read before it, and
+    not itself the science of an association. Pairs with the row read first
+    count under that row's locks; pairs with the science read first under
+    taken_lock1/taken_lock2 (over `p` and the science's l2_row_locks `s`, after
+    `joins`). -#}
+{% macro seeds_from(taken_lock1, taken_lock2, joins='') -%}
+with founded as (
+    select p.*
+    from l2_pairs as p
+    join l2_row_locks as b on b.rule = p.rule and b.scope_id = p.scope_id and b.row_no = p.row_no
+    join l2_row_locks as s on s.rule = p.rule and s.scope_id = p.scope_id and s.row_no = p.science_row
+    {{ joins }}
+    where case when p.row_no < p.science_row
+               then {{ under_lock('p', 'b.lock1', 'coalesce(b.lock2, s.lock2)') }}
+               else {{ under_lock('p', taken_lock1, taken_lock2) }} end
+),
+firsts as (
+    select rule, scope_id, row_no, min(science_row) as first_science
+    from founded group by all
+)
+select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
+from founded as p
+join firsts as f using (rule, scope_id, row_no)
+where p.row_no < p.science_row and f.first_science = p.science_row
+  and not exists (
+      select 1 from l2_eligible as own
+      where own.rule = p.rule and own.scope_id = p.scope_id and own.row_no = p.row_no
+        and own.is_science)
+group by all
+{%- endmacro %}
+
 -- ---- One association per science exposure (shapes `science` and `single`) ----
 
 -- MODE (jwst's Constraint_Mode) locks columns: its filter/band test reads the
@@ -134,32 +166,20 @@ where se.filename <> be.filename
 -- founds one, which the first compatible science exposure after it then takes.
 -- An exposure that is the science of its own association (a nod, an imprint
 -- read first) founds that one instead.
+-- A row read before the science founds the association, so its locks count
+-- (the science's pupil/grating where it sets neither); a row read after it
+-- joins the science's association under that one's locks. Those come from its
+-- founder, so the seeds are found twice: first taking each science as its own
+-- founder, then with the founders found (a founder found only in the second
+-- round is not fed back: one more link of a chain of locks).
+create or replace temp table l2_seeds_first as
+{{ seeds_from('s.lock1', 's.lock2') }};
+
 create or replace temp table l2_seeds as
-with founded as (
-    -- a row read before the science founds the association, so its locks count
-    -- (the science's pupil/grating where it sets neither); a row read after
-    -- joins the science's, taken as founded by the science itself
-    select p.*
-    from l2_pairs as p
-    join l2_row_locks as b on b.rule = p.rule and b.scope_id = p.scope_id and b.row_no = p.row_no
-    join l2_row_locks as s on s.rule = p.rule and s.scope_id = p.scope_id and s.row_no = p.science_row
-    where case when p.row_no < p.science_row
-               then {{ under_lock('p', 'b.lock1', 'coalesce(b.lock2, s.lock2)') }}
-               else {{ under_lock('p', 's.lock1', 's.lock2') }} end
-),
-firsts as (
-    select rule, scope_id, row_no, min(science_row) as first_science
-    from founded group by all
-)
-select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
-from founded as p
-join firsts as f using (rule, scope_id, row_no)
-where p.row_no < p.science_row and f.first_science = p.science_row
-  and not exists (
-      select 1 from l2_eligible as own
-      where own.rule = p.rule and own.scope_id = p.scope_id and own.row_no = p.row_no
-        and own.is_science)
-group by all;
+{{ seeds_from('f.lock1', 'coalesce(f.lock2, s.lock2)',
+    'left join l2_seeds_first as d on d.rule = p.rule and d.scope_id = p.scope_id and d.science_row = p.science_row
+    join l2_row_locks as f on f.rule = p.rule and f.scope_id = p.scope_id
+     and f.row_no = coalesce(d.seed_row, p.science_row)') }};
 
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
