@@ -28,6 +28,11 @@ NOT_YET: dict[str, str] = {
         "compares 'filter:F' with 'band:B' and a pupil with a grating key set only where the "
         "pupil is unset, so the column the group's first row locks is not the one read."
     ),
+    "lv2spec_science_two_founders": (
+        "A science exposure that can join two associations founded before it joins both, "
+        "and jwst's finalize keeps one or both; asnsql makes one association per science "
+        "exposure, from the earliest founder."
+    ),
     "lv2spec_later_member_lock": (
         "An optional key the founding row leaves unset is locked by the first member that "
         "sets it, and later members must match that member; asnsql compares each member "
