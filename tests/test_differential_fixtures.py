@@ -23,13 +23,20 @@ IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
 NOT_YET: dict[str, str] = {
-    "lv2spec_members": (
-        "MODE's filter/band test locks the column of the row that founds an association: "
-        "one founded on a band takes a later row with a filter too (only the band is read), "
-        "one founded on a filter refuses a row without. asnsql compares 'filter:F' with "
-        "'band:B', so a background with both never joins a band-founded association; "
-        "which row founds depends on jwst's pass (a background with a filter founds an "
-        "association the others cannot join), so the fix is a replayed Lv2Spec."
+    "lv2nrsmsa_mode_lock": (
+        "MODE's locked columns in nod groups: the group pass (sql/macros/grouping.sql) still "
+        "compares 'filter:F' with 'band:B' and a pupil with a grating key set only where the "
+        "pupil is unset, so the column the group's first row locks is not the one read."
+    ),
+    "lv2spec_science_two_founders": (
+        "A science exposure that can join two associations founded before it joins both, "
+        "and jwst's finalize keeps one or both; asnsql makes one association per science "
+        "exposure, from the earliest founder."
+    ),
+    "lv2spec_later_member_lock": (
+        "An optional key the founding row leaves unset is locked by the first member that "
+        "sets it, and later members must match that member; asnsql compares each member "
+        "with the science (and the founder's locked columns) only."
     ),
 }
 

@@ -8,11 +8,79 @@
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
-{% macro compatible(a, b) -%}
-{%- for k in keys %}({{ a }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ a }}.{{ k }} = {{ b }}.{{ k }}){% if not loop.last %} and {% endif %}{% endfor %}
+
+{#- Whether row b may join the association row c founded: the keys as in
+    `compatible`, MODE's filter/band and pupil/grating read from the columns c
+    locks (cl: c's l2_row_locks row; ce, be: their scope_exposures rows). -#}
+{% macro compatible_under_locks(c, b, cl, ce, be) -%}
+{%- for k in keys if k not in ('k_opt_elem', 'k_opt_elem2', 'k_grating') %}({{ c }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ c }}.{{ k }} = {{ b }}.{{ k }}) and {% endfor -%}
+(case {{ cl }}.lock1 when 'filter' then {{ ce }}.filter = {{ be }}.filter
+     when 'band' then {{ ce }}.band = {{ be }}.band
+     else {{ c }}.k_opt_elem is not distinct from {{ b }}.k_opt_elem end)
+and coalesce(case {{ cl }}.lock2
+     when 'pupil' then {{ be }}.pupil is null or {{ ce }}.pupil = {{ be }}.pupil
+     when 'grating' then {{ be }}.grating is null or {{ ce }}.grating = {{ be }}.grating
+     else true end, false)
+{%- endmacro %}
+
+{% set pair_keys = keys | reject('in', ['k_opt_elem2', 'k_grating']) | list -%}
+{#- Whether pair p counts in an association whose MODE locks are lock1 (the
+    column of filter, band read) and lock2 (pupil, grating, or NULL: neither). -#}
+{% macro under_lock(p, lock1, lock2) -%}
+({{ p }}.lock1 = {{ lock1 }} and ({{ lock2 }} is null
+    or {{ lock2 }} = 'pupil' and {{ p }}.pupil_ok or {{ lock2 }} = 'grating' and {{ p }}.grating_ok))
+{%- endmacro %}
+
+{#- The earlier row that founds each science exposure's association (seed_row):
+    a row whose first compatible science exposure it is, read before it, and
+    not itself the science of an association. Pairs with the row read first
+    count under that row's locks; pairs with the science read first under
+    taken_lock1/taken_lock2 (over `p` and the science's l2_row_locks `s`, after
+    `joins`). -#}
+{% macro seeds_from(taken_lock1, taken_lock2, joins='') -%}
+with founded as (
+    select p.*
+    from l2_pairs as p
+    join l2_row_locks as b on b.rule = p.rule and b.scope_id = p.scope_id and b.row_no = p.row_no
+    join l2_row_locks as s on s.rule = p.rule and s.scope_id = p.scope_id and s.row_no = p.science_row
+    {{ joins }}
+    where case when p.row_no < p.science_row
+               then {{ under_lock('p', 'b.lock1', 'coalesce(b.lock2, s.lock2)') }}
+               else {{ under_lock('p', taken_lock1, taken_lock2) }} end
+),
+firsts as (
+    select rule, scope_id, row_no, min(science_row) as first_science
+    from founded group by all
+)
+select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
+from founded as p
+join firsts as f using (rule, scope_id, row_no)
+where p.row_no < p.science_row and f.first_science = p.science_row
+  and not exists (
+      select 1 from l2_eligible as own
+      where own.rule = p.rule and own.scope_id = p.scope_id and own.row_no = p.row_no
+        and (own.is_science or not own.founds))
+group by all
 {%- endmacro %}
 
 -- ---- One association per science exposure (shapes `science` and `single`) ----
+
+-- MODE (jwst's Constraint_Mode) locks columns: its filter/band test reads the
+-- first of filter, band that the association's founding row sets, and from then
+-- on only that column; its optional pupil/grating test likewise with pupil,
+-- grating (a founder that sets neither leaves the choice to a later member).
+-- So whether two rows may share an association depends on the row that founded
+-- it. A row's own choice: lock1 'filter' or 'band' ('' for a rule without MODE,
+-- whose k_opt_elem keeps its default ''), lock2 'pupil', 'grating' or NULL.
+create or replace temp table l2_row_locks as
+select e.rule, e.scope_id, e.row_no,
+       any_value(case when e.k_opt_elem is not distinct from '' then ''
+                      else split_part(e.k_opt_elem, ':', 1) end) as lock1,
+       any_value(case when e.k_opt_elem is not distinct from '' then null
+                      when e.k_opt_elem2 is not null then 'pupil'
+                      when e.k_grating is not null then 'grating' end) as lock2
+from l2_eligible as e
+group by all;
 
 -- Each science exposure with every other exposure of its rule and candidate
 -- that may join it. Two rows are compatible when each key is NULL on either
@@ -20,11 +88,31 @@
 -- NULL where either has it NULL), their keys are equal. Each side is seen
 -- through every pattern of the other side in the scope, so that the test is an
 -- equality join instead of every science row against every other row.
+-- MODE's locked columns: a row is seen once per column of filter, band that it
+-- sets (k_opt_elem that value), and the pair is tagged with the column both are
+-- read by (lock1); pupil and grating are compared after the join (pupil_ok,
+-- grating_ok). Which tag and which of the two count is the founder's choice
+-- (`under_lock`).
 create or replace temp table l2_pairs as
-with sides as (
-    select rule, scope_id, row_no, role, deferred, requeue, is_science, shape,
-           {{ keys | join(', ') }}, {{ grouping.null_mask('e', keys) }} as mask
+with read_by as (
+    select e.* exclude (k_opt_elem2, k_grating), x.filter as read_filter, x.band as read_band
     from l2_eligible as e
+    join scope_exposures as x on x.scope_id = e.scope_id and x.row_no = e.row_no
+),
+sides_read as (
+    select * replace (read_filter as k_opt_elem), 'filter' as lock1
+    from read_by where k_opt_elem is distinct from '' and read_filter is not null
+    union all
+    select * replace (read_band as k_opt_elem), 'band' as lock1
+    from read_by where k_opt_elem is distinct from '' and read_band is not null
+    union all
+    select *, '' as lock1
+    from read_by where k_opt_elem is not distinct from ''
+),
+sides as (
+    select rule, scope_id, row_no, role, deferred, requeue, is_science, shape, lock1,
+           {{ pair_keys | join(', ') }}, {{ grouping.null_mask('e', pair_keys) }} as mask
+    from sides_read as e
 ),
 science_patterns as (
     select distinct rule, scope_id, mask from sides where is_science and shape = 'science'
@@ -33,8 +121,8 @@ other_patterns as (
     select distinct rule, scope_id, mask from sides where not is_science
 ),
 science_seen as (
-    select s.rule, s.scope_id, s.row_no, s.mask, p.mask as other_mask,
-    {%- for k in keys %}
+    select s.rule, s.scope_id, s.row_no, s.lock1, s.mask, p.mask as other_mask,
+    {%- for k in pair_keys %}
         {{ grouping.masked('s', k, loop.index0, 's.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
     {%- endfor %}
     from sides as s
@@ -42,9 +130,9 @@ science_seen as (
     where s.is_science and s.shape = 'science'
 ),
 other_seen as (
-    select b.rule, b.scope_id, b.row_no, b.role, b.deferred, b.requeue, b.mask,
+    select b.rule, b.scope_id, b.row_no, b.role, b.deferred, b.requeue, b.lock1, b.mask,
         p.mask as science_mask,
-    {%- for k in keys %}
+    {%- for k in pair_keys %}
         {{ grouping.masked('b', k, loop.index0, 'b.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
     {%- endfor %}
     from sides as b
@@ -53,12 +141,15 @@ other_seen as (
 )
 select
     s.rule, s.scope_id, s.row_no as science_row, b.row_no, b.role, b.deferred,
-    coalesce(b.requeue, b.role) as requeue
+    coalesce(b.requeue, b.role) as requeue, s.lock1,
+    (se.pupil is null or be.pupil is null or se.pupil = be.pupil) as pupil_ok,
+    (se.grating is null or be.grating is null or se.grating = be.grating) as grating_ok
 from science_seen as s
 join other_seen as b
   on b.rule = s.rule and b.scope_id = s.scope_id and b.row_no <> s.row_no
+ and b.lock1 = s.lock1
  and b.mask = s.other_mask and b.science_mask = s.mask
-{%- for k in keys %}
+{%- for k in pair_keys %}
  and b.{{ k }} is not distinct from s.{{ k }}
 {%- endfor %}
 join scope_exposures as se on se.scope_id = s.scope_id and se.row_no = s.row_no
@@ -76,20 +167,20 @@ where se.filename <> be.filename
 -- An exposure that is the science of its own association (a nod, an imprint
 -- read first) founds that one instead; one a new association refuses (`founds`
 -- false) founds none.
+-- A row read before the science founds the association, so its locks count
+-- (the science's pupil/grating where it sets neither); a row read after it
+-- joins the science's association under that one's locks. Those come from its
+-- founder, so the seeds are found twice: first taking each science as its own
+-- founder, then with the founders found (a founder found only in the second
+-- round is not fed back: one more link of a chain of locks).
+create or replace temp table l2_seeds_first as
+{{ seeds_from('s.lock1', 's.lock2') }};
+
 create or replace temp table l2_seeds as
-with firsts as (
-    select rule, scope_id, row_no, min(science_row) as first_science
-    from l2_pairs group by all
-)
-select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
-from l2_pairs as p
-join firsts as f using (rule, scope_id, row_no)
-where p.row_no < p.science_row and f.first_science = p.science_row
-  and not exists (
-      select 1 from l2_eligible as own
-      where own.rule = p.rule and own.scope_id = p.scope_id and own.row_no = p.row_no
-        and (own.is_science or not own.founds))
-group by all;
+{{ seeds_from('f.lock1', 'coalesce(f.lock2, s.lock2)',
+    'left join l2_seeds_first as d on d.rule = p.rule and d.scope_id = p.scope_id and d.science_row = p.science_row
+    join l2_row_locks as f on f.rule = p.rule and f.scope_id = p.scope_id
+     and f.row_no = coalesce(d.seed_row, p.science_row)') }};
 
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
@@ -98,12 +189,19 @@ group by all;
 -- jwst's force_match makes an association that took such a row answer "no
 -- match", so the row founds its own all the same (Asn_Lv2MIRLRSFixedSlitNod).
 create or replace temp table l2_founding as
-with science as (
+with science_rows as (
     select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.row_no as science_row,
            least(s.row_no, coalesce(d.seed_row, s.row_no)) as seed_row
     from l2_eligible as s
     left join l2_seeds as d on d.rule = s.rule and d.scope_id = s.scope_id and d.science_row = s.row_no
     where s.is_science and s.shape in ('science', 'single')
+),
+-- the locks of the association: its founding row's
+science as (
+    select a.*, r.lock1, coalesce(r.lock2, l.lock2) as lock2
+    from science_rows as a
+    join l2_row_locks as r on r.rule = a.rule and r.scope_id = a.scope_id and r.row_no = a.seed_row
+    join l2_row_locks as l on l.rule = a.rule and l.scope_id = a.scope_id and l.row_no = a.science_row
 )
 select s.*
 from science as s
@@ -122,6 +220,7 @@ where coalesce((
         join science as o on o.rule = p.rule and o.scope_id = p.scope_id and o.science_row = p.science_row
         where p.rule = s.rule and p.scope_id = s.scope_id and p.row_no = s.science_row
           and o.seed_row < s.science_row
+          and {{ under_lock('p', 'o.lock1', 'o.lock2') }}
           and not (case when false then false
 {%- for rule in rules if rule.unmatched %}
               when p.rule = '{{ rule.name }}' then p.role in ({% for role in rule.unmatched %}'{{ role }}'{% if not loop.last %}, {% endif %}{% endfor %})
@@ -155,6 +254,7 @@ select
     case when p.row_no < s.seed_row then k.first_row else 0 end
 from science as s
 join l2_pairs as p on p.rule = s.rule and p.scope_id = s.scope_id and p.science_row = s.science_row
+ and {{ under_lock('p', 's.lock1', 's.lock2') }}
 join (
     select rule, scope_id, coalesce(requeue, role) as requeue, min(row_no) as first_row
     from l2_eligible where not is_science group by all
@@ -351,8 +451,11 @@ where not b.is_science and b.shape = 'science'
         and m.row_no >= m.seed_row)
   and not exists (
       select 1 from l2_eligible as c
+      join l2_row_locks as cl on cl.rule = c.rule and cl.scope_id = c.scope_id and cl.row_no = c.row_no
+      join scope_exposures as ce on ce.scope_id = c.scope_id and ce.row_no = c.row_no
+      join scope_exposures as be on be.scope_id = b.scope_id and be.row_no = b.row_no
       where c.rule = b.rule and c.scope_id = b.scope_id and not c.is_science
-        and c.row_no < b.row_no and {{ compatible('c', 'b') }});
+        and c.row_no < b.row_no and {{ compatible_under_locks('c', 'b', 'cl', 'ce', 'be') }});
 
 insert into rule_matches by name
 select 2 as level, b.rule, b.asn_type, b.rule_rank, b.scope_id,
