@@ -21,7 +21,6 @@ from asn_sql.io.pool import DEFAULT_DELIMITER
 from asn_sql.io.staged_files import StagedFolder
 from asn_sql.names import check_version_id
 from asn_sql.tools import runs
-from asn_sql.tools.diff import read_directory
 from asn_sql.tools.runs import DuplicateNames
 
 
@@ -239,6 +238,9 @@ def read_diff_side(side: str, db_path: Path) -> tuple[dict[str, dict[str, Any]],
     """One side of ``asnsql diff``: a folder of association files (preferred when such a
     folder exists) or a run id. Returns the documents by file name and skip notes."""
     if Path(side).is_dir():
+        # Imported here: only diff reads folders of association files.
+        from asn_sql.tools.diff import read_directory
+
         return read_directory(Path(side))
     if side.isdigit():
         return read_run(db_path, int(side)), []

@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich import progress as bar
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich import progress as bar
+    from rich.console import Console
 
 _DELAY = 1.0
 
@@ -42,6 +44,9 @@ class DelayedProgress:
         if self._progress is None:
             if time.monotonic() - self._started < _DELAY or not self._console.is_terminal:
                 return
+            # Imported here: most runs end, or write to no terminal, before a bar shows.
+            from rich import progress as bar
+
             self._progress = bar.Progress(
                 bar.SpinnerColumn(),
                 bar.TextColumn("{task.description}"),

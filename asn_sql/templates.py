@@ -3,7 +3,9 @@
 Rendering depends only on the files under sql/ and on the shape arguments
 (column lists, rule settings), so rendered SQL is cached: in memory for the
 process, and on disk keyed by a digest of every file under sql/, so a fresh
-`asnsql` process does not pay jinja's compile time on every run.
+`asnsql` process does not pay jinja's compile time on every run. The same
+store keeps other facts that follow from fixed files alone (asn_sql/io/documents.py
+remembers which document shapes jwst's schemas accept).
 """
 
 from __future__ import annotations
@@ -118,9 +120,16 @@ _memory: dict[str, str] = {}
 
 def cached(key: object, make: Callable[[], str]) -> str:
     """``make()``, remembered under ``key`` for this version of the sql/ files."""
-    digest = hashlib.sha256(
-        (_files_digest() + json.dumps(key, sort_keys=True, default=repr)).encode()
-    ).hexdigest()
+    text = recalled(key)
+    if text is None:
+        text = make()
+        remember(key, text)
+    return text
+
+
+def recalled(key: object) -> str | None:
+    """The text remembered under ``key`` (this process, else the disk cache), or None."""
+    digest = _key_digest(key)
     if digest in _memory:
         return _memory[digest]
     path = _cache_dir() / f"{digest}.sql" if _cache_dir() else None
@@ -128,11 +137,22 @@ def cached(key: object, make: Callable[[], str]) -> str:
         text = path.read_text(encoding="utf-8") if path and path.exists() else None
     except OSError:
         text = None
-    if text is None:
-        text = make()
-        _store(path, text)
-    _memory[digest] = text
+    if text is not None:
+        _memory[digest] = text
     return text
+
+
+def remember(key: object, text: str) -> None:
+    """Keep ``text`` under ``key`` for this process and, where the cache is writable, later ones."""
+    digest = _key_digest(key)
+    _store(_cache_dir() / f"{digest}.sql" if _cache_dir() else None, text)
+    _memory[digest] = text
+
+
+def _key_digest(key: object) -> str:
+    return hashlib.sha256(
+        (_files_digest() + json.dumps(key, sort_keys=True, default=repr)).encode()
+    ).hexdigest()
 
 
 def _store(path: Path | None, text: str) -> None:

@@ -38,3 +38,31 @@ def test_help_and_version_load_no_database_or_schema_library(args: list[str]) ->
 
 def test_the_probe_sees_a_command_that_does_load_them(tmp_path) -> None:
     assert "duckdb" in _heavy_modules_after("pools", "--db", str(tmp_path / "x.duckdb"))
+
+
+def _generate_probe(tmp_path, cache, pool: str, out: str) -> tuple[list[str], list[str]]:
+    """Heavy modules a `generate` loaded, and the files it wrote, with its own cache."""
+    import os
+    from pathlib import Path
+
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    env.pop("ASNSQL_NO_CACHE", None)
+    pools = Path(__file__).resolve().parent.parent / "fixtures" / "pools"
+    args = ["generate", str(pools / pool), "-p", str(tmp_path / out), "--db"]
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps([*args, str(tmp_path / f"{out}.duckdb")])],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    return heavy, sorted(p.name for p in (tmp_path / out).iterdir())
+
+
+def test_a_second_run_remembers_rendered_sql_and_valid_document_shapes(tmp_path) -> None:
+    cache = tmp_path / "cache"
+    heavy, first = _generate_probe(tmp_path, cache, "pool_002_image_miri.csv", "one")
+    assert "jsonschema" in heavy and "jinja2" in heavy
+    heavy, second = _generate_probe(tmp_path, cache, "pool_002_image_miri.csv", "two")
+    assert heavy == ["duckdb"] and second == first and first

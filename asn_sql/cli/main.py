@@ -215,8 +215,9 @@ def generate(
             keep_documents=False,
         )
     warn(result.warnings)
-    for written in result.written:
-        out.print(str(written), markup=False, highlight=False)
+    if result.written:
+        # One print for every file: a print per line costs more than the run's finalize.
+        out.print("\n".join(map(str, result.written)), markup=False, highlight=False)
     summary = result.summary
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_type.items())
     verb = "would write" if dry_run else "wrote"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import jsonschema
 
 from asn_sql import __version__
 from asn_sql.errors import AsnSqlError
@@ -19,6 +19,10 @@ from asn_sql.io.jsontext import dumps_indented
 from asn_sql.io.staged_files import StagedFolder
 from asn_sql.names import check_association_file
 from asn_sql.resources import schemas_dir
+from asn_sql.templates import recalled, remember
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CODE_VERSION = f"asnsql {__version__}"
 _SCHEMAS = {2: "asn_schema_jw_level2b.json", 3: "asn_schema_jw_level3.json"}
@@ -150,8 +154,16 @@ def _document(row: tuple[Any, ...], products: list[dict[str, Any]]) -> Document:
 
 
 @cache
+def _schema_text(level: int) -> str:
+    return (schemas_dir() / _SCHEMAS[level]).read_text(encoding="utf-8")
+
+
+@cache
 def _validator(level: int) -> jsonschema.protocols.Validator:
-    schema = json.loads((schemas_dir() / _SCHEMAS[level]).read_text(encoding="utf-8"))
+    # Imported here: a run whose document shapes are all remembered valid never needs it.
+    import jsonschema
+
+    schema = json.loads(_schema_text(level))
     validator_class = jsonschema.validators.validator_for(schema)
     return validator_class(schema)
 
@@ -198,7 +210,7 @@ def _checks_only_shapes(level: int) -> bool:
             return set().union(*(keywords(item) for item in node)) if node else set()
         return set()
 
-    return keywords(_validator(level).schema) <= _SHAPE_KEYWORDS
+    return keywords(json.loads(_schema_text(level))) <= _SHAPE_KEYWORDS
 
 
 def _shapes(value: Any) -> Any:
@@ -241,20 +253,38 @@ def _json_path(path: Iterable[Any]) -> str:
 def validate_documents(documents: list[Document]) -> None:
     """Raise DocumentError listing every schema error of every document."""
     # Documents of one shape (keys and types, lists cut to one element per
-    # shape) are valid or not together: the schema is checked once per shape.
+    # shape) are valid or not together: the schema is checked once per shape,
+    # and a shape found valid is remembered on disk with the rendered SQL
+    # (asn_sql/templates.py), keyed by the schema's text, so that later runs
+    # need not load jsonschema at all. An invalid shape is never remembered.
     valid_by_shape: dict[tuple[int, str], bool] = {}
     problems = []
     for doc in documents:
         shape = (doc.level, _shape_signature(doc.data))
-        if _checks_only_shapes(doc.level) and valid_by_shape.get(shape):
-            continue
+        if _checks_only_shapes(doc.level):
+            if shape not in valid_by_shape:
+                valid_by_shape[shape] = recalled(_shape_key(*shape)) is not None
+            if valid_by_shape[shape]:
+                continue
         errors = schema_errors(doc.data, doc.level)
         valid_by_shape[shape] = not errors
+        if not errors and _checks_only_shapes(doc.level):
+            remember(_shape_key(*shape), "valid")
         problems += [f"{doc.file_name}: {error}" for error in errors]
     if problems:
         raise DocumentError(
             f"{len(problems)} schema error(s), nothing written: " + "; ".join(problems)
         )
+
+
+def _shape_key(level: int, signature: str) -> tuple[str, str, str]:
+    """Where a shape's validity is remembered: the schema's own text and the shape."""
+    return ("valid document shape", _schema_digest(level), signature)
+
+
+@cache
+def _schema_digest(level: int) -> str:
+    return hashlib.sha256(_schema_text(level).encode()).hexdigest()
 
 
 def write_documents(

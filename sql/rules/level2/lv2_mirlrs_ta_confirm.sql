@@ -128,7 +128,9 @@ steps as (
     select o.*, 3, row_number() over (partition by scope_id order by row_no) from offered as o
     where o.role = 'target_acquisition'
 ),
-numbered as (
+-- materialized: the recursive step below reads it once per step, and would
+-- otherwise number the steps (three windows over the scope) again each time
+numbered as materialized (
     select
         *,
         row_number() over (partition by scope_id order by sweep, nth)::integer as step,
