@@ -23,6 +23,7 @@ read-only, so inside them it is the first lock that stops a write.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -94,10 +95,17 @@ def one_select(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
     (statement,) = statements
     if statement.type not in _READING:
         raise UsageError(
-            f"only a query can run here, not {statement.type.name}; "
+            f"only a query can run here, not {_first_word(statement.query)}; "
             "read-only commands run one SELECT (select, with, from, values, describe, show)"
         )
     return statement
+
+
+def _first_word(sql: str) -> str:
+    """The statement's keyword as written (INSTALL, PIVOT), for the refusal: DuckDB's own
+    statement type can be another's (INSTALL is a LOAD, PIVOT several statements)."""
+    words = re.sub(r"--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S).split()
+    return words[0].upper() if words else "a statement"
 
 
 def error_line(exc: duckdb.Error) -> str:

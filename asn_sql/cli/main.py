@@ -190,7 +190,7 @@ def generate(
         ),
     ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Print each phase's time and every warning.")
+        bool, typer.Option("--verbose", "-v", help="Also print the time each phase took.")
     ] = False,
     db: DbOption = Path(DEFAULT_DB),
     debug: ShownDebugOption = False,
@@ -247,7 +247,10 @@ def rules(
         typer.Option(
             "--check",
             metavar="DIR",
-            help="Check the rule files of DIR without running them: one line a file.",
+            help=(
+                "Check the rule files of DIR, each alone on an empty scratch database: "
+                "one line a file."
+            ),
             show_default=False,
         ),
     ] = None,

@@ -137,8 +137,9 @@ def test_sql_that_would_write_is_refused_and_nothing_changes(
         ("select 1; select 2", "not 2 statements"),
         ("copy (select 1) to 'x.csv'", "not COPY"),
         ("attach 'x.duckdb'", "not ATTACH"),
-        ("use memory", "not SET"),
-        ("install httpfs", "not LOAD"),
+        ("use memory", "not USE"),
+        ("install httpfs", "not INSTALL"),
+        ("/* a note */ pivot exposures on exp_type", "not PIVOT"),
         ("select * from read_csv('/etc/hostname')", "read-only commands read files only"),
     ],
 )
