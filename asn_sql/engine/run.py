@@ -143,7 +143,7 @@ def _build_scopes(
     warnings = _unsafe_file_names(con, pool_id)
     if not options.ids:
         return warnings
-    found = {acid for (acid,) in con.execute("select acid from scopes").fetchall()}
+    found = {acid for (acid,) in con.execute("select cand_id from scopes").fetchall()}
     return warnings + [
         f"candidate id {acid!r} not found in the pool" for acid in options.ids if acid not in found
     ]

@@ -15,8 +15,9 @@ from asn_sql.io.pool import StagedPool, create_staging, stage_pool
 from asn_sql.names import ACID_PATTERN
 from asn_sql.templates import render_sql
 
-# A quoted string as Python writes one, and one (id, type) element of a candidate list.
-_STR = r"""(?:'[^']*'|"[^"]*")"""
+# A quoted string as Python writes one (backslash escapes included), and one (id, type)
+# element of a candidate list.
+_STR = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
 _ELEMENT = rf"[\(\[]\s*({_STR})\s*,\s*({_STR})\s*,?\s*[\)\]]"
 _ELEMENT_BARE = rf"[\(\[]\s*{_STR}\s*,\s*{_STR}\s*,?\s*[\)\]]"
 _FULL_LIST = rf"\[\s*(?:{_ELEMENT_BARE}\s*(?:,\s*{_ELEMENT_BARE}\s*)*,?\s*)?\]"

@@ -35,12 +35,27 @@ candidates as (
     from wanted
     where $candidates
 )
-select scope_id, acid, ctype from candidates
+-- jwst's candidate run rewrites each cell as [('ID', 'TYPE')] and reads it back;
+-- where the type does not make a Python string there (a quote in it, a
+-- backslash at its end), its associations cannot read their candidate either
+-- and take the id of a discovered one: a3001. The run still holds the
+-- candidate's rows (cand_id, cand_type).
+select
+    scope_id,
+    case when readable then acid else 'a3001' end       as acid,
+    case when readable then ctype else 'discovered' end as ctype,
+    acid                                                 as cand_id,
+    ctype                                                as cand_type
+from (
+    select *, regexp_full_match(ctype, '([^''\\]|\\.)*') as readable from candidates
+)
 union all
 select
     (select count(*) from candidates)::integer + 1,
     'a3001',
-    'discovered'
+    'discovered',
+    null,
+    null
 where $discover;
 
 -- Rows whose FILENAME cannot be a member's file name ($unsafe_pattern: a path
@@ -84,13 +99,12 @@ pieces as (
 cell_scopes as (
     select distinct p.cell, s.scope_id
     from pieces as p
-    join scopes as s on s.acid = p.piece
-    where s.ctype <> 'discovered'
+    join scopes as s on s.cand_id = p.piece
 )
 select
     s.scope_id,
     x.row_no,
-    '[(''' || s.acid || ''', ''' || s.ctype || ''')]' as asn_candidate
+    '[(''' || s.cand_id || ''', ''' || s.cand_type || ''')]' as asn_candidate
 from cell_scopes as cs
 join scopes as s using (scope_id)
 join exposures as x on x.pool_id = $pool_id and x.asn_candidate = cs.cell
@@ -98,7 +112,7 @@ union all
 select s.scope_id, x.row_no, x.asn_candidate
 from scopes as s
 join exposures as x on x.pool_id = $pool_id
-where s.ctype = 'discovered';
+where s.cand_id is null;
 
 -- What rules read: each scope's exposures. Values jwst treats as unset (its
 -- _EMPTY list: '', null, --, n, f, false, n/a) read as NULL here, so "set" is

@@ -15,6 +15,7 @@ with per_association as (
         m.scope_id,
         s.acid,
         s.ctype,
+        s.cand_id is not null                                   as from_candidate,
         m.group_key,
         m.split_index,
         min(m.seed_row)                                         as seed_row,
@@ -28,7 +29,7 @@ with per_association as (
     from rule_matches as m
     join scopes as s using (scope_id)
     group by m.level, m.rule, m.asn_type, m.rule_rank, m.scope_id, s.acid, s.ctype,
-             m.group_key, m.split_index
+             s.cand_id, m.group_key, m.split_index
 )
 select
     row_number() over (
@@ -49,4 +50,4 @@ update found_associations set kept = false, fate = 'it fails a validity test', c
 where not valid and kept;
 
 update found_associations set kept = false, fate = 'only discovered associations were asked for'
-where not $keep_candidates and ctype <> 'discovered';
+where not $keep_candidates and from_candidate;

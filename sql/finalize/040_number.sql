@@ -43,7 +43,7 @@ select
         || coalesce('_' || $version_id, '')
         || '_' || k.asn_type || '_' || {{ x.zero_pad('k.sequence::varchar', 5) }} || '_asn'
     )                                                               as name,
-    case when k.ctype = 'discovered' then 'discover_' else 'candidate_' end || k.rule
+    case when k.from_candidate then 'candidate_' else 'discover_' end || k.rule
                                                                     as asn_rule,
     case when p.degraded
         then 'One or more members have an error associated with them.' || chr(10)

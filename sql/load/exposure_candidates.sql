@@ -11,6 +11,12 @@
 -- Leaves temp tables candidate_cells (how each exposure's cell read) and
 -- candidate_pairs (every pair read).
 
+{#- The value of a quoted Python string: without its quotes, the escaped quotes and
+    backslashes read (other escapes, never seen in a pool, are kept as written). -#}
+{% macro python_string(s) -%}
+regexp_replace({{ s }}[2:-2], '\\([\\''"])', '\1', 'g')
+{%- endmacro %}
+
 create or replace temp table candidate_cells as
 with cells as (
     select row_no, line_no, asn_candidate as cell
@@ -35,7 +41,7 @@ read as (
 parts as (
     select
         *,
-        is_good_list and strpos(cell, '"') = 0                   as is_plain_list,
+        is_good_list and strpos(cell, '"') = 0 and strpos(cell, '\') = 0 as is_plain_list,
         case
             when is_good_list then cell
             when is_list then regexp_extract(cell, $good_prefix, 1)
@@ -54,13 +60,15 @@ select
     cell,
     case
         when is_plain_list then list_slice(pieces, 2, -1, 4)
-        when is_list then regexp_extract_all(good_part, $element, 1)
+        when is_list then list_transform(regexp_extract_all(good_part, $element, 1),
+                                         lambda s: {{ python_string('s') }})
         when is_number then [cell]
         else []
     end as ids,
     case
         when is_plain_list then list_slice(pieces, 4, -1, 4)
-        when is_list then regexp_extract_all(good_part, $element, 2)
+        when is_list then list_transform(regexp_extract_all(good_part, $element, 2),
+                                         lambda s: {{ python_string('s') }})
         when is_number then ['unknown']
         else []
     end as types,
@@ -81,8 +89,8 @@ from (
         row_no,
         line_no,
         generate_subscripts(ids, 1) - 1     as position,
-        trim(unnest(ids), '''"')            as acid,
-        trim(unnest(types), '''"')          as ctype
+        unnest(ids)                         as acid,
+        unnest(types)                       as ctype
     from candidate_cells
     where len(ids) > 0
 );
