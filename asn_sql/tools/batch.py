@@ -25,6 +25,7 @@ from asn_sql.engine.rules import rules_for, rules_hash
 from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import AsnSqlError, PoolError, UsageError
 from asn_sql.io.pool import read_pool_bytes
+from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import record_outcome, write_run_folder
 from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_pool
@@ -218,6 +219,8 @@ class _Coordinator:
     def _claim_folder(self, path: Path) -> None:
         # Two pools of one name (or one name but for the extension) would write one
         # folder, and the first of them one row of pools.
+        if self.settings.output_dir is not None:
+            pool_folder(self.settings.output_dir, path)
         other = self.names.setdefault(path.stem, str(path))
         if other != str(path):
             raise PoolError(
