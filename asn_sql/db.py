@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,32 @@ class Migration:
     number: int
     name: str
     path: Path
+
+
+# A DuckDB database file starts with a block checksum (8 bytes) and then "DUCK".
+_MAGIC = b"DUCK"
+_MAGIC_AT = 8
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether ``path`` (through symlinks) is a regular file with DuckDB's header; the
+    extension says nothing: an analyst's database may have any name."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False  # a pipe or a device: opening it could block or never end
+        with open(path, "rb") as handle:
+            head = handle.read(_MAGIC_AT + len(_MAGIC))
+    except OSError:
+        return False
+    return head[_MAGIC_AT:] == _MAGIC
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` both exist and are one file (a symlink, a hard link)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def default_db_path() -> Path:

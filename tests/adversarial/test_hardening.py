@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .failure_harness import POOLS, SMALL_POOL, run, tree
+from .failure_harness import POOLS, SMALL_POOL, assert_one_error_line, run, tree
 
 
 def test_batch_refuses_pools_whose_folder_name_would_be_dot_or_dotdot(tmp_path: Path) -> None:
@@ -36,3 +36,71 @@ def test_batch_refuses_pools_whose_folder_name_would_be_dot_or_dotdot(tmp_path: 
     assert {k: v for k, v in after.items() if not k.startswith("other")} == before
     assert "other" in after
     assert sorted(p.name for p in tmp_path.iterdir()) == ["asn.duckdb", "in", "out"]
+
+
+def _unchanged_after(folder: Path, args: list[object], *words: str) -> str:
+    before = tree(folder)
+    line = assert_one_error_line(run(*args), 2, *words)
+    assert tree(folder) == before, "files changed"
+    return line
+
+
+def test_save_orphans_never_replaces_the_database_or_the_pool(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SMALL_POOL, "base.csv")
+    assert run("load", "base.csv").code == 0
+    Path("hard.csv").hardlink_to("base.csv")
+    Path("link.db").symlink_to("asn.duckdb")
+    base = ["generate", "base.csv", "-p", ".", "--save-orphans"]
+    _unchanged_after(tmp_path, [*base, "asn.duckdb"], "asn.duckdb: is the database")
+    _unchanged_after(tmp_path, [*base, "link.db"], "link.db: is the database")
+    _unchanged_after(tmp_path, [*base, "base.csv"], "base.csv: is the pool being read")
+    _unchanged_after(tmp_path, [*base, "hard.csv"], "hard.csv: is the pool being read")
+    # Another database than the one in use is refused too, by its header.
+    shutil.copy("asn.duckdb", "other.bin")
+    _unchanged_after(tmp_path, [*base, "other.bin"], "other.bin: is a DuckDB database")
+
+
+def test_no_file_writing_command_replaces_a_duckdb_database(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SMALL_POOL, "base.csv")
+    assert run("load", "base.csv").code == 0
+    shutil.copy("asn.duckdb", "db.json")  # any name: the header tells
+    assert run("generate", "base.csv", "-p", "out").code == 0
+    asn = next(Path("out").glob("*image3*_asn.json"))
+    refused = "is a DuckDB database"
+    _unchanged_after(tmp_path, ["edit", asn, "-o", "db.json", "--add", "x_cal.fits"], refused)
+    _unchanged_after(
+        tmp_path, ["from-list", "a_cal.fits", "-o", "db.json", "-t", "image2"], refused
+    )
+    _unchanged_after(
+        tmp_path,
+        ["from-query", "select 'a_cal.fits' as filename", "-o", "db.json", "-t", "image2"],
+        refused,
+    )
+    _unchanged_after(tmp_path, ["export", "pools", "-o", "db.json"], refused)
+    _unchanged_after(tmp_path, ["export", "pools", "-o", "asn.duckdb", "-f", "csv"], "database")
+    # gather: a member named like a database file in DEST
+    member = Path("src") / "asn.duckdb"
+    member.parent.mkdir()
+    member.write_text("not a database", encoding="utf-8")
+    assert run("from-list", str(member.name), "-o", "src/a_asn.json", "-t", "image2").code == 0
+    Path("dest").mkdir()
+    shutil.copy("asn.duckdb", "dest/asn.duckdb")
+    _unchanged_after(tmp_path, ["gather", "src/a_asn.json", "dest"], refused)
+
+
+def test_make_pool_refuses_to_write_over_a_database_or_its_inputs(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from fits_headers import write_fits_files
+
+    monkeypatch.chdir(tmp_path)
+    names = [p.name for p in write_fits_files(tmp_path)][:2]
+    assert run("load", SMALL_POOL).code == 0
+    _unchanged_after(tmp_path, ["make-pool", "asn.duckdb", *names], "is a DuckDB database")
+    Path("hard.txt").hardlink_to(names[0])
+    _unchanged_after(tmp_path, ["make-pool", "hard.txt", *names], "hard.txt")
