@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -96,7 +97,7 @@ def generate_documents(
         # A bad user rule stops the run before the database is touched (a new pool loaded).
         rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
         check_rules([rule for rule in rules if rule.user])
-    existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
+    existed, wal_existed = os.path.lexists(db_path), db.wal_path(db_path).exists()
     con = db.connect_memory(spill_beside=db_path)
     try:
         with ExitStack() as stack:

@@ -104,3 +104,65 @@ def test_make_pool_refuses_to_write_over_a_database_or_its_inputs(
     _unchanged_after(tmp_path, ["make-pool", "asn.duckdb", *names], "is a DuckDB database")
     Path("hard.txt").hardlink_to(names[0])
     _unchanged_after(tmp_path, ["make-pool", "hard.txt", *names], "hard.txt")
+
+
+def _sqlite_file(path: Path) -> Path:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("create table x(a)")
+    con.commit()
+    con.close()
+    return path
+
+
+def test_an_existing_file_that_is_not_a_duckdb_database_is_refused_as_db(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SMALL_POOL, "pool.csv")
+    Path("x.json").write_text("{}", encoding="utf-8")
+    Path("empty.duckdb").write_bytes(b"")
+    _sqlite_file(tmp_path / "sq.duckdb")
+    Path("broken.db").symlink_to("nowhere")
+    not_duckdb = "is not a DuckDB database"
+    for name in ("pool.csv", "x.json", "empty.duckdb", "sq.duckdb"):
+        _unchanged_after(tmp_path, ["load", "pool.csv", "--db", name], f"{name}: {not_duckdb}")
+        _unchanged_after(tmp_path, ["generate", "pool.csv", "--db", name, "-p", "out"], name)
+        _unchanged_after(tmp_path, ["query", "--db", name, "select 1"], f"{name}: {not_duckdb}")
+    _unchanged_after(tmp_path, ["load", "pool.csv", "--db", "broken.db"], "broken.db")
+    # A new path is a new database, as before.
+    assert run("load", "pool.csv", "--db", "new.duckdb").code == 0
+
+
+def test_the_python_api_refuses_a_database_that_is_not_one(tmp_path: Path) -> None:
+    import pytest
+
+    import asn_sql
+    from asn_sql.errors import AsnSqlError
+
+    pool = tmp_path / "pool.csv"
+    shutil.copy(SMALL_POOL, pool)
+    before = pool.read_bytes()
+    with pytest.raises(AsnSqlError, match="is not a DuckDB database"):
+        asn_sql.generate(pool, db_path=pool)
+    assert pool.read_bytes() == before
+
+
+def test_no_extension_is_installed_or_loaded_for_a_sqlite_file(tmp_path: Path, monkeypatch) -> None:
+    from asn_sql import db
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    _sqlite_file(tmp_path / "sq.duckdb")
+    assert_one_error_line(run("query", "--db", "sq.duckdb", "select 1"), 2, "sq.duckdb")
+    assert not home.exists()
+    # Every connection asnsql opens has DuckDB's automatic extension loading off.
+    con = db.connect_memory()
+    settings = con.execute(
+        "select current_setting('autoinstall_known_extensions'), "
+        "current_setting('autoload_known_extensions')"
+    ).fetchall()
+    con.close()
+    assert settings == [(False, False)]
