@@ -166,3 +166,81 @@ def test_no_extension_is_installed_or_loaded_for_a_sqlite_file(tmp_path: Path, m
     ).fetchall()
     con.close()
     assert settings == [(False, False)]
+
+
+def test_association_and_sql_files_are_read_with_a_bound(tmp_path: Path, monkeypatch) -> None:
+    from asn_sql.io import bounded
+
+    monkeypatch.chdir(tmp_path)
+    Path("z.json").symlink_to("/dev/zero")
+    Path("z.sql").symlink_to("/dev/zero")
+    not_regular = "is not a regular file"
+    outcome = run("validate", "z.json")  # validate prints each file's errors on stdout
+    assert_one_error_line(outcome, 2, "1 of 1 files invalid")
+    assert outcome.stdout.startswith(f"z.json: {not_regular}"), outcome.stdout
+    _unchanged_after(tmp_path, ["edit", "z.json", "--add", "a_cal.fits"], f"z.json: {not_regular}")
+    _unchanged_after(tmp_path, ["gather", "z.json", "dest"], f"z.json: {not_regular}")
+    assert run("load", SMALL_POOL).code == 0
+    _unchanged_after(tmp_path, ["query", "--file", "z.sql"], f"z.sql: {not_regular}")
+    # A regular file larger than the bound (made small here) is refused before parsing.
+    monkeypatch.setattr(bounded, "MAX_INPUT_BYTES", 1000)
+    monkeypatch.setattr(bounded.read_bounded, "__defaults__", (1000,))
+    Path("big.json").write_text('{"products": []' + " " * 2000 + "}", encoding="utf-8")
+    Path("big.sql").write_text("select 1" + " " * 2000, encoding="utf-8")
+    _unchanged_after(
+        tmp_path, ["edit", "big.json", "--add", "x"], "big.json: holds more than 1,000"
+    )
+    _unchanged_after(tmp_path, ["query", "--file", "big.sql"], "big.sql: holds more than 1,000")
+    # diff skips such a file with a warning, as it skips any file that is not an association.
+    Path("a").mkdir()
+    Path("b").mkdir()
+    Path("b/z.json").symlink_to("/dev/zero")
+    outcome = run("diff", "a", "b")
+    assert outcome.code == 0, outcome.stderr
+    assert f"Warning: b/z.json: skipped, {not_regular}" in outcome.stderr
+
+
+def test_a_huge_integer_is_bad_input_not_an_internal_error(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    import asn_sql
+    from asn_sql.errors import AsnSqlError
+
+    monkeypatch.chdir(tmp_path)
+    Path("n.json").write_text('{"products": [], "x": ' + "9" * 5000 + "}", encoding="utf-8")
+    digits = "n.json: not JSON asnsql reads: a number has more than 4,300 digits"
+    outcome = run("validate", "n.json")
+    assert outcome.code == 2 and outcome.exception is None, outcome.stderr
+    assert digits in outcome.stdout
+    _unchanged_after(tmp_path, ["edit", "n.json", "--add", "x_cal.fits"], digits)
+    with pytest.raises(AsnSqlError, match="more than 4,300 digits"):
+        asn_sql.load_asn("n.json")
+    Path("a").mkdir()
+    Path("b").mkdir()
+    shutil.copy("n.json", "a/n.json")
+    outcome = run("diff", "a", "b")
+    assert outcome.code == 0 and outcome.exception is None, outcome.stderr
+    assert "Warning: a/n.json: skipped, not readable JSON (Exceeds the limit" in outcome.stderr
+
+
+def test_diff_skips_documents_whose_products_or_members_have_the_wrong_types(
+    tmp_path: Path,
+) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    shapes = {
+        "a.json": '{"products": "x"}',
+        "b.json": '{"products": [3]}',
+        "c.json": '{"products": [{"members": "abc"}]}',
+        "d.json": '{"products": [{"members": [1]}]}',
+    }
+    for name, text in shapes.items():
+        (old / name).write_text(text, encoding="utf-8")
+    outcome = run("diff", old, new)
+    assert outcome.exception is None, repr(outcome.exception)
+    assert outcome.code == 0, outcome.stderr
+    assert outcome.stderr.splitlines() == [
+        *(f"Warning: {old / name}: skipped, not an association" for name in shapes),
+        "0 same, 0 renamed, 0 changed, 0 removed, 0 added",
+    ]
