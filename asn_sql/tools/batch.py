@@ -33,6 +33,9 @@ from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_pool
 # Tasks in flight per worker slot: one running, one waiting, so that no worker
 # idles while the coordinator records a result.
 _IN_FLIGHT = 2
+# The most local worker processes: each is a whole Python and DuckDB (some 150 MB), and
+# the operating system's limits on processes and semaphores come soon after.
+MAX_WORKERS = 1024
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,14 @@ def find_pools(arguments: Sequence[Path]) -> list[Path]:
     return found
 
 
+def check_workers(count: int) -> int:
+    """``count`` when it is a number of local worker processes asnsql starts (1 to
+    MAX_WORKERS); UsageError otherwise."""
+    if not 1 <= count <= MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS:,}, not {count}")
+    return count
+
+
 @contextmanager
 def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
     """The executor of a batch and how many tasks it runs at once: a Dask cluster when
@@ -102,9 +113,7 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    count = workers or os.cpu_count() or 1
-    if count < 1:
-        raise UsageError(f"--workers must be at least 1, not {count}")
+    count = check_workers(workers or os.cpu_count() or 1)
     # spawn, not fork: the coordinator holds DuckDB's threads and the file lock, which
     # a forked child must not inherit.
     with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as executor:

@@ -244,3 +244,12 @@ def test_diff_skips_documents_whose_products_or_members_have_the_wrong_types(
         *(f"Warning: {old / name}: skipped, not an association" for name in shapes),
         "0 same, 0 renamed, 0 changed, 0 removed, 0 added",
     ]
+
+
+def test_batch_workers_out_of_range_is_one_error_line(tmp_path: Path) -> None:
+    for count in ("0", "99999999999"):
+        _unchanged_after(
+            tmp_path,
+            ["batch", SMALL_POOL, "--db", tmp_path / "asn.duckdb", "--workers", count],
+            f"--workers must be from 1 to 1,024, not {count}",
+        )
