@@ -253,3 +253,21 @@ def test_batch_workers_out_of_range_is_one_error_line(tmp_path: Path) -> None:
             ["batch", SMALL_POOL, "--db", tmp_path / "asn.duckdb", "--workers", count],
             f"--workers must be from 1 to 1,024, not {count}",
         )
+
+
+def test_a_user_rule_file_cannot_reach_python(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ASNSQL_NO_CACHE", "1")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    marker = tmp_path / "ran"
+    (rules / "lv3_evil.sql").write_text(
+        "-- rule:      Asn_Lv3Evil\n-- asn_type:  evil3\n-- level:     3\n"
+        "-- constraints:\n--   - nothing\n-- product:   x\n"
+        f"{{% set _ = cycler.__init__.__globals__.os.system('touch {marker}') %}}\n"
+        "select 1\n",
+        encoding="utf-8",
+    )
+    for args in (["rules", "--check", rules], ["render", "lv3_evil", "-r", rules]):
+        line = assert_one_error_line(run(*args), 2, "lv3_evil.sql, line 7: does not render")
+        assert "unsafe" in line
+        assert not marker.exists()
