@@ -271,3 +271,14 @@ def test_a_user_rule_file_cannot_reach_python(tmp_path: Path, monkeypatch) -> No
         line = assert_one_error_line(run(*args), 2, "lv3_evil.sql, line 7: does not render")
         assert "unsafe" in line
         assert not marker.exists()
+
+
+def test_sql_that_starts_with_a_comment_is_sql_not_an_option(small_db: Path) -> None:
+    outcome = run("query", "-f", "csv", "-- the answer\nselect 42 as a", "--db", small_db)
+    assert outcome.code == 0, outcome.stderr
+    assert outcome.stdout.splitlines() == ["a", "42"]
+    outcome = run("query", "--db", small_db, "-f", "csv", "--\tcomment\nselect 'x=1' as b")
+    assert outcome.code == 0, outcome.stderr
+    assert outcome.stdout.splitlines() == ["b", "x=1"]
+    # An option still is one, and an unknown one is still a usage error.
+    assert_one_error_line(run("query", "--bogus", "select 1"), 2, "no such option: --bogus")
