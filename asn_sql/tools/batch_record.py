@@ -128,6 +128,10 @@ def _swap_in(staged: Path, folder: Path) -> Path | None:
     """Rename ``staged`` to ``folder``; an old folder is moved aside first and returned,
     to be removed after the commit or put back if it fails."""
     backup = None
+    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+        # Only an old folder of the pool is moved aside (and removed after the commit):
+        # a file of that name (a database, a pool) is someone's data.
+        raise PoolError("is a file, not this pool's folder; move it away", path=folder)
     if folder.exists():
         backup = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
         os.replace(folder, backup / folder.name)

@@ -282,3 +282,20 @@ def test_sql_that_starts_with_a_comment_is_sql_not_an_option(small_db: Path) -> 
     assert outcome.stdout.splitlines() == ["b", "x=1"]
     # An option still is one, and an unknown one is still a usage error.
     assert_one_error_line(run("query", "--bogus", "select 1"), 2, "no such option: --bogus")
+
+
+def test_batch_never_replaces_a_file_where_a_pools_folder_goes(tmp_path: Path) -> None:
+    out, db = tmp_path / "out", tmp_path / "asn.duckdb"
+    out.mkdir()
+    (out / SMALL_POOL.stem).write_text("someone's file", encoding="utf-8")
+    before = tree(tmp_path)
+    outcome = run("batch", SMALL_POOL, "-p", out, "--db", db, "--workers", "1")
+    assert outcome.exception is None, repr(outcome.exception)
+    assert outcome.code == 1, outcome.stderr
+    errors = [line for line in outcome.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        f"Error: {SMALL_POOL}: {out / SMALL_POOL.stem}: is a file, not this pool's folder; "
+        "move it away"
+    ]
+    after = tree(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith("asn.duckdb")} == before
