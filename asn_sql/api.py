@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from asn_sql.errors import UsageError
 from asn_sql.io.documents import Document, run_documents, stage_run_documents
 from asn_sql.io.load import load_into, load_staged, stage_pools
 from asn_sql.io.pool import DEFAULT_DELIMITER
-from asn_sql.io.staged_files import StagedFolder
+from asn_sql.io.staged_files import Protected, StagedFolder, protected_database
 from asn_sql.names import check_version_id
 from asn_sql.tools import runs
 from asn_sql.tools.runs import DuplicateNames
@@ -95,12 +96,14 @@ def generate_documents(
         # A bad user rule stops the run before the database is touched (a new pool loaded).
         rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
         check_rules([rule for rule in rules if rule.user])
-    existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
+    existed, wal_existed = os.path.lexists(db_path), db.wal_path(db_path).exists()
     con = db.connect_memory(spill_beside=db_path)
     try:
         with ExitStack() as stack:
             staged = (
-                stack.enter_context(StagedFolder(output_dir)) if output_dir is not None else None
+                stack.enter_context(StagedFolder(output_dir, _inputs(db_path, pool)))
+                if output_dir is not None
+                else None
             )
             summary, documents, warnings = _run_in_one_transaction(
                 con,
@@ -120,6 +123,15 @@ def generate_documents(
         raise
     con.close()
     return GenerateResult(summary, documents, written, warnings + summary.warnings)
+
+
+def _inputs(db_path: Path, pool: str | None) -> list[Protected]:
+    """What a run's files (--save-orphans above all) must not replace: the database and
+    the pool file read."""
+    protected = protected_database(db_path)
+    if pool is not None and Path(pool).is_file():
+        protected.append((Path(pool), "the pool being read"))
+    return protected
 
 
 def _run_in_one_transaction(

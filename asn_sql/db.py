@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ THREADS_ENV = "ASNSQL_THREADS"
 # The attached database's catalog name; unqualified table names resolve to it.
 CATALOG = "asn"
 
+# Every connection: no extension is downloaded or loaded behind asnsql's back. Without
+# this, DuckDB meets a SQLite file given as the database by downloading sqlite_scanner
+# into ~/.duckdb, even for a read-only command.
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
@@ -34,6 +40,32 @@ class Migration:
     number: int
     name: str
     path: Path
+
+
+# A DuckDB database file starts with a block checksum (8 bytes) and then "DUCK".
+_MAGIC = b"DUCK"
+_MAGIC_AT = 8
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether ``path`` (through symlinks) is a regular file with DuckDB's header; the
+    extension says nothing: an analyst's database may have any name."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False  # a pipe or a device: opening it could block or never end
+        with open(path, "rb") as handle:
+            head = handle.read(_MAGIC_AT + len(_MAGIC))
+    except OSError:
+        return False
+    return head[_MAGIC_AT:] == _MAGIC
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` both exist and are one file (a symlink, a hard link)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def default_db_path() -> Path:
@@ -77,7 +109,7 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
     folder ``<spill_beside>.tmp`` next to the database (``.tmp`` here when None),
     which it removes when the connection closes.
     """
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
     settings = resource_settings()
     try:
         con.execute("set memory_limit = $m", {"m": settings["memory_limit"]})
@@ -109,11 +141,29 @@ def attach(
     """
     if read_only and not path.exists():
         raise DatabaseError("no database here; load a pool first (asnsql load POOL)", path=path)
+    check_database_file(path)
     if read_only and _pending(path):
         _attach_file(con, path, read_only=False)
         _detach(con)
     _attach_file(con, path, read_only=read_only)
     return con
+
+
+def check_database_file(path: Path) -> None:
+    """Raise DatabaseError unless ``path`` is missing (a new database is made there) or is
+    a DuckDB database file: a pool, a JSON or a Parquet file given as --db must not be
+    opened (DuckDB would read it as something else, or write over it)."""
+    if not os.path.lexists(path):
+        return
+    if path.is_dir():
+        raise DatabaseError("is a directory, not a database file", path=path)
+    if not path.exists():
+        raise DatabaseError("is a broken symbolic link, not a database file", path=path)
+    if not is_duckdb_file(path):
+        raise DatabaseError(
+            "is not a DuckDB database (asnsql keeps its runs in one); give another --db",
+            path=path,
+        )
 
 
 def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -145,7 +195,7 @@ def _detach(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _pending(path: Path) -> bool:
-    probe = duckdb.connect(":memory:")
+    probe = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
     try:
         probe.execute("attach $path as probe (read_only)", {"path": str(path)})
         applied = _applied(probe, "probe")

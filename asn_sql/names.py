@@ -35,6 +35,9 @@ _ACID = re.compile(ACID_PATTERN)
 _VERSION_ID = re.compile(VERSION_ID_PATTERN)
 _ASN_FILE = re.compile(ASN_FILE_PATTERN)
 _UNSAFE = re.compile(UNSAFE_PATTERN)
+# A folder name made from a pool's file name: '..' inside a name is harmless there
+# (a.b..csv), only separators and control characters are refused.
+_UNSAFE_FOLDER = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]")
 
 
 class NamingError(AsnSqlError):
@@ -70,6 +73,23 @@ def check_product_name(value: str, option: str = "--product-name") -> str:
             "character, and not empty"
         )
     return value
+
+
+def pool_folder(output_dir: Path, pool: Path) -> Path:
+    """``output_dir / STEM``, the folder a batch writes ``pool``'s files into.
+
+    Raises NamingError (naming the pool) when the stem is not one plain folder name: a
+    pool ``..csv`` or ``...csv`` has the stem ``.`` or ``..``, which would name
+    ``output_dir`` itself or its parent; empty, separators and control characters too.
+    """
+    stem = pool.stem
+    if stem in ("", ".", "..") or _UNSAFE_FOLDER.search(stem):
+        raise NamingError(
+            f"cannot name an output folder after this pool ({stem!r} is not a plain folder "
+            "name); rename the pool",
+            path=pool,
+        )
+    return output_dir / stem
 
 
 def check_association_file(name: str) -> None:

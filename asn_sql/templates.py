@@ -64,11 +64,16 @@ def _user_rule_loader() -> jinja2.BaseLoader:
 
 @cache
 def environment() -> jinja2.Environment:
-    """One strict environment for every SQL template (rules, macros, loader, finalize)."""
+    """One strict, sandboxed environment for every SQL template (rules, macros, loader,
+    finalize)."""
     # Imported here: with the rendered SQL cached on disk, most runs never need jinja.
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
-    return jinja2.Environment(
+    # Sandboxed: a user rule file (-r DIR) is someone else's text, and jinja's plain
+    # environment lets a template reach Python's internals (cycler.__init__.__globals__)
+    # and run anything. The sandbox refuses such attributes; SQL rendering needs none.
+    return SandboxedEnvironment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(sql_dir())), _user_rule_loader()]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,

@@ -86,13 +86,19 @@ def batch(
 ) -> None:
     """Generate the associations of many pools in parallel; exit 1 if any pool failed."""
     from asn_sql.io.pool import check_delimiter
-    from asn_sql.tools.batch import BatchSettings, find_pools, open_executor, run_batch
+    from asn_sql.tools.batch import (
+        BatchSettings,
+        check_workers,
+        find_pools,
+        open_executor,
+        run_batch,
+    )
 
     options = generate_options(level, ids, all_candidates, discover, version_id, no_finalize)
     if scheduler and workers is not None:
         raise UsageError("use one of --workers (local processes) and --scheduler (Dask)")
-    if workers is not None and workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {workers}")
+    if workers is not None:
+        check_workers(workers)
     settings = BatchSettings(
         options=options,
         output_dir=None if dry_run else path,

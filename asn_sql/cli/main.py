@@ -424,9 +424,10 @@ app.command()(cli_tools.gather)
 def _expand_argv(argv: list[str]) -> list[str]:
     """Accept asn_generate's spellings that typer cannot parse: a bare --version-id
     (meaning "now"), several ids after one -i/--ids, and several files after one
-    --add, --remove, --background or --imprint."""
+    --add, --remove, --background or --imprint; and SQL that starts with a comment."""
     command = next((token for token in argv if not token.startswith("-")), None)
     expanded: list[str] = []
+    sql_text: list[str] = []
     i = 0
     while i < len(argv):
         token = argv[i]
@@ -454,10 +455,23 @@ def _expand_argv(argv: list[str]) -> list[str]:
                 "--ids=" if ids else token
             ]
             expanded += [pool] if pool else []
+        elif command in _SQL_COMMANDS and "--" not in argv and _is_sql_text(token):
+            sql_text.append(token)
         else:
             expanded.append(token)
         i += 1
-    return expanded
+    # After "--", click takes every word as an argument, never as an option.
+    return [*expanded, "--", *sql_text] if sql_text else expanded
+
+
+def _is_sql_text(token: str) -> bool:
+    """Whether a word that starts with "-" is SQL (``-- a comment\nselect 1``) rather than
+    an option: an option's name, before any "=", never holds whitespace."""
+    return token.startswith("-") and any(c.isspace() for c in token.split("=", 1)[0])
+
+
+# Commands whose one argument is SQL, which may begin with a "--" comment.
+_SQL_COMMANDS = ("query", "from-query", "export")
 
 
 def _trailing_pool(words: list[str]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import duckdb
 
 from asn_sql import __version__
 from asn_sql.errors import AsnSqlError
+from asn_sql.io.bounded import read_bounded
 from asn_sql.io.jsontext import dumps_indented
 from asn_sql.io.staged_files import StagedFolder
 from asn_sql.names import check_association_file
@@ -393,15 +395,19 @@ def read_json(path: Path) -> Any:
     """The parsed content of an association file, not yet checked against a schema."""
     if path.suffix != ".json":
         raise DocumentError("not recognized as JSON: the name does not end in .json", path=path)
+    raw = read_bounded(path, DocumentError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DocumentError(f"cannot read the file: {exc.strerror}", path=path) from None
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise DocumentError("not JSON: the file is not UTF-8 text", path=path) from None
     except json.JSONDecodeError as exc:
         raise DocumentError(
             f"not JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno
+        ) from None
+    except ValueError:
+        # Python refuses integers of more digits than int_max_str_digits (4,300)
+        raise DocumentError(
+            f"not JSON asnsql reads: a number has more than {_MAX_DIGITS:,} digits", path=path
         ) from None
     except RecursionError:
         raise _too_deep_error(path) from None
@@ -419,6 +425,8 @@ def _too_deep_error(path: Path) -> DocumentError:
 # jwst's associations nest 4 levels (document, products, members, member); the
 # schema check and the edits walk a document recursively, so depth is bounded.
 MAX_DEPTH = 64
+# The most digits Python parses in one JSON number; an association's numbers have few.
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 def _too_deep(data: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import duckdb
 
-from asn_sql import interrupt, sandbox, values
+from asn_sql import db, interrupt, sandbox, values
 from asn_sql.errors import QueryError, UsageError
 from asn_sql.io.output_rows import as_cells, open_rows
 
@@ -68,8 +68,10 @@ def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = 
         raise UsageError("is not a regular file; give the file to write", path=output)
     if not output.parent.is_dir():
         raise UsageError("the output folder does not exist", path=output)
-    if output.exists() and db_path.exists() and output.samefile(db_path):
+    if db.same_file(output, db_path):
         raise UsageError("is the database being read; give another output file", path=output)
+    if db.is_duckdb_file(output):
+        raise UsageError("is a DuckDB database; give another output file", path=output)
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     except OSError as exc:

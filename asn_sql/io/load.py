@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ def load_pools(
     Nothing is written unless every file reads, and a failure or an interrupt while
     loading leaves the database as it was (a database file this call created is removed).
     """
-    existed, wal_existed = db_path.exists(), db.wal_path(db_path).exists()
+    existed, wal_existed = os.path.lexists(db_path), db.wal_path(db_path).exists()
     con = db.connect_memory(spill_beside=db_path)
     try:
         return load_into(con, db_path, paths, delimiter=delimiter, replace=replace)

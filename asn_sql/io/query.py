@@ -13,6 +13,7 @@ import duckdb
 
 from asn_sql import interrupt, sandbox
 from asn_sql.errors import QueryError, UsageError
+from asn_sql.io.bounded import MAX_INPUT_BYTES, read_bounded
 from asn_sql.io.output_rows import open_rows
 
 
@@ -92,12 +93,14 @@ def read_sql_text(sql: str | None, file: str | None) -> str:
         raise UsageError("give the SQL as an argument or with --file FILE, not both")
     source = file if file is not None else sql
     if source == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.read(MAX_INPUT_BYTES + 1)
+        if len(text) > MAX_INPUT_BYTES:
+            raise QueryError(f"the SQL on stdin is longer than {MAX_INPUT_BYTES:,} characters")
     elif file is not None:
         try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise QueryError(f"cannot read the SQL: {exc}", path=file) from None
+            text = read_bounded(Path(file), QueryError).decode("utf-8")
+        except UnicodeDecodeError:
+            raise QueryError("cannot read the SQL: the file is not UTF-8 text", path=file) from None
     else:
         text = str(sql)
     if not text.strip():

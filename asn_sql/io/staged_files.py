@@ -14,9 +14,15 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
+from asn_sql import db
 from asn_sql.errors import AsnSqlError
+
+# A file a command must never write over, and what it is (for the error line): its
+# database, the pool it reads.
+Protected = tuple[Path, str]
 
 
 class OutputError(AsnSqlError):
@@ -49,11 +55,13 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(target: Path, text: str) -> None:
+def write_atomic(target: Path, text: str, protected: Sequence[Protected] = ()) -> None:
     """Write ``text`` to a temporary file beside ``target``, sync it, then rename it into
     place: a reader never sees half a file and an old file stays until the new one is
-    complete. Raises OutputError when ``target`` cannot be a file."""
+    complete. Raises OutputError when ``target`` cannot be a file, or is a DuckDB database
+    or one of ``protected`` (:func:`check_not_protected`)."""
     check_output_file(target)
+    check_not_protected(target, protected)
     try:
         fd, temporary = create_temporary(target)
     except OSError as exc:
@@ -101,6 +109,22 @@ def check_output_file(target: Path) -> None:
         raise OutputError(f"{parent} is not a folder", path=target)
 
 
+def check_not_protected(target: Path, protected: Sequence[Protected] = ()) -> None:
+    """Raise OutputError when writing ``target`` would replace a DuckDB database (any: told
+    by its header, not its name) or one of ``protected``, the command's own inputs (the
+    same file, also through a symlink or a hard link)."""
+    for path, what in protected:
+        if db.same_file(target, path):
+            raise OutputError(f"is {what}; give another output file", path=target)
+    if db.is_duckdb_file(target):
+        raise OutputError("is a DuckDB database; give another output file", path=target)
+
+
+def protected_database(db_path: Path) -> list[Protected]:
+    """The database file and its write-ahead log, as ``protected`` files."""
+    return [(db_path, "the database"), (db.wal_path(db_path), "the database's log")]
+
+
 class StagedFolder:
     """Files for ``folder``, written first into a hidden temporary folder inside it.
 
@@ -108,8 +132,9 @@ class StagedFolder:
     them into ``folder``; leaving the block without publishing removes every trace.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, protected: Sequence[Protected] = ()) -> None:
         self.folder = folder
+        self.protected = list(protected)
         self._created: Path | None = None
         self._staging: Path | None = None
         self._names: list[str] = []
@@ -146,15 +171,20 @@ class StagedFolder:
         self._names.append(name)
 
     def check_targets(self) -> None:
-        """Raise OutputError if a file cannot be moved into place (a folder of its name);
-        then wait until every file written is on disk (one sync for all of them: a sync
-        per file costs more than the writing when a run has many thousands)."""
+        """Raise OutputError if a file cannot be moved into place (a folder of its name, a
+        database or a protected file: :func:`check_not_protected`); then wait until every
+        file written is on disk (one sync for all of them: a sync per file costs more than
+        the writing when a run has many thousands)."""
         os.sync()
         for name in self._names:
-            if (self.folder / name).is_dir():
-                raise OutputError(
-                    "a folder has this name; nothing was written", path=self.folder / name
-                )
+            target = self.folder / name
+            try:
+                os.stat(target)
+            except OSError:
+                continue  # a new name (most of them): nothing there to replace
+            if target.is_dir():
+                raise OutputError("a folder has this name; nothing was written", path=target)
+            check_not_protected(target, self.protected)
 
     def publish(self) -> list[Path]:
         """Move every file into the folder; returns their paths in the order written."""

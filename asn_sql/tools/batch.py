@@ -25,6 +25,7 @@ from asn_sql.engine.rules import rules_for, rules_hash
 from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import AsnSqlError, PoolError, UsageError
 from asn_sql.io.pool import read_pool_bytes
+from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import record_outcome, write_run_folder
 from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_pool
@@ -32,6 +33,9 @@ from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_pool
 # Tasks in flight per worker slot: one running, one waiting, so that no worker
 # idles while the coordinator records a result.
 _IN_FLIGHT = 2
+# The most local worker processes: each is a whole Python and DuckDB (some 150 MB), and
+# the operating system's limits on processes and semaphores come soon after.
+MAX_WORKERS = 1024
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,14 @@ def find_pools(arguments: Sequence[Path]) -> list[Path]:
     return found
 
 
+def check_workers(count: int) -> int:
+    """``count`` when it is a number of local worker processes asnsql starts (1 to
+    MAX_WORKERS); UsageError otherwise."""
+    if not 1 <= count <= MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS:,}, not {count}")
+    return count
+
+
 @contextmanager
 def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
     """The executor of a batch and how many tasks it runs at once: a Dask cluster when
@@ -101,9 +113,7 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    count = workers or os.cpu_count() or 1
-    if count < 1:
-        raise UsageError(f"--workers must be at least 1, not {count}")
+    count = check_workers(workers or os.cpu_count() or 1)
     # spawn, not fork: the coordinator holds DuckDB's threads and the file lock, which
     # a forked child must not inherit.
     with ProcessPoolExecutor(
@@ -220,6 +230,8 @@ class _Coordinator:
     def _claim_folder(self, path: Path) -> None:
         # Two pools of one name (or one name but for the extension) would write one
         # folder, and the first of them one row of pools.
+        if self.settings.output_dir is not None:
+            pool_folder(self.settings.output_dir, path)
         other = self.names.setdefault(path.stem, str(path))
         if other != str(path):
             raise PoolError(

@@ -13,6 +13,7 @@ import duckdb
 from asn_sql import db
 from asn_sql.errors import PoolError
 from asn_sql.io.documents import Document, run_documents, write_documents
+from asn_sql.names import pool_folder
 from asn_sql.tools.batch_task import PoolOutcome
 
 # The name a worker's Arrow rows take while they are inserted.
@@ -30,6 +31,7 @@ def record_outcome(
     loaded.
     """
     source = Path(outcome.source)
+    folder = pool_folder(output_dir, source) if output_dir else None
     staged = _stage_folder(output_dir, source, outcome.documents) if output_dir else None
     backup: Path | None = None
     placed = False
@@ -42,25 +44,25 @@ def record_outcome(
                 if "run_id" not in columns and not new_pool:
                     continue  # pools, exposures, candidates: loaded already
                 _insert(con, table, rows, columns, pool_id, run_id)
-            if staged is not None and output_dir is not None:
-                backup = _swap_in(staged, output_dir / source.stem)
+            if staged is not None and folder is not None:
+                backup = _swap_in(staged, folder)
                 placed = True
     except BaseException:
         if placed:
-            _swap_back(output_dir / source.stem, backup)  # type: ignore[operator]
+            _swap_back(folder, backup)  # type: ignore[arg-type]
         elif staged is not None:
             shutil.rmtree(staged, ignore_errors=True)
         raise
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)
-    return run_id, (output_dir / source.stem if output_dir else None)
+    return run_id, folder
 
 
 def write_run_folder(
     con: duckdb.DuckDBPyConnection, run_id: int, output_dir: Path, source: Path
 ) -> Path:
     """The folder of a recorded run: written again from the database when it is missing."""
-    folder = output_dir / source.stem
+    folder = pool_folder(output_dir, source)
     if not folder.is_dir():
         staged = _stage_folder(output_dir, source, run_documents(con, run_id))
         _swap_in(staged, folder)
@@ -126,6 +128,10 @@ def _swap_in(staged: Path, folder: Path) -> Path | None:
     """Rename ``staged`` to ``folder``; an old folder is moved aside first and returned,
     to be removed after the commit or put back if it fails."""
     backup = None
+    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+        # Only an old folder of the pool is moved aside (and removed after the commit):
+        # a file of that name (a database, a pool) is someone's data.
+        raise PoolError("is a file, not this pool's folder; move it away", path=folder)
     if folder.exists():
         backup = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
         os.replace(folder, backup / folder.name)

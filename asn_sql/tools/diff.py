@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asn_sql.errors import AsnSqlError
+from asn_sql.errors import AsnSqlError, first_line
+from asn_sql.io.bounded import read_bounded
 
 # The fields compared besides the products; constraints, code_version and the
 # other bookkeeping keys differ between tools by design.
@@ -139,15 +140,34 @@ def read_directory(folder: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     documents, skipped = {}, []
     for path in sorted(folder.glob("*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            skipped.append(f"{path}: skipped, not readable JSON ({exc})")
+            data = json.loads(read_bounded(path, DiffError).decode("utf-8"))
+        except DiffError as exc:
+            skipped.append(f"{path}: skipped, {exc.message}")
             continue
-        if not isinstance(data, dict) or "products" not in data:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            # ValueError: JSONDecodeError, or an integer of more than 4,300 digits
+            reason = first_line(exc).split(";")[0]
+            skipped.append(f"{path}: skipped, not readable JSON ({reason})")
+            continue
+        if not _is_association(data):
             skipped.append(f"{path}: skipped, not an association")
             continue
         documents[path.name] = data
     return documents, skipped
+
+
+def _is_association(data: Any) -> bool:
+    """Whether ``data`` has an association's shape where diff reads it: an object whose
+    products are a list of objects, each with a list of member objects (or none)."""
+    if not isinstance(data, dict) or not isinstance(data.get("products"), list):
+        return False
+    for product in data["products"]:
+        if not isinstance(product, dict):
+            return False
+        members = product.get("members") or []
+        if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+            return False
+    return True
 
 
 def diff_documents(

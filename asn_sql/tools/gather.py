@@ -26,7 +26,7 @@ from typing import Any
 
 from asn_sql.errors import AsnSqlError
 from asn_sql.io.documents import document_level, read_json, schema_errors
-from asn_sql.io.staged_files import create_temporary, write_atomic
+from asn_sql.io.staged_files import check_not_protected, create_temporary, write_atomic
 
 
 class GatherError(AsnSqlError):
@@ -194,6 +194,9 @@ def carry_out(plan: GatherPlan, mode: Mode = Mode.copy) -> list[Path]:
     except OSError as exc:
         raise GatherError(f"cannot make the folder: {exc.strerror}", path=destination) from None
     pending = [t for t in plan.transfers if not _same_file(t.source, t.target)]
+    for transfer in pending:
+        # A member named like a database in DEST must not replace it.
+        check_not_protected(transfer.target)
     staged: list[tuple[str, Path]] = []
     try:
         for transfer in pending:

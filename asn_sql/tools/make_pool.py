@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asn_sql.db import same_file
 from asn_sql.errors import AsnSqlError, UsageError
 from asn_sql.io.staged_files import write_atomic
 
@@ -288,7 +289,7 @@ def write_pool(path: Path, pool: MadePool, inputs: Sequence[str] = ()) -> None:
     forgotten POOL argument would otherwise overwrite the first FITS file).
     """
     if path.name.lower().endswith((".fits", ".fits.gz", ".fit", ".fts")) or any(
-        Path(name).resolve() == path.resolve() for name in inputs
+        Path(name).resolve() == path.resolve() or same_file(Path(name), path) for name in inputs
     ):
         raise HeaderError(
             "the pool to write is a FITS file; the pool comes first "
