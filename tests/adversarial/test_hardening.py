@@ -281,7 +281,8 @@ def test_sql_that_starts_with_a_comment_is_sql_not_an_option(small_db: Path) -> 
     assert outcome.code == 0, outcome.stderr
     assert outcome.stdout.splitlines() == ["b", "x=1"]
     # An option still is one, and an unknown one is still a usage error.
-    assert_one_error_line(run("query", "--bogus", "select 1"), 2, "no such option: --bogus")
+    # (click words it "no such option: --bogus" or "no such option '--bogus'" by version)
+    assert_one_error_line(run("query", "--bogus", "select 1"), 2, "no such option", "--bogus")
 
 
 def test_batch_never_replaces_a_file_where_a_pools_folder_goes(tmp_path: Path) -> None:
