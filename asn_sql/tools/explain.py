@@ -153,17 +153,18 @@ def _explain_row(
         ).fetchall()
     ]
     taken = {m.rule for m in explanation.memberships}
+    # An unsafe FILENAME keeps the row out of every scope; the run stored why
+    # (sql/engine/orphan_reasons.sql).
     unusable = con.execute(
-        "select x.exp_type from unusable_rows as u join exposures as x using (row_no) "
-        "where x.pool_id = (select pool_id from runs where run_id = $run) and u.row_no = $row",
+        "select x.exp_type, r.reason from unusable_rows as u "
+        "join orphan_reasons as r on r.run_id = $run and r.row_no = u.row_no "
+        "join runs on runs.run_id = r.run_id "
+        "join exposures as x on x.pool_id = runs.pool_id and x.row_no = u.row_no "
+        "where u.row_no = $row",
         {"run": run_id, "row": row_no},
     ).fetchone()
     if unusable is not None:
-        explanation.exp_type = unusable[0]
-        explanation.left_out = (
-            "asnsql left it out of every association: its FILENAME holds a path separator, "
-            "'..' or a control character"
-        )
+        explanation.exp_type, explanation.left_out = unusable
         return explanation
     explanation.exp_type, typed = _rules_using_type(con, row_no)
     for rule in rules:
