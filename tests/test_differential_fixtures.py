@@ -23,11 +23,6 @@ IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
 NOT_YET: dict[str, str] = {
-    "lv2nrsmsa_mode_lock": (
-        "MODE's locked columns in nod groups: the group pass (sql/macros/grouping.sql) still "
-        "compares 'filter:F' with 'band:B' and a pupil with a grating key set only where the "
-        "pupil is unset, so the column the group's first row locks is not the one read."
-    ),
     "lv2spec_science_two_founders": (
         "A science exposure that can join two associations founded before it joins both, "
         "and jwst's finalize keeps one or both; asnsql makes one association per science "

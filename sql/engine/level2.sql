@@ -289,7 +289,18 @@ where (association, row_no) in (
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----
 
-{{ grouping.wildcard_groups('l2_nod', "(select * from l2_eligible where shape = 'group')", keys) }}
+-- MODE's filter/band and pupil/grating tests read the column the group's
+-- first row that sets one fixes (see l2_row_locks): lock keys of the pass, read
+-- from the exposure's columns; k_grating is part of k_opt_elem2's lock there.
+{{ grouping.wildcard_groups(
+    'l2_nod',
+    "(select g.*, e.filter, e.band, e.pupil, e.grating
+      from l2_eligible as g
+      join scope_exposures as e on e.scope_id = g.scope_id and e.row_no = g.row_no
+      where g.shape = 'group')",
+    keys | reject('equalto', 'k_grating') | list,
+    {'k_opt_elem': {'sources': ['filter', 'band'], 'required': true},
+     'k_opt_elem2': {'sources': ['pupil', 'grating'], 'required': false}}) }}
 
 create or replace temp table l2_group_members as
 select c.*, f.founder_row, e.filename

@@ -7,9 +7,18 @@
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 {% import 'macros/grouping.sql' as grouping -%}
-{% set keys = l3.keys -%}
+{#- Constraint_Optical_Path's pupil/grating test reads the column the first
+    member that sets one fixes: a lock key of the pass, read from the exposure's
+    columns (k_opt2_grating is part of it there, so no key of its own). -#}
+{% set keys = l3.keys | reject('equalto', 'k_opt2_grating') | list -%}
 
-{{ grouping.wildcard_groups('l3', 'l3_eligible', keys) }}
+{{ grouping.wildcard_groups(
+    'l3',
+    "(select l.*, e.pupil, e.grating
+      from l3_eligible as l
+      join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no)",
+    keys,
+    {'k_opt2': {'sources': ['pupil', 'grating'], 'required': false}}) }}
 
 -- Members read after the association was founded join in the main pass (phase
 -- 1); earlier ones only when jwst re-offers them to the rule's associations

@@ -4,31 +4,62 @@
     creating temp tables <prefix>_groups (one per association, group_id, with
     the values its keys end with), <prefix>_candidates (every row whose set keys
     agree with a group's: wildcards join several) and <prefix>_founders (the
-    pool row that founded each association in jwst's pass). -#}
-{% macro wildcard_groups(prefix, source, keys) -%}
+    pool row that founded each association in jwst's pass).
+    `locks` names keys that read one of several columns, as jwst's
+    multi-source constraints do (constraint.py AttrConstraint): {key: {'sources':
+    [columns of `source`, in jwst's order], 'required': bool}}. The first row to
+    set such a key fixes it to "column:value" of the first column it sets, and
+    from then on only that column is read: a row agrees when its value there is
+    equal, or (not required) when it leaves that column unset. The source's own
+    value of a lock key only says whether the rule keys on it ('' = not). -#}
+{% macro wildcard_groups(prefix, source, keys, locks={}) -%}
 -- The rows of each rule and scope in pool order, their keys as one list, with
 -- what the pass below needs to know of them: their part, whether their file name
 -- comes twice, and whether they can change the pass's state at all.
 create or replace temp table {{ prefix }}_steps as
-with rows as (
+with
+{%- if locks %}
+-- a lock key's slot: the "column:value" the row would fix it to; `opts` holds
+-- every "column:value" it sets, one list per lock key
+optioned as (
+    select s.*, [{% for k in locks %}{{ lock_options('s', k, locks[k]) }}{% if not loop.last %}, {% endif %}{% endfor %}] as opts
+    from {{ source }} as s
+),
+{%- endif %}
+rows as (
     select
         s.rule, s.scope_id, s.row_no, e.filename,
-        [{% for k in keys %}s.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
-        {{ null_mask('s', keys) }} as mask,
+        [{% for k in keys %}{{ slot('s', k, locks) }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
+        {%- if locks %}
+        s.opts,
+        {%- endif %}
         row_number() over (partition by s.rule, s.scope_id order by s.row_no, s.role) as step,
         count(*) over (partition by s.rule, s.scope_id, e.filename) > 1 as dup
-    from {{ source }} as s
+    from {{ 'optioned' if locks else source }} as s
     join scope_exposures as e on e.scope_id = s.scope_id and e.row_no = s.row_no
 ),
 -- A key set on every row of the rule and scope is never a wildcard there: two
 -- rows with different values of it never agree. The rows with the same values
--- of those keys are a part, and parts meet only through a file name.
+-- of those keys are a part, and parts meet only through a file name. A lock
+-- key is such a key only where no row sets two of its columns (and, when not
+-- required, all rows set the same column): else rows with different slots agree.
+masked_rows as (
+    select *, {{ list_null_mask('keys', keys | length) }} as mask from rows
+),
 parted as (
-    select *, bit_or(mask) over (partition by rule, scope_id) as wild
-    from rows
+    select *, bit_or(mask) over (partition by rule, scope_id)
+    {%- for k in keys if k in locks %}
+        | case when bool_or(len(opts[{{ (locks | list).index(k) + 1 }}]) > 1) over (partition by rule, scope_id)
+            {%- if not locks[k].required %}
+            or min(split_part(keys[{{ keys.index(k) + 1 }}], ':', 1)) over (partition by rule, scope_id)
+               <> max(split_part(keys[{{ keys.index(k) + 1 }}], ':', 1)) over (partition by rule, scope_id)
+            {%- endif %}
+            then {{ 2 ** keys.index(k) }} else 0 end::bigint
+    {%- endfor %} as wild
+    from masked_rows
 )
 select
-    rule, scope_id, row_no, filename, keys, mask, step, dup,
+    rule, scope_id, row_no, filename, keys, mask, step, dup,{% if locks %} opts,{% endif %}
     dense_rank() over (order by rule, scope_id, [
     {%- for k in keys %}
         case when (wild & {{ 2 ** loop.index0 }}) = 0 then keys[{{ loop.index }}] end{% if not loop.last %},{% endif %}
@@ -83,12 +114,12 @@ judged as (
     select
         *,
         dup
-        or row_number() over (partition by component, dup, keys order by step) = 1
+        or row_number() over (partition by component, dup, keys{% if locks %}, opts{% endif %} order by step) = 1
         or (~mask & bit_or(mask) over (partition by component)) <> 0 as moves
     from placed
 )
 select
-    rule, scope_id, component, row_no, filename, keys,
+    rule, scope_id, component, row_no, filename, keys,{% if locks %} opts,{% endif %}
     row_number() over (partition by component order by step) as move
 from judged
 where moves;
@@ -97,7 +128,9 @@ where moves;
 -- whose keys it agrees with (NULL on either side agrees) and fixes their unset
 -- keys with its values; a row that joins none, and whose file no association
 -- holds yet, founds one. The state is the associations' keys, files and
--- founding rows; only the last state is kept.
+-- founding rows; only the last state is kept. A lock key is compared on the
+-- column the association fixed (`agrees_with`) and fixed like any other key,
+-- from the row's slot.
 create or replace temp table {{ prefix }}_passes as
 with recursive pass using key (component) as (
     select component, rule, scope_id, move, [keys] as a_keys, [[filename]] as a_files,
@@ -122,8 +155,15 @@ with recursive pass using key (component) as (
             select
                 p.component, p.rule, p.scope_id, s.move, p.a_keys, p.a_files, p.a_founders,
                 s.keys, s.filename, s.row_no,
+                {%- if locks %}
+                list_transform(p.a_keys, lambda a:
+                {%- for k in keys %}
+                    {{ 'and ' if not loop.first }}{{ agrees_with('a', 's', k, loop.index, locks) }}
+                {%- endfor %}) as agrees,
+                {%- else %}
                 list_transform(p.a_keys, lambda a: list_bool_and(list_transform(list_zip(a, s.keys),
                     lambda k: k[1] is null or k[2] is null or k[1] = k[2]))) as agrees,
+                {%- endif %}
                 list_transform(p.a_files, lambda f: list_contains(f, s.filename)) as holds
             from pass as p
             join {{ prefix }}_moves as s on s.component = p.component and s.move = p.move + 1
@@ -150,10 +190,49 @@ from {{ prefix }}_passes;
 -- where either side has it NULL), their keys are equal: each side is seen
 -- through every pattern of the other side in the scope, so that the test is an
 -- equality join instead of every row against every association.
+-- A lock key is two keys here: the column the association fixed (<key>__col)
+-- and its "column:value"; a row is seen once per column it can be read by
+-- (those it sets; every column when not required, unset ones as wildcards).
+{%- set cols = namespace(names=[]) %}
+{%- for k in locks %}{% set cols.names = cols.names + [k ~ '__col'] %}{% endfor %}
+{%- set side_keys = keys + cols.names %}
 create or replace temp table {{ prefix }}_candidates as
 with group_sides as (
-    select g.*, {{ null_mask('g', keys) }} as mask from {{ prefix }}_groups as g
+    select g.*, {{ null_mask('g', side_keys) }} as mask
+    from (
+        select g.*{% for k in locks %}, split_part(g.{{ k }}, ':', 1) as {{ k }}__col{% endfor %}
+        from {{ prefix }}_groups as g
+    ) as g
 ),
+{%- if locks %}
+row_views_0 as (
+    select e.rule, e.scope_id, e.row_no, e.role,
+    {%- for k in keys %}
+        {% if k in locks %}{{ lock_options('e', k, locks[k]) }} as {{ k }}{% else %}e.{{ k }}{% endif %}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from {{ source }} as e
+),
+{%- for k in locks %}
+row_views_{{ loop.index }} as (
+    select v.* replace (
+        {%- if locks[k].required %}
+        c.opt as {{ k }}), split_part(c.opt, ':', 1) as {{ k }}__col
+        {%- else %}
+        case when v.{{ k }} = [''] then '' else list_filter(v.{{ k }}, lambda o: split_part(o, ':', 1) = c.opt)[1] end as {{ k }}),
+        c.opt as {{ k }}__col
+        {%- endif %}
+    from row_views_{{ loop.index0 }} as v,
+    {%- if locks[k].required %}
+        unnest(v.{{ k }}) as c(opt)
+    {%- else %}
+        unnest(case when v.{{ k }} = [''] then [''] else [{% for c in locks[k].sources %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %}] end) as c(opt)
+    {%- endif %}
+),
+{%- endfor %}
+row_sides as (
+    select e.*, {{ null_mask('e', side_keys) }} as mask from row_views_{{ locks | length }} as e
+),
+{%- else %}
 row_sides as (
     select e.rule, e.scope_id, e.row_no, e.role, {{ null_mask('e', keys) }} as mask,
     {%- for k in keys %}
@@ -161,11 +240,12 @@ row_sides as (
     {%- endfor %}
     from {{ source }} as e
 ),
+{%- endif %}
 group_patterns as (select distinct rule, scope_id, mask from group_sides),
 row_patterns as (select distinct rule, scope_id, mask from row_sides),
 groups_seen as (
     select g.group_id, g.first_exact, g.rule, g.scope_id, g.mask, p.mask as row_mask,
-    {%- for k in keys %}
+    {%- for k in side_keys %}
         {{ masked('g', k, loop.index0, 'g.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
     {%- endfor %}
     from group_sides as g
@@ -173,7 +253,7 @@ groups_seen as (
 ),
 rows_seen as (
     select r.rule, r.scope_id, r.row_no, r.role, r.mask, p.mask as group_mask,
-    {%- for k in keys %}
+    {%- for k in side_keys %}
         {{ masked('r', k, loop.index0, 'r.mask | p.mask') }} as {{ k }}{% if not loop.last %},{% endif %}
     {%- endfor %}
     from row_sides as r
@@ -185,7 +265,7 @@ matches as (
     join rows_seen as r
       on r.rule = g.rule and r.scope_id = g.scope_id
      and r.group_mask = g.mask and g.row_mask = r.mask
-    {%- for k in keys %}
+    {%- for k in side_keys %}
      and r.{{ k }} is not distinct from g.{{ k }}
     {%- endfor %}
 )
@@ -207,4 +287,42 @@ select group_id, first_exact as founder_row from {{ prefix }}_groups;
 {#- The key as seen through a wildcard pattern: NULL where the pattern has its bit. -#}
 {% macro masked(e, k, bit, mask) -%}
 (case when ({{ mask }} & {{ 2 ** bit }}) <> 0 then null else {{ e }}.{{ k }} end)
+{%- endmacro %}
+
+
+{#- A bit per key of a list of keys, set where the key is NULL (a wildcard). -#}
+{% macro list_null_mask(list, n) -%}
+({% for i in range(n) %}(case when {{ list }}[{{ i + 1 }}] is null then {{ 2 ** i }} else 0 end)::bigint{% if not loop.last %} | {% endif %}{% endfor %})
+{%- endmacro %}
+
+{#- Every "column:value" a row sets of a lock key's columns, in the lock's
+    order; [''] where the rule does not key on it (its value ''). -#}
+{% macro lock_options(e, k, lock) -%}
+(case when {{ e }}.{{ k }} is not distinct from '' then ['']
+      else list_filter([{% for c in lock.sources %}'{{ c }}:' || {{ e }}.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}], lambda o: o is not null) end)
+{%- endmacro %}
+
+{#- A row's key as the pass reads it: a lock key's slot is the first column it
+    sets (what it fixes an unset association to), NULL where it sets none. -#}
+{% macro slot(e, k, locks) -%}
+{%- if k in locks -%}
+{{ e }}.opts[{{ (locks | list).index(k) + 1 }}][1]
+{%- else -%}
+{{ e }}.{{ k }}::varchar
+{%- endif -%}
+{%- endmacro %}
+
+{#- Whether row `s` agrees on key k (the i-th) with association keys `a`: NULL on
+    either side or equal; a lock key by the column the association fixed. -#}
+{% macro agrees_with(a, s, k, i, locks) -%}
+{%- if k in locks -%}
+{%- set j = (locks | list).index(k) + 1 -%}
+({{ a }}[{{ i }}] is null or list_contains({{ s }}.opts[{{ j }}], {{ a }}[{{ i }}])
+    {%- if not locks[k].required %}
+    or not list_contains(list_transform({{ s }}.opts[{{ j }}], lambda o: split_part(o, ':', 1)),
+                         split_part({{ a }}[{{ i }}], ':', 1))
+    {%- endif %})
+{%- else -%}
+({{ a }}[{{ i }}] is null or {{ s }}.keys[{{ i }}] is null or {{ a }}[{{ i }}] = {{ s }}.keys[{{ i }}])
+{%- endif -%}
 {%- endmacro %}
