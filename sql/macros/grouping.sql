@@ -190,47 +190,55 @@ from {{ prefix }}_passes;
 -- where either side has it NULL), their keys are equal: each side is seen
 -- through every pattern of the other side in the scope, so that the test is an
 -- equality join instead of every row against every association.
--- A lock key is two keys here: the column the association fixed (<key>__col)
--- and its "column:value"; a row is seen once per column it can be read by
--- (those it sets; every column when not required, unset ones as wildcards).
+-- A lock key that is not required is one key per column here: the association's
+-- "column:value" under the column it fixed (NULL, any, under the others), the
+-- row's under each column it sets. A required one is two keys, the column the
+-- association fixed (<key>__col) and its "column:value", and a row is seen once
+-- per column it sets (a row without the fixed column never agrees).
 {%- set cols = namespace(names=[]) %}
-{%- for k in locks %}{% set cols.names = cols.names + [k ~ '__col'] %}{% endfor %}
-{%- set side_keys = keys + cols.names %}
+{%- for k in keys %}
+    {%- if k not in locks %}{% set cols.names = cols.names + [k] %}
+    {%- elif locks[k].required %}{% set cols.names = cols.names + [k, k ~ '__col'] %}
+    {%- else %}{% for c in locks[k].sources %}{% set cols.names = cols.names + [k ~ '__' ~ c] %}{% endfor %}
+    {%- endif %}
+{%- endfor %}
+{%- set side_keys = cols.names %}
+{%- set required = namespace(keys=[]) %}
+{%- for k in locks if locks[k].required %}{% set required.keys = required.keys + [k] %}{% endfor %}
 create or replace temp table {{ prefix }}_candidates as
 with group_sides as (
     select g.*, {{ null_mask('g', side_keys) }} as mask
     from (
-        select g.*{% for k in locks %}, split_part(g.{{ k }}, ':', 1) as {{ k }}__col{% endfor %}
+        select g.*
+        {%- for k in locks %}
+            {%- if locks[k].required %}, split_part(g.{{ k }}, ':', 1) as {{ k }}__col
+            {%- else %}
+            {%- for c in locks[k].sources %}, case when split_part(g.{{ k }}, ':', 1) = '{{ c }}' then g.{{ k }} end as {{ k }}__{{ c }}{% endfor %}
+            {%- endif %}
+        {%- endfor %}
         from {{ prefix }}_groups as g
     ) as g
 ),
 {%- if locks %}
 row_views_0 as (
-    select e.rule, e.scope_id, e.row_no, e.role,
-    {%- for k in keys %}
-        {% if k in locks %}{{ lock_options('e', k, locks[k]) }} as {{ k }}{% else %}e.{{ k }}{% endif %}{% if not loop.last %},{% endif %}
+    select e.rule, e.scope_id, e.row_no, e.role
+    {%- for k in keys %},
+        {% if k not in locks %}e.{{ k }}
+        {%- elif locks[k].required %}{{ lock_options('e', k, locks[k]) }} as {{ k }}
+        {%- else %}
+        {%- for c in locks[k].sources %}case when e.{{ k }} is distinct from '' then '{{ c }}:' || e.{{ c }} end as {{ k }}__{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+        {%- endif %}
     {%- endfor %}
     from {{ source }} as e
 ),
-{%- for k in locks %}
+{%- for k in required.keys %}
 row_views_{{ loop.index }} as (
-    select v.* replace (
-        {%- if locks[k].required %}
-        c.opt as {{ k }}), split_part(c.opt, ':', 1) as {{ k }}__col
-        {%- else %}
-        case when v.{{ k }} = [''] then '' else list_filter(v.{{ k }}, lambda o: split_part(o, ':', 1) = c.opt)[1] end as {{ k }}),
-        c.opt as {{ k }}__col
-        {%- endif %}
-    from row_views_{{ loop.index0 }} as v,
-    {%- if locks[k].required %}
-        unnest(v.{{ k }}) as c(opt)
-    {%- else %}
-        unnest(case when v.{{ k }} = [''] then [''] else [{% for c in locks[k].sources %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %}] end) as c(opt)
-    {%- endif %}
+    select v.* replace (c.opt as {{ k }}), split_part(c.opt, ':', 1) as {{ k }}__col
+    from row_views_{{ loop.index0 }} as v, unnest(v.{{ k }}) as c(opt)
 ),
 {%- endfor %}
 row_sides as (
-    select e.*, {{ null_mask('e', side_keys) }} as mask from row_views_{{ locks | length }} as e
+    select e.*, {{ null_mask('e', side_keys) }} as mask from row_views_{{ required.keys | length }} as e
 ),
 {%- else %}
 row_sides as (
