@@ -291,14 +291,17 @@ where (association, row_no) in (
 
 -- MODE's filter/band and pupil/grating tests read the column the group's
 -- first row that sets one fixes (see l2_row_locks): lock keys of the pass, read
--- from the exposure's columns; k_grating is part of k_opt_elem2's lock there.
+-- from the exposure's columns. MODE's k_grating is part of k_opt_elem2's lock
+-- there, so it plays no part of its own.
 {{ grouping.wildcard_groups(
     'l2_nod',
-    "(select g.*, e.filter, e.band, e.pupil, e.grating
+    "(select g.* replace (case when g.k_opt_elem2 is distinct from '' then '' else g.k_grating end
+                          as k_grating),
+             e.filter, e.band, e.pupil, e.grating
       from l2_eligible as g
       join scope_exposures as e on e.scope_id = g.scope_id and e.row_no = g.row_no
       where g.shape = 'group')",
-    keys | reject('equalto', 'k_grating') | list,
+    keys,
     {'k_opt_elem': {'sources': ['filter', 'band'], 'required': true},
      'k_opt_elem2': {'sources': ['pupil', 'grating'], 'required': false}}) }}
 

@@ -8,9 +8,9 @@
 {% import 'macros/level3.sql' as l3 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {#- Constraint_Optical_Path's pupil/grating test reads the column the first
-    member that sets one fixes: a lock key of the pass, read from the exposure's
-    columns (k_opt2_grating is part of it there, so no key of its own). -#}
-{% set keys = l3.keys | reject('equalto', 'k_opt2_grating') | list -%}
+    member that sets one fixes: a lock key of the pass (k_opt2 keyed where the
+    rule does not leave it ''), read from the exposure's columns. -#}
+{% set keys = l3.keys -%}
 
 {{ grouping.wildcard_groups(
     'l3',

@@ -79,16 +79,15 @@ case when {{ role }} = 'science' then {{ e }}.targetid end
 ({{ role }} <> 'science' or {{ e }}.targetid is not null)
 {%- endmacro %}
 
-{#- OP, the optical path keys: filter; pupil, else grating (jwst locks the column of
-    the first member that sets one and reads only that one afterwards, so an unset
-    pupil lets any grating by: the pupil is one key, the grating another that
-    counts only where the pupil is unset; names take the first member's); the slit unless it is
-    s200a1 or s200a2 (those join every slit and are named apart, slit_token);
-    subarray, which must be set (optical_path_ok). -#}
+{#- OP, the optical path keys: filter; pupil, else grating (k_opt2, where set: the
+    engine reads it from the pupil and grating columns as a lock key of the
+    grouping pass, since jwst locks the column of the first member that sets one
+    and reads only that one afterwards; names take the first member's); the slit
+    unless it is s200a1 or s200a2 (those join every slit and are named apart,
+    slit_token); subarray, which must be set (optical_path_ok). -#}
 {% macro optical_path(e) -%}
 {{ e }}.filter as k_filter,
 {{ e }}.pupil as k_opt2,
-case when {{ e }}.pupil is null then {{ e }}.grating end as k_opt2_grating,
 case when {{ e }}.fxd_slit in ('s200a1', 's200a2') then null else {{ e }}.fxd_slit end as k_slit,
 case when {{ e }}.fxd_slit in ('s200a1', 's200a2') then {{ e }}.fxd_slit end as slit_token,
 {{ e }}.subarray as k_subarray
