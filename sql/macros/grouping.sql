@@ -11,7 +11,8 @@
     set such a key fixes it to "column:value" of the first column it sets, and
     from then on only that column is read: a row agrees when its value there is
     equal, or (not required) when it leaves that column unset. The source's own
-    value of a lock key only says whether the rule keys on it ('' = not). -#}
+    value of a lock key only says whether the rule keys on it ('' = not); a row
+    keyed on a required one sets one of its columns (the rule's test sees to it). -#}
 {% macro wildcard_groups(prefix, source, keys, locks={}) -%}
 -- The rows of each rule and scope in pool order, their keys as one list, with
 -- what the pass below needs to know of them: their part, whether their file name
