@@ -33,11 +33,6 @@ NOT_YET: dict[str, str] = {
         "and jwst's finalize keeps one or both; asnsql makes one association per science "
         "exposure, from the earliest founder."
     ),
-    "lv2spec_later_member_lock": (
-        "An optional key the founding row leaves unset is locked by the first member that "
-        "sets it, and later members must match that member; asnsql compares each member "
-        "with the science (and the founder's locked columns) only."
-    ),
 }
 
 

@@ -287,6 +287,100 @@ where (association, row_no) in (
         partition by m.association, e.filename order by m.phase, m.requeue_row, m.row_no) > 1
 );
 
+-- jwst fixes an association's optional key the first time a member sets it; a
+-- later member with another value is refused. The science and the founder fix
+-- theirs, and every pair above agrees with the science, so only a key both
+-- leave unset can refuse anyone: where two members set it differently, the
+-- members are replayed in the order they join, each fixing the keys it sets.
+{% set fold_keys = pair_keys | reject('equalto', 'k_opt_elem') | list -%}
+create or replace temp table l2_fold_members as
+with keyed as (
+    select rule, scope_id, row_no, role,
+    {%- for k in fold_keys %}
+        any_value({{ k }}) as {{ k }},
+    {%- endfor %}
+    from l2_eligible
+    group by all
+),
+members as (
+    select
+        m.association, m.row_no, m.role, m.science_row, m.seed_row,
+        row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no) as position,
+        [{% for k in fold_keys %}e.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
+        -- the column of pupil, grating a member would fix, and its value
+        case when x.pupil is not null then 'pupil' when x.grating is not null then 'grating' end as lock2,
+        coalesce(x.pupil, x.grating) as lock2_value,
+        x.pupil, x.grating,
+        f.lock2 as asn_lock2
+    from l2_members as m
+    join l2_founding as f
+      on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row
+    join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
+    join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
+),
+contested as (
+    select association
+    from members
+    group by association
+    having false
+    {%- for k in fold_keys %}
+        or count(distinct keys[{{ loop.index }}]) > 1
+    {%- endfor %}
+        or count(distinct pupil) > 1 or count(distinct grating) > 1
+)
+select * from members where association in (select association from contested);
+
+create or replace temp table l2_fold_refused as
+with recursive fold using key (association) as (
+    -- the science and the founder fix their keys first
+    select
+        association, 0 as step,
+        list_reduce(list(keys order by row_no <> science_row),
+            lambda a, b: list_transform(list_zip(a, b), lambda p: coalesce(p[1], p[2]))) as keys,
+        coalesce(any_value(asn_lock2), arg_min(lock2, row_no <> science_row)) as lock2,
+        case coalesce(any_value(asn_lock2), arg_min(lock2, row_no <> science_row))
+            when 'pupil' then arg_min(pupil, row_no <> science_row) filter (where pupil is not null)
+            when 'grating' then arg_min(grating, row_no <> science_row) filter (where grating is not null)
+        end as lock2_value,
+        []::struct(row_no bigint, role varchar)[] as refused
+    from l2_fold_members
+    where row_no = science_row or (row_no = seed_row and row_no <> science_row)
+    group by association
+    union
+    select
+        association, step,
+        case when agrees then list_transform(list_zip(a_keys, keys), lambda p: coalesce(p[1], p[2]))
+             else a_keys end,
+        case when agrees then coalesce(a_lock2, lock2) else a_lock2 end,
+        case when agrees and a_lock2 is null then lock2_value else a_lock2_value end,
+        case when agrees then refused else list_append(refused, {'row_no': row_no, 'role': role}) end
+    from (
+        select
+            f.association, f.step + 1 as step, f.keys as a_keys, f.lock2 as a_lock2,
+            f.lock2_value as a_lock2_value, f.refused, m.keys, m.lock2, m.lock2_value, m.row_no, m.role,
+            list_bool_and(list_transform(list_zip(f.keys, m.keys),
+                lambda p: p[1] is null or p[2] is null or p[1] = p[2]))
+            and coalesce(case f.lock2
+                when 'pupil' then m.pupil is null or m.pupil = f.lock2_value
+                when 'grating' then m.grating is null or m.grating = f.lock2_value
+                else true end, false) as agrees
+        from fold as f
+        join (
+            select *, row_number() over (partition by association order by position) as step
+            from l2_fold_members
+            where row_no <> science_row and row_no <> seed_row
+        ) as m on m.association = f.association and m.step = f.step + 1
+    )
+)
+select association, unnest(refused, recursive := true)
+from fold;
+
+delete from l2_members as m
+where exists (
+    select 1 from l2_fold_refused as r
+    where r.association = m.association and r.row_no = m.row_no and r.role = m.role
+);
+
 -- ---- Groups split into one association per science exposure (shape `group`) ----
 
 {{ grouping.wildcard_groups('l2_nod', "(select * from l2_eligible where shape = 'group')", keys) }}
