@@ -37,7 +37,7 @@ and coalesce(case {{ cl }}.lock2
     count under that row's locks; pairs with the science read first under
     taken_lock1/taken_lock2 (over `p` and the science's l2_row_locks `s`, after
     `joins`). -#}
-{% macro seeds_from(taken_lock1, taken_lock2, joins='') -%}
+{% macro seeds_from(taken_lock1, taken_lock2, joins='', every=false) -%}
 with founded as (
     select p.*
     from l2_pairs as p
@@ -52,7 +52,7 @@ firsts as (
     select rule, scope_id, row_no, min(science_row) as first_science
     from founded group by all
 )
-select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
+select p.rule, p.scope_id, p.science_row, {{ 'p.row_no' if every else 'min(p.row_no)' }} as seed_row
 from founded as p
 join firsts as f using (rule, scope_id, row_no)
 where p.row_no < p.science_row and f.first_science = p.science_row
@@ -176,11 +176,58 @@ where se.filename <> be.filename
 create or replace temp table l2_seeds_first as
 {{ seeds_from('s.lock1', 's.lock2') }};
 
-create or replace temp table l2_seeds as
+create or replace temp table l2_seed_candidates as
 {{ seeds_from('f.lock1', 'coalesce(f.lock2, s.lock2)',
     'left join l2_seeds_first as d on d.rule = p.rule and d.scope_id = p.scope_id and d.science_row = p.science_row
     join l2_row_locks as f on f.rule = p.rule and f.scope_id = p.scope_id
-     and f.row_no = coalesce(d.seed_row, p.science_row)') }};
+     and f.row_no = coalesce(d.seed_row, p.science_row)', every=true) }};
+
+-- A waiting row that can join the association an earlier waiting row founded
+-- does so, whichever science that one waits for; one that can join none founds
+-- another. A science, read later, joins every association founded for it (jwst's
+-- finalize then prunes those named alike). Replayed in pool order per rule and
+-- candidate where two or more rows wait.
+create or replace temp table l2_seeds as
+with waiting as (
+    select *, row_number() over (partition by rule, scope_id order by seed_row) as step,
+           count(*) over (partition by rule, scope_id) as waiting
+    from l2_seed_candidates
+),
+several as (
+    select * exclude (waiting) from waiting where waiting > 1
+),
+-- the earlier waiting rows whose association each row may join
+joinable as (
+    select b.rule, b.scope_id, b.seed_row, list(distinct c.seed_row) as founders
+    from several as b
+    join several as c on c.rule = b.rule and c.scope_id = b.scope_id and c.seed_row < b.seed_row
+    join l2_eligible as ck on ck.rule = c.rule and ck.scope_id = c.scope_id and ck.row_no = c.seed_row
+    join l2_eligible as bk on bk.rule = b.rule and bk.scope_id = b.scope_id and bk.row_no = b.seed_row
+    join l2_row_locks as cl on cl.rule = c.rule and cl.scope_id = c.scope_id and cl.row_no = c.seed_row
+    join scope_exposures as ce on ce.scope_id = c.scope_id and ce.row_no = c.seed_row
+    join scope_exposures as be on be.scope_id = b.scope_id and be.row_no = b.seed_row
+    where {{ compatible_under_locks('ck', 'bk', 'cl', 'ce', 'be') }}
+    group by all
+),
+replay as (
+    with recursive pass using key (rule, scope_id) as (
+        select rule, scope_id, step, [seed_row] as founders
+        from several where step = 1
+        union
+        select p.rule, p.scope_id, w.step,
+               case when list_has_any(p.founders, coalesce(j.founders, []))
+                    then p.founders else list_append(p.founders, w.seed_row) end
+        from pass as p
+        join several as w on w.rule = p.rule and w.scope_id = p.scope_id and w.step = p.step + 1
+        left join joinable as j on j.rule = w.rule and j.scope_id = w.scope_id and j.seed_row = w.seed_row
+    )
+    select rule, scope_id, unnest(founders) as seed_row from pass
+)
+select rule, scope_id, science_row, seed_row from waiting where waiting = 1
+union all
+select w.rule, w.scope_id, w.science_row, w.seed_row
+from several as w
+semi join replay as r on r.rule = w.rule and r.scope_id = w.scope_id and r.seed_row = w.seed_row;
 
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
@@ -233,7 +280,7 @@ with science as (
 )
 select
     s.rule, s.asn_type, s.rule_rank, s.scope_id,
-    s.scope_id || '/' || s.rule || '/' || s.science_row as association,
+    s.scope_id || '/' || s.rule || '/' || s.science_row || '/' || s.seed_row as association,
     s.seed_row,
     0                               as split_index,
     s.science_row,
@@ -244,7 +291,7 @@ select
 from science as s
 union all
 select
-    s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/' || s.science_row, s.seed_row, 0,
+    s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/' || s.science_row || '/' || s.seed_row, s.seed_row, 0,
     s.science_row, p.row_no, p.role,
     -- jwst re-offers target acquisitions (Asn_Lv3ACQ_Reprocess) in its last
     -- pass, after the other re-offered exposures
@@ -314,7 +361,7 @@ members as (
         f.lock2 as asn_lock2
     from l2_members as m
     join l2_founding as f
-      on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row
+      on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
     join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
     join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
 ),
