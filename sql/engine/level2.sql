@@ -187,26 +187,36 @@ create or replace temp table l2_seed_candidates as
 -- another. A science, read later, joins every association founded for it (jwst's
 -- finalize then prunes those named alike). Replayed in pool order per rule and
 -- candidate where two or more rows wait.
-create or replace temp table l2_seeds as
+create or replace temp table l2_waiting as
 with waiting as (
     select *, row_number() over (partition by rule, scope_id order by seed_row) as step,
            count(*) over (partition by rule, scope_id) as waiting
     from l2_seed_candidates
-),
-several as (
-    select * exclude (waiting) from waiting where waiting > 1
+)
+select w.* exclude (waiting), w.waiting > 1 as several
+from waiting as w;
+
+-- the waiting rows where two or more wait, with what the test below reads (a
+-- small table: joined to itself, so that the planner cannot pair whole scopes)
+create or replace temp table l2_waiting_keys as
+select w.rule, w.scope_id, w.seed_row, e.* exclude (rule, scope_id, row_no), l.lock1, l.lock2,
+       x.filter, x.band, x.pupil, x.grating
+from l2_waiting as w
+join l2_eligible as e on e.rule = w.rule and e.scope_id = w.scope_id and e.row_no = w.seed_row
+join l2_row_locks as l on l.rule = w.rule and l.scope_id = w.scope_id and l.row_no = w.seed_row
+join scope_exposures as x on x.scope_id = w.scope_id and x.row_no = w.seed_row
+where w.several;
+
+create or replace temp table l2_seeds as
+with several as (
+    select * exclude (several) from l2_waiting where several
 ),
 -- the earlier waiting rows whose association each row may join
 joinable as (
     select b.rule, b.scope_id, b.seed_row, list(distinct c.seed_row) as founders
-    from several as b
-    join several as c on c.rule = b.rule and c.scope_id = b.scope_id and c.seed_row < b.seed_row
-    join l2_eligible as ck on ck.rule = c.rule and ck.scope_id = c.scope_id and ck.row_no = c.seed_row
-    join l2_eligible as bk on bk.rule = b.rule and bk.scope_id = b.scope_id and bk.row_no = b.seed_row
-    join l2_row_locks as cl on cl.rule = c.rule and cl.scope_id = c.scope_id and cl.row_no = c.seed_row
-    join scope_exposures as ce on ce.scope_id = c.scope_id and ce.row_no = c.seed_row
-    join scope_exposures as be on be.scope_id = b.scope_id and be.row_no = b.seed_row
-    where {{ compatible_under_locks('ck', 'bk', 'cl', 'ce', 'be') }}
+    from l2_waiting_keys as b
+    join l2_waiting_keys as c on c.rule = b.rule and c.scope_id = b.scope_id and c.seed_row < b.seed_row
+    where {{ compatible_under_locks('c', 'b', 'c', 'c', 'b') }}
     group by all
 ),
 replay as (
@@ -223,7 +233,7 @@ replay as (
     )
     select rule, scope_id, unnest(founders) as seed_row from pass
 )
-select rule, scope_id, science_row, seed_row from waiting where waiting = 1
+select rule, scope_id, science_row, seed_row from l2_waiting where not several
 union all
 select w.rule, w.scope_id, w.science_row, w.seed_row
 from several as w
@@ -341,41 +351,43 @@ where (association, row_no) in (
 -- members are replayed in the order they join, each fixing the keys it sets.
 {% set fold_keys = pair_keys | reject('equalto', 'k_opt_elem') | list -%}
 create or replace temp table l2_fold_members as
-with keyed as (
+with contested as (
+    select m.association
+    from l2_members as m
+    join l2_eligible as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
+    join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
+    where e.shape in ('science', 'single')
+    group by m.association
+    having false
+    {%- for k in fold_keys %}
+        or min(e.{{ k }}) <> max(e.{{ k }})
+    {%- endfor %}
+        or min(x.pupil) <> max(x.pupil) or min(x.grating) <> max(x.grating)
+),
+keyed as (
     select rule, scope_id, row_no, role,
     {%- for k in fold_keys %}
         any_value({{ k }}) as {{ k }},
     {%- endfor %}
     from l2_eligible
+    where shape in ('science', 'single')
     group by all
-),
-members as (
-    select
-        m.association, m.row_no, m.role, m.science_row, m.seed_row,
-        row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no) as position,
-        [{% for k in fold_keys %}e.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
-        -- the column of pupil, grating a member would fix, and its value
-        case when x.pupil is not null then 'pupil' when x.grating is not null then 'grating' end as lock2,
-        coalesce(x.pupil, x.grating) as lock2_value,
-        x.pupil, x.grating,
-        f.lock2 as asn_lock2
-    from l2_members as m
-    join l2_founding as f
-      on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
-    join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
-    join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
-),
-contested as (
-    select association
-    from members
-    group by association
-    having false
-    {%- for k in fold_keys %}
-        or count(distinct keys[{{ loop.index }}]) > 1
-    {%- endfor %}
-        or count(distinct pupil) > 1 or count(distinct grating) > 1
 )
-select * from members where association in (select association from contested);
+select
+    m.association, m.row_no, m.role, m.science_row, m.seed_row,
+    row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no) as position,
+    [{% for k in fold_keys %}e.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
+    -- the column of pupil, grating a member would fix, and its value
+    case when x.pupil is not null then 'pupil' when x.grating is not null then 'grating' end as lock2,
+    coalesce(x.pupil, x.grating) as lock2_value,
+    x.pupil, x.grating,
+    f.lock2 as asn_lock2
+from l2_members as m
+semi join contested as c on c.association = m.association
+join l2_founding as f
+  on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
+join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
+join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no;
 
 create or replace temp table l2_fold_refused as
 with recursive fold using key (association) as (
