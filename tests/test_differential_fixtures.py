@@ -23,15 +23,10 @@ IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
 NOT_YET: dict[str, str] = {
-    "lv2spec_science_two_founders": (
-        "A science exposure that can join two associations founded before it joins both, "
-        "and jwst's finalize keeps one or both; asnsql makes one association per science "
-        "exposure, from the earliest founder."
-    ),
-    "lv2spec_later_member_lock": (
-        "An optional key the founding row leaves unset is locked by the first member that "
-        "sets it, and later members must match that member; asnsql compares each member "
-        "with the science (and the founder's locked columns) only."
+    "lv2spec_refused_founds": (
+        "A member an association refuses under a lock a later member set founds an association "
+        "of its own in jwst, which a later science may join; asnsql drops the refused member "
+        "and founds nothing from it (it is not fed back into the founding)."
     ),
 }
 

@@ -37,7 +37,7 @@ and coalesce(case {{ cl }}.lock2
     count under that row's locks; pairs with the science read first under
     taken_lock1/taken_lock2 (over `p` and the science's l2_row_locks `s`, after
     `joins`). -#}
-{% macro seeds_from(taken_lock1, taken_lock2, joins='') -%}
+{% macro seeds_from(taken_lock1, taken_lock2, joins='', every=false) -%}
 with founded as (
     select p.*
     from l2_pairs as p
@@ -52,7 +52,7 @@ firsts as (
     select rule, scope_id, row_no, min(science_row) as first_science
     from founded group by all
 )
-select p.rule, p.scope_id, p.science_row, min(p.row_no) as seed_row
+select p.rule, p.scope_id, p.science_row, {{ 'p.row_no' if every else 'min(p.row_no)' }} as seed_row
 from founded as p
 join firsts as f using (rule, scope_id, row_no)
 where p.row_no < p.science_row and f.first_science = p.science_row
@@ -176,11 +176,68 @@ where se.filename <> be.filename
 create or replace temp table l2_seeds_first as
 {{ seeds_from('s.lock1', 's.lock2') }};
 
-create or replace temp table l2_seeds as
+create or replace temp table l2_seed_candidates as
 {{ seeds_from('f.lock1', 'coalesce(f.lock2, s.lock2)',
     'left join l2_seeds_first as d on d.rule = p.rule and d.scope_id = p.scope_id and d.science_row = p.science_row
     join l2_row_locks as f on f.rule = p.rule and f.scope_id = p.scope_id
-     and f.row_no = coalesce(d.seed_row, p.science_row)') }};
+     and f.row_no = coalesce(d.seed_row, p.science_row)', every=true) }};
+
+-- A waiting row that can join the association an earlier waiting row founded
+-- does so, whichever science that one waits for; one that can join none founds
+-- another. A science, read later, joins every association founded for it (jwst's
+-- finalize then prunes those named alike). Replayed in pool order per rule and
+-- candidate where two or more rows wait.
+create or replace temp table l2_waiting as
+with waiting as (
+    select *, row_number() over (partition by rule, scope_id order by seed_row) as step,
+           count(*) over (partition by rule, scope_id) as waiting
+    from l2_seed_candidates
+)
+select w.* exclude (waiting), w.waiting > 1 as several
+from waiting as w;
+
+-- the waiting rows where two or more wait, with what the test below reads (a
+-- small table: joined to itself, so that the planner cannot pair whole scopes)
+create or replace temp table l2_waiting_keys as
+select w.rule, w.scope_id, w.seed_row, e.* exclude (rule, scope_id, row_no), l.lock1, l.lock2,
+       x.filter, x.band, x.pupil, x.grating
+from l2_waiting as w
+join l2_eligible as e on e.rule = w.rule and e.scope_id = w.scope_id and e.row_no = w.seed_row
+join l2_row_locks as l on l.rule = w.rule and l.scope_id = w.scope_id and l.row_no = w.seed_row
+join scope_exposures as x on x.scope_id = w.scope_id and x.row_no = w.seed_row
+where w.several;
+
+create or replace temp table l2_seeds as
+with several as (
+    select * exclude (several) from l2_waiting where several
+),
+-- the earlier waiting rows whose association each row may join
+joinable as (
+    select b.rule, b.scope_id, b.seed_row, list(distinct c.seed_row) as founders
+    from l2_waiting_keys as b
+    join l2_waiting_keys as c on c.rule = b.rule and c.scope_id = b.scope_id and c.seed_row < b.seed_row
+    where {{ compatible_under_locks('c', 'b', 'c', 'c', 'b') }}
+    group by all
+),
+replay as (
+    with recursive pass using key (rule, scope_id) as (
+        select rule, scope_id, step, [seed_row] as founders
+        from several where step = 1
+        union
+        select p.rule, p.scope_id, w.step,
+               case when list_has_any(p.founders, coalesce(j.founders, []))
+                    then p.founders else list_append(p.founders, w.seed_row) end
+        from pass as p
+        join several as w on w.rule = p.rule and w.scope_id = p.scope_id and w.step = p.step + 1
+        left join joinable as j on j.rule = w.rule and j.scope_id = w.scope_id and j.seed_row = w.seed_row
+    )
+    select rule, scope_id, unnest(founders) as seed_row from pass
+)
+select rule, scope_id, science_row, seed_row from l2_waiting where not several
+union all
+select w.rule, w.scope_id, w.science_row, w.seed_row
+from several as w
+semi join replay as r on r.rule = w.rule and r.scope_id = w.scope_id and r.seed_row = w.seed_row;
 
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
@@ -233,7 +290,7 @@ with science as (
 )
 select
     s.rule, s.asn_type, s.rule_rank, s.scope_id,
-    s.scope_id || '/' || s.rule || '/' || s.science_row as association,
+    s.scope_id || '/' || s.rule || '/' || s.science_row || '/' || s.seed_row as association,
     s.seed_row,
     0                               as split_index,
     s.science_row,
@@ -244,7 +301,7 @@ select
 from science as s
 union all
 select
-    s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/' || s.science_row, s.seed_row, 0,
+    s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/' || s.science_row || '/' || s.seed_row, s.seed_row, 0,
     s.science_row, p.row_no, p.role,
     -- jwst re-offers target acquisitions (Asn_Lv3ACQ_Reprocess) in its last
     -- pass, after the other re-offered exposures
@@ -285,6 +342,102 @@ where (association, row_no) in (
     join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
     qualify row_number() over (
         partition by m.association, e.filename order by m.phase, m.requeue_row, m.row_no) > 1
+);
+
+-- jwst fixes an association's optional key the first time a member sets it; a
+-- later member with another value is refused. The science and the founder fix
+-- theirs, and every pair above agrees with the science, so only a key both
+-- leave unset can refuse anyone: where two members set it differently, the
+-- members are replayed in the order they join, each fixing the keys it sets.
+{% set fold_keys = pair_keys | reject('equalto', 'k_opt_elem') | list -%}
+create or replace temp table l2_fold_members as
+with contested as (
+    select m.association
+    from l2_members as m
+    join l2_eligible as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
+    join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
+    where e.shape in ('science', 'single')
+    group by m.association
+    having false
+    {%- for k in fold_keys %}
+        or min(e.{{ k }}) <> max(e.{{ k }})
+    {%- endfor %}
+        or min(x.pupil) <> max(x.pupil) or min(x.grating) <> max(x.grating)
+),
+keyed as (
+    select rule, scope_id, row_no, role,
+    {%- for k in fold_keys %}
+        any_value({{ k }}) as {{ k }},
+    {%- endfor %}
+    from l2_eligible
+    where shape in ('science', 'single')
+    group by all
+)
+select
+    m.association, m.row_no, m.role, m.science_row, m.seed_row,
+    row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no) as position,
+    [{% for k in fold_keys %}e.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
+    -- the column of pupil, grating a member would fix, and its value
+    case when x.pupil is not null then 'pupil' when x.grating is not null then 'grating' end as lock2,
+    coalesce(x.pupil, x.grating) as lock2_value,
+    x.pupil, x.grating,
+    f.lock2 as asn_lock2
+from l2_members as m
+semi join contested as c on c.association = m.association
+join l2_founding as f
+  on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
+join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
+join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no;
+
+create or replace temp table l2_fold_refused as
+with recursive fold using key (association) as (
+    -- the science and the founder fix their keys first
+    select
+        association, 0 as step,
+        list_reduce(list(keys order by row_no <> science_row),
+            lambda a, b: list_transform(list_zip(a, b), lambda p: coalesce(p[1], p[2]))) as keys,
+        coalesce(any_value(asn_lock2), arg_min(lock2, row_no <> science_row)) as lock2,
+        case coalesce(any_value(asn_lock2), arg_min(lock2, row_no <> science_row))
+            when 'pupil' then arg_min(pupil, row_no <> science_row) filter (where pupil is not null)
+            when 'grating' then arg_min(grating, row_no <> science_row) filter (where grating is not null)
+        end as lock2_value,
+        []::struct(row_no bigint, role varchar)[] as refused
+    from l2_fold_members
+    where row_no = science_row or (row_no = seed_row and row_no <> science_row)
+    group by association
+    union
+    select
+        association, step,
+        case when agrees then list_transform(list_zip(a_keys, keys), lambda p: coalesce(p[1], p[2]))
+             else a_keys end,
+        case when agrees then coalesce(a_lock2, lock2) else a_lock2 end,
+        case when agrees and a_lock2 is null then lock2_value else a_lock2_value end,
+        case when agrees then refused else list_append(refused, {'row_no': row_no, 'role': role}) end
+    from (
+        select
+            f.association, f.step + 1 as step, f.keys as a_keys, f.lock2 as a_lock2,
+            f.lock2_value as a_lock2_value, f.refused, m.keys, m.lock2, m.lock2_value, m.row_no, m.role,
+            list_bool_and(list_transform(list_zip(f.keys, m.keys),
+                lambda p: p[1] is null or p[2] is null or p[1] = p[2]))
+            and coalesce(case f.lock2
+                when 'pupil' then m.pupil is null or m.pupil = f.lock2_value
+                when 'grating' then m.grating is null or m.grating = f.lock2_value
+                else true end, false) as agrees
+        from fold as f
+        join (
+            select *, row_number() over (partition by association order by position) as step
+            from l2_fold_members
+            where row_no <> science_row and row_no <> seed_row
+        ) as m on m.association = f.association and m.step = f.step + 1
+    )
+)
+select association, unnest(refused, recursive := true)
+from fold;
+
+delete from l2_members as m
+where exists (
+    select 1 from l2_fold_refused as r
+    where r.association = m.association and r.row_no = m.row_no and r.role = m.role
 );
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----
