@@ -22,13 +22,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
-NOT_YET: dict[str, str] = {
-    "lv2spec_refused_founds": (
-        "A member an association refuses under a lock a later member set founds an association "
-        "of its own in jwst, which a later science may join; asnsql drops the refused member "
-        "and founds nothing from it (it is not fed back into the founding)."
-    ),
-}
+NOT_YET: dict[str, str] = {}
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:

@@ -284,9 +284,12 @@ where coalesce((
 {%- endfor %}
               else false end));
 
-create or replace temp table l2_members as
+{#- The members of the associations of `founding` (rows as l2_founding's):
+    the science, and every row that agrees with it under the association's
+    locks, read from its founding row on or offered again. -#}
+{% macro members_of(founding) -%}
 with science as (
-    select * from l2_founding
+    select * from {{ founding }}
 )
 select
     s.rule, s.asn_type, s.rule_rank, s.scope_id,
@@ -317,7 +320,11 @@ join (
     from l2_eligible where not is_science group by all
 ) as k on k.rule = p.rule and k.scope_id = p.scope_id and k.requeue = p.requeue
 -- a row jwst does not re-offer joins only associations that exist when it is read
-where p.deferred or p.row_no >= s.seed_row;
+where p.deferred or p.row_no >= s.seed_row
+{%- endmacro %}
+
+create or replace temp table l2_members as
+{{ members_of('l2_founding') }};
 
 -- Rules that replay jwst's pass themselves (shape `replayed`) name each
 -- member's association by the row that founded it. Members come as jwst adds
@@ -335,6 +342,7 @@ where e.shape = 'replayed';
 
 -- An association takes a file once: of two copies, the one that joins first
 -- (jwst finds the second already a member).
+{% macro once_per_file() -%}
 delete from l2_members
 where (association, row_no) in (
     select (m.association, m.row_no)
@@ -343,6 +351,8 @@ where (association, row_no) in (
     qualify row_number() over (
         partition by m.association, e.filename order by m.phase, m.requeue_row, m.row_no) > 1
 );
+{%- endmacro %}
+{{ once_per_file() }}
 
 -- jwst fixes an association's optional key the first time a member sets it; a
 -- later member with another value is refused. The science and the founder fix
@@ -350,10 +360,13 @@ where (association, row_no) in (
 -- leave unset can refuse anyone: where two members set it differently, the
 -- members are replayed in the order they join, each fixing the keys it sets.
 {% set fold_keys = pair_keys | reject('equalto', 'k_opt_elem') | list -%}
+{% macro fold(founding) -%}
 create or replace temp table l2_fold_members as
 with contested as (
     select m.association
     from l2_members as m
+    semi join {{ founding }} as f
+      on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
     join l2_eligible as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
     join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
     where e.shape in ('science', 'single')
@@ -362,29 +375,35 @@ with contested as (
     {%- for k in fold_keys %}
         or min(e.{{ k }}) <> max(e.{{ k }})
     {%- endfor %}
-        or min(x.pupil) <> max(x.pupil) or min(x.grating) <> max(x.grating)
+        -- MODE's pupil/grating (rules without MODE have k_opt_elem '' and do not read them)
+        or min(x.pupil) filter (where e.k_opt_elem is distinct from '')
+           <> max(x.pupil) filter (where e.k_opt_elem is distinct from '')
+        or min(x.grating) filter (where e.k_opt_elem is distinct from '')
+           <> max(x.grating) filter (where e.k_opt_elem is distinct from '')
 ),
 keyed as (
     select rule, scope_id, row_no, role,
     {%- for k in fold_keys %}
         any_value({{ k }}) as {{ k }},
     {%- endfor %}
+        bool_or(k_opt_elem is distinct from '') as mode
     from l2_eligible
     where shape in ('science', 'single')
     group by all
 )
 select
-    m.association, m.row_no, m.role, m.science_row, m.seed_row,
+    m.rule, m.scope_id, m.association, m.row_no, m.role, m.science_row, m.seed_row,
     row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no) as position,
     [{% for k in fold_keys %}e.{{ k }}::varchar{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
     -- the column of pupil, grating a member would fix, and its value
-    case when x.pupil is not null then 'pupil' when x.grating is not null then 'grating' end as lock2,
-    coalesce(x.pupil, x.grating) as lock2_value,
-    x.pupil, x.grating,
+    case when e.mode and x.pupil is not null then 'pupil' when e.mode and x.grating is not null then 'grating' end as lock2,
+    case when e.mode then coalesce(x.pupil, x.grating) end as lock2_value,
+    case when e.mode then x.pupil end as pupil,
+    case when e.mode then x.grating end as grating,
     f.lock2 as asn_lock2
 from l2_members as m
 semi join contested as c on c.association = m.association
-join l2_founding as f
+join {{ founding }} as f
   on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
 join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
 join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no;
@@ -439,6 +458,81 @@ where exists (
     select 1 from l2_fold_refused as r
     where r.association = m.association and r.row_no = m.row_no and r.role = m.role
 );
+{%- endmacro %}
+{{ fold('l2_founding') }}
+
+-- A member refused when read (not when offered again) founds an association of
+-- its own where it joined no other of its rule when read; the first science
+-- after it that agrees with it under its own locks joins that association, as
+-- it joins any founded for it (in place of one it would have founded itself).
+-- Members refused in these associations found nothing more (one link of a chain).
+create or replace temp table l2_refounding as
+with refused as (
+    select distinct m.rule, m.scope_id, r.row_no
+    from l2_fold_refused as r
+    join l2_fold_members as m using (association, row_no, role)
+    where r.row_no >= m.seed_row
+),
+founders as (
+    select r.rule, r.scope_id, r.row_no
+    from refused as r
+    join l2_eligible as own on own.rule = r.rule and own.scope_id = r.scope_id and own.row_no = r.row_no
+    where not exists (
+        select 1 from l2_members as m
+        where m.rule = r.rule and m.scope_id = r.scope_id and m.row_no = r.row_no and m.row_no >= m.seed_row)
+    group by all
+    having not bool_or(own.is_science or not own.founds)
+),
+-- of those, one that agrees with an earlier one joins its association instead
+founders_keys as (
+    select f.rule, f.scope_id, f.row_no as seed_row, e.* exclude (rule, scope_id, row_no),
+           l.lock1, l.lock2, x.filter, x.band, x.pupil, x.grating
+    from founders as f
+    join l2_eligible as e on e.rule = f.rule and e.scope_id = f.scope_id and e.row_no = f.row_no
+    join l2_row_locks as l on l.rule = f.rule and l.scope_id = f.scope_id and l.row_no = f.row_no
+    join scope_exposures as x on x.scope_id = f.scope_id and x.row_no = f.row_no
+),
+joining as (
+    select distinct b.rule, b.scope_id, b.seed_row as row_no
+    from founders_keys as b
+    join founders_keys as c on c.rule = b.rule and c.scope_id = b.scope_id and c.seed_row < b.seed_row
+    where {{ compatible_under_locks('c', 'b', 'c', 'c', 'b') }}
+),
+firsts as (
+    select f.rule, f.scope_id, f.row_no as seed_row, min(p.science_row) as science_row
+    from (select * from founders except select * from joining) as f
+    join l2_pairs as p on p.rule = f.rule and p.scope_id = f.scope_id and p.row_no = f.row_no
+     and p.science_row > f.row_no
+    join l2_row_locks as b on b.rule = f.rule and b.scope_id = f.scope_id and b.row_no = f.row_no
+    join l2_row_locks as s on s.rule = p.rule and s.scope_id = p.scope_id and s.row_no = p.science_row
+    where {{ under_lock('p', 'b.lock1', 'coalesce(b.lock2, s.lock2)') }}
+    group by all
+)
+select f.rule, e.asn_type, e.rule_rank, f.scope_id, f.science_row, f.seed_row,
+       b.lock1, coalesce(b.lock2, l.lock2) as lock2
+from firsts as f
+join (select rule, scope_id, row_no, any_value(asn_type) as asn_type, any_value(rule_rank) as rule_rank
+      from l2_eligible where is_science group by all) as e
+  on e.rule = f.rule and e.scope_id = f.scope_id and e.row_no = f.science_row
+join l2_row_locks as b on b.rule = f.rule and b.scope_id = f.scope_id and b.row_no = f.seed_row
+join l2_row_locks as l on l.rule = f.rule and l.scope_id = f.scope_id and l.row_no = f.science_row;
+
+-- the association a science founded itself gives way to the one it joins
+delete from l2_members
+where association in (
+    select f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
+    from l2_founding as f
+    semi join l2_refounding as r on r.rule = f.rule and r.scope_id = f.scope_id and r.science_row = f.science_row
+    where f.seed_row = f.science_row
+);
+delete from l2_founding as f
+where f.seed_row = f.science_row
+  and exists (select 1 from l2_refounding as r
+              where r.rule = f.rule and r.scope_id = f.scope_id and r.science_row = f.science_row);
+insert into l2_founding by name select * from l2_refounding;
+insert into l2_members {{ members_of('l2_refounding') }};
+{{ once_per_file() }}
+{{ fold('l2_refounding') }}
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----
 
