@@ -19,7 +19,10 @@ with eligible as (
         {{ l2.member('e', l2.role('e'), 'e.bkgdtarg is null and ' ~ l2.role('e') ~ " = 'science'") }},
         {{ l2.base_keys('e') }},
         {{ l2.mode_keys('e') }},
-        e.exp_type as k_exp_type
+        e.exp_type as k_exp_type,
+        -- jwst tests the background flag first: a background target (a PSF one
+        -- too) is offered again with the backgrounds
+        case when e.bkgdtarg is not null then 'background' end as requeue
     from scope_exposures as e
     where {{ l2.base_ok('e') }}
       and e.exp_type in {{ x.in_list(l2.image2_science) }}
