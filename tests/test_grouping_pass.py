@@ -78,6 +78,32 @@ def _rule_rows(rng: random.Random, files: dict[int, str]) -> list[tuple[int, str
     return rows
 
 
+def _run_pass(
+    tmp_path: Path,
+    src: list[tuple],
+    src_columns: list[str],
+    exposures: list[tuple[int, int, str]],
+    keys: list[str],
+    locks: dict | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A database holding `src` and `scope_exposures`, with the macro's tables t_* built."""
+    con = duckdb.connect(str(tmp_path / "pass.duckdb"))
+    for name, columns, table in (
+        ("src", src_columns, src),
+        ("scope_exposures", ["scope_id", "row_no", "filename"], exposures),
+    ):
+        arrow = pa.table({c: [row[i] for row in table] for i, c in enumerate(columns)})
+        con.register("arrow", arrow)
+        con.execute(f"create table {name} as select * from arrow")
+        con.unregister("arrow")
+    template = environment().from_string(
+        "{% import 'macros/grouping.sql' as g %}{{ g.wildcard_groups('t', 'src', keys, locks) }}"
+    )
+    for statement in con.extract_statements(template.render(keys=keys, locks=locks or {})):
+        con.execute(statement)
+    return con
+
+
 def test_the_pass_gives_the_associations_of_the_plain_pass(tmp_path: Path) -> None:
     rng = random.Random(20261129)
     files = {scope_id: _files(rng) for scope_id in range(1, 301)}
@@ -90,20 +116,7 @@ def test_the_pass_gives_the_associations_of_the_plain_pass(tmp_path: Path) -> No
         for r, role, _, keys in rows
     ]
     exposures = [(scope_id, r, f) for scope_id, rows in files.items() for r, f in rows.items()]
-    con = duckdb.connect(str(tmp_path / "pass.duckdb"))
-    for name, columns, table in (
-        ("src", ["rule", "scope_id", "row_no", "role", *KEYS], src),
-        ("scope_exposures", ["scope_id", "row_no", "filename"], exposures),
-    ):
-        arrow = pa.table({c: [row[i] for row in table] for i, c in enumerate(columns)})
-        con.register("arrow", arrow)
-        con.execute(f"create table {name} as select * from arrow")
-        con.unregister("arrow")
-    template = environment().from_string(
-        "{% import 'macros/grouping.sql' as g %}{{ g.wildcard_groups('t', 'src', keys) }}"
-    )
-    for statement in con.extract_statements(template.render(keys=KEYS)):
-        con.execute(statement)
+    con = _run_pass(tmp_path, src, ["rule", "scope_id", "row_no", "role", *KEYS], exposures, KEYS)
 
     expected = sorted(
         (rule, scope_id, founder, *keys)
@@ -217,21 +230,15 @@ def test_lock_keys_read_the_column_the_association_fixed(tmp_path: Path) -> None
         for r, role, _, a, columns in rows
     ]
     exposures = [(scope_id, r, f) for scope_id, rows in files.items() for r, f in rows.items()]
-    con = duckdb.connect(str(tmp_path / "pass.duckdb"))
-    for name, columns, table in (
-        ("src", ["rule", "scope_id", "row_no", "role", *LOCK_KEYS, *COLUMNS], src),
-        ("scope_exposures", ["scope_id", "row_no", "filename"], exposures),
-    ):
-        arrow = pa.table({c: [row[i] for row in table] for i, c in enumerate(columns)})
-        con.register("arrow", arrow)
-        con.execute(f"create table {name} as select * from arrow")
-        con.unregister("arrow")
-    template = environment().from_string(
-        "{% import 'macros/grouping.sql' as g %}{{ g.wildcard_groups('t', 'src', keys, locks) }}"
-    )
     locks = {k: {"sources": s, "required": r} for k, (s, r) in LOCKS.items()}
-    for statement in con.extract_statements(template.render(keys=LOCK_KEYS, locks=locks)):
-        con.execute(statement)
+    con = _run_pass(
+        tmp_path,
+        src,
+        ["rule", "scope_id", "row_no", "role", *LOCK_KEYS, *COLUMNS],
+        exposures,
+        LOCK_KEYS,
+        locks,
+    )
 
     expected = {
         (rule, scope_id, founder): keys
