@@ -28,11 +28,6 @@ NOT_YET: dict[str, str] = {
         "acquisitions in a background candidate: jwst's order of joins and re-offers is not "
         "the one asnsql replays."
     ),
-    "mirlrstaconfirm_background_founder": (
-        "Asn_MIRLRSTAConfirm's own replay (sql/rules/level2/lv2_mirlrs_ta_confirm.sql) in a "
-        "background candidate whose background targets are read before the science: jwst's "
-        "background founds the association the science joins, asnsql's science stays alone."
-    ),
 }
 
 

@@ -166,7 +166,9 @@ pass using key (scope_id) as (
     from (
         select
             r.*,
-            list_transform(r.outcomes, lambda x, i: case when x.ok then x.asn else r.asns[i] end) as updated,
+            -- over the associations, not the outcomes: a row not offered again has none
+            list_transform(r.asns, lambda a, i: case when r.outcomes[i].ok then r.outcomes[i].asn else a end)
+                as updated,
             coalesce(list_bool_or(list_transform(r.outcomes, lambda x: x.ok or x.held)), false) as met
         from (
             select
