@@ -22,13 +22,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
-NOT_YET: dict[str, str] = {
-    "lv3nrsifu_member_order": (
-        "Level 3 member order where files come twice (science and background) with target "
-        "acquisitions in a background candidate: jwst's order of joins and re-offers is not "
-        "the one asnsql replays."
-    ),
-}
+NOT_YET: dict[str, str] = {}
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,9 @@ from asn_sql.errors import RuleError, first_line
 from asn_sql.templates import render_sql
 
 LATE_JOIN_MODES = ("always", "never", "unless_direct_image")
+# The keys a rule may test a target acquisition on (its target and optical path
+# tests, rules_level3_base.py Constraint_Target and Constraint_Optical_Path).
+ACQ_KEYS = ("k_target", "k_filter", "k_opt2", "k_slit", "k_subarray")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class GroupingSpec:
     product_name: str
     is_valid: str
     nod_backgrounds: bool
+    acq_keys: tuple[str, ...]
 
 
 def grouping_spec(rule: Rule) -> GroupingSpec:
@@ -41,12 +45,20 @@ def grouping_spec(rule: Rule) -> GroupingSpec:
     if product_name is None:
         raise RuleError("a Level 3 rule defines a product_name(g) macro", path=rule.path)
     is_valid = rule_macro(rule, "is_valid", "g") or "g.observations_ok"
+    acq_keys = tuple(k.strip() for k in rule.setting("acq_keys", "").split(",") if k.strip())
+    unknown = [k for k in acq_keys if k not in ACQ_KEYS]
+    if unknown or len(set(acq_keys)) != len(acq_keys):
+        raise RuleError(
+            f"acq_keys lists each of {', '.join(ACQ_KEYS)} at most once, not {', '.join(acq_keys)}",
+            path=rule.path,
+        )
     return GroupingSpec(
         name=rule.name,
         late_join=late_join,
         product_name=product_name,
         is_valid=is_valid,
         nod_backgrounds=rule.setting("nod_backgrounds", "no") == "yes",
+        acq_keys=acq_keys,
     )
 
 

@@ -12,13 +12,84 @@
     rule does not leave it ''), read from the exposure's columns. -#}
 {% set keys = l3.keys -%}
 
+{#- A target acquisition's value of each key a rule may test it on, and whether
+    the test requires one (an acquisition without it fails there). -#}
+{%- set acq_values = {
+    'k_target': l3.target_key('t', "'target_acquisition'"),
+    'k_filter': 't.filter',
+    'k_opt2': 'null',
+    'k_slit': "case when t.fxd_slit in ('s200a1', 's200a2') then null else t.fxd_slit end",
+    'k_subarray': 't.subarray'} %}
+{%- set acq_fails = {
+    'k_target': '(' ~ l3.target_key('t', "'target_acquisition'") ~ ') is null and not ' ~ x.in_direct_image_candidate('t'),
+    'k_subarray': 't.subarray is null'} %}
+{#- Where an association of the rule may leave the key unset when the acquisition comes. -#}
+{%- set acq_unset = {
+    'k_target': 'l.k_target is null',
+    'k_filter': 'l.k_filter is null',
+    'k_opt2': "l.k_opt2 is distinct from '' and e.pupil is null and e.grating is null",
+    'k_slit': 'l.k_slit is null',
+    'k_subarray': 'l.k_subarray is null'} %}
+{%- set acq_rules = rules | selectattr('acq_keys') | list %}
+
+-- Target acquisitions a rule tests on keys an association may leave unset: jwst
+-- offers each to the associations holding an exposure of its observation, and the
+-- rule's tests before the one it fails fix those keys (Constraint_Target then the
+-- optical path, or the other way round, rules_level3.py): an association a
+-- background founded takes the acquisition's target.
+create or replace temp table l3_acquisitions as
+{%- for rule in acq_rules %}
+select
+    '{{ rule.name }}' as rule, t.scope_id, t.row_no, 'target_acquisition' as role,
+    t.program as k_program, t.instrume as k_instrume,
+    {%- for k in keys if k not in ('k_program', 'k_instrume') %}
+    {{ acq_values[k] if k in rule.acq_keys else 'null' }} as {{ k }},
+    {%- endfor %}
+    {{ 't.pupil' if 'k_opt2' in rule.acq_keys else 'null' }} as pupil,
+    {{ 't.grating' if 'k_opt2' in rule.acq_keys else 'null' }} as grating,
+    t.obs_num,
+    case
+    {%- for k in rule.acq_keys if k in acq_fails %}
+        when {{ acq_fails[k] }} then [{% for j in rule.acq_keys[:loop.index0] %}{{ keys.index(j) + 1 }}{% if not loop.last %}, {% endif %}{% endfor %}]::integer[]
+    {%- endfor %}
+        else [{% for k in rule.acq_keys %}{{ keys.index(k) + 1 }}{% if not loop.last %}, {% endif %}{% endfor %}]::integer[]
+    end as acq_order
+from scope_exposures as t
+join (
+    select l.scope_id,
+    {%- for k in rule.acq_keys %}
+        bool_or({{ acq_unset[k] }}) as unset_{{ k }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from l3_eligible as l
+    join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no
+    where l.rule = '{{ rule.name }}'
+    group by l.scope_id
+) as u on u.scope_id = t.scope_id
+where t.dms_role = 'target_acquisition' and {{ l3.base('t') }}
+  and ({% for k in rule.acq_keys %}u.unset_{{ k }} and {{ acq_values[k] if k != 'k_opt2' else 'coalesce(t.pupil, t.grating)' }} is not null{% if not loop.last %} or {% endif %}{% endfor %})
+  and not exists (
+      select 1 from l3_eligible as own
+      where own.rule = '{{ rule.name }}' and own.scope_id = t.scope_id and own.row_no = t.row_no)
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- else %}
+select * from (select null::varchar as rule, null::integer as scope_id, null::integer as row_no,
+    null::varchar as role,
+    {%- for k in keys %} null::varchar as {{ k }},{% endfor %}
+    null::varchar as pupil, null::varchar as grating, null::integer as obs_num,
+    null::integer[] as acq_order) where false
+{%- endfor %};
+
 {{ grouping.wildcard_groups(
     'l3',
     "(select l.*, e.pupil, e.grating
       from l3_eligible as l
       join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no)",
     keys,
-    {'k_opt2': {'sources': ['pupil', 'grating'], 'required': false}}) }}
+    {'k_opt2': {'sources': ['pupil', 'grating'], 'required': false}},
+    acquisitions='l3_acquisitions',
+    base=['k_program', 'k_instrume']) }}
 
 -- Members read after the association was founded join in the main pass (phase
 -- 1); earlier ones only when jwst re-offers them to the rule's associations

@@ -12,8 +12,17 @@
     from then on only that column is read: a row agrees when its value there is
     equal, or (not required) when it leaves that column unset. The source's own
     value of a lock key only says whether the rule keys on it ('' = not); a row
-    keyed on a required one sets one of its columns (the rule's test sees to it). -#}
-{% macro wildcard_groups(prefix, source, keys, locks={}) -%}
+    keyed on a required one sets one of its columns (the rule's test sees to it).
+    `acquisitions` (optional) is a relation of target acquisitions, with the
+    source's columns, obs_num, and acq_order: the indexes (1-based, into `keys`)
+    of the keys jwst's rule tests an acquisition on before the test it fails, in
+    test order, cut at the first one it cannot pass. jwst offers an acquisition to
+    an association holding an exposure of its observation (rules_level3_base.py
+    AsnMixin_Science, its acq_check alternative); the rule's tests run first, and
+    what they fixed before the failing one stays fixed: an acquisition fixes the
+    unset keys of that prefix and joins nothing in the pass. `base` lists the keys
+    it must share for the offer to count at all. -#}
+{% macro wildcard_groups(prefix, source, keys, locks={}, acquisitions=none, base=[]) -%}
 -- The rows of each rule and scope in pool order, their keys as one list, with
 -- what the pass below needs to know of them: their part, whether their file name
 -- comes twice, and whether they can change the pass's state at all.
@@ -29,7 +38,7 @@ optioned as (
 {%- endif %}
 rows as (
     select
-        s.rule, s.scope_id, s.row_no, e.filename,
+        s.rule, s.scope_id, s.row_no, e.filename, {{ 'e.obs_num' if acquisitions else 'null::integer as obs_num' }},
         [{% for k in keys %}{{ slot('s', k, locks) }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
         {%- if locks %}
         s.opts,
@@ -60,7 +69,7 @@ parted as (
     from masked_rows
 )
 select
-    rule, scope_id, row_no, filename, keys, mask, step, dup,{% if locks %} opts,{% endif %}
+    rule, scope_id, row_no, filename, obs_num, keys, mask, step, dup,{% if locks %} opts,{% endif %}
     dense_rank() over (order by rule, scope_id, [
     {%- for k in keys %}
         case when (wild & {{ 2 ** loop.index0 }}) = 0 then keys[{{ loop.index }}] end{% if not loop.last %},{% endif %}
@@ -119,11 +128,51 @@ judged as (
         or (~mask & bit_or(mask) over (partition by component)) <> 0 as moves
     from placed
 )
+{%- if acquisitions %},
+moving as (
+    select rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %}
+           false as is_acq, null::integer[] as acq_order, step
+    from judged
+    where moves
+),
+acq_rows as (
+    select a.rule, a.scope_id, a.row_no, e.filename, a.obs_num, a.acq_order,
+           [{% for k in keys %}{{ slot('a', k, locks) }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys
+           {%- if locks %}, a.opts{% endif %}
+    from (
+        select s.*{% if locks %}, [{% for k in locks %}{{ lock_options('s', k, locks[k]) }}{% if not loop.last %}, {% endif %}{% endfor %}] as opts{% endif %}
+        from {{ acquisitions }} as s
+    ) as a
+    join scope_exposures as e on e.scope_id = a.scope_id and e.row_no = a.row_no
+),
+-- an acquisition is offered to the associations holding an exposure of its
+-- observation: it replays in each component with such a row, after the row
+-- that founds the component's first association
+acq_placed as (
+    select c.component, a.rule, a.scope_id, a.row_no, a.filename, a.obs_num, a.keys,
+           {%- if locks %} a.opts,{% endif %} true as is_acq, a.acq_order, null::bigint as step
+    from acq_rows as a
+    join (
+        select p.component, p.rule, p.scope_id, p.obs_num, min(m.first_row) as first_row
+        from (select distinct component, rule, scope_id, obs_num from placed) as p
+        join (select component, min(row_no) as first_row from moving group by component) as m
+          using (component)
+        group by all
+    ) as c on c.rule = a.rule and c.scope_id = a.scope_id and c.obs_num = a.obs_num
+    where a.row_no > c.first_row
+)
 select
-    rule, scope_id, component, row_no, filename, keys,{% if locks %} opts,{% endif %}
+    rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %} is_acq,
+    acq_order, row_number() over (partition by component order by row_no, is_acq, step) as move
+from (select * from moving union all by name select * from acq_placed);
+{%- else %}
+select
+    rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %}
+    false as is_acq, null::integer[] as acq_order,
     row_number() over (partition by component order by step) as move
 from judged
 where moves;
+{%- endif %}
 
 -- jwst's pass, one row at a time per component: a row joins every association
 -- whose keys it agrees with (NULL on either side agrees) and fixes their unset
@@ -135,27 +184,51 @@ where moves;
 create or replace temp table {{ prefix }}_passes as
 with recursive pass using key (component) as (
     select component, rule, scope_id, move, [keys] as a_keys, [[filename]] as a_files,
-           [row_no] as a_founders
+           [row_no] as a_founders, [[obs_num]] as a_obs
     from {{ prefix }}_moves
     where move = 1
     union
     select
         component, rule, scope_id, move,
-        case when list_bool_or(joins)
+        case
+        {%- if acquisitions %}
+            -- an acquisition: where offered, the keys of its tests up to the first
+            -- it fails that the association leaves unset take its values
+            when is_acq then list_transform(a_keys, lambda a, i: case when acq_offered[i]
+                then list_transform(a, lambda v, k: case when coalesce(list_bool_and(
+                    list_transform(acq_order[1:list_position(acq_order, k)], lambda q: acq_passes[i][q])), false)
+                    then coalesce(v, keys[k]) else v end)
+                else a end)
+        {%- endif %}
+            when list_bool_or(joins)
             then list_transform(a_keys, lambda a, i: case when agrees[i] and not holds[i]
                 then list_transform(list_zip(a, keys), lambda p: coalesce(p[1], p[2])) else a end)
             else list_append(a_keys, keys) end,
-        case when list_bool_or(joins)
+        case when is_acq then a_files
+             when list_bool_or(joins)
             then list_transform(a_files, lambda f, i: case when agrees[i] and not holds[i]
                 then list_append(f, filename) else f end)
             else list_append(a_files, [filename]) end,
-        case when list_bool_or(joins) then a_founders else list_append(a_founders, row_no) end
+        case when is_acq or list_bool_or(joins) then a_founders else list_append(a_founders, row_no) end,
+        case when is_acq then a_obs
+             when list_bool_or(joins)
+            then list_transform(a_obs, lambda o, i: case when agrees[i] and not holds[i]
+                then list_append(o, obs_num) else o end)
+            else list_append(a_obs, [obs_num]) end
     from (
         select *, list_transform(agrees, lambda x, i: x or holds[i]) as joins
+        {%- if acquisitions %},
+            list_transform(a_keys, lambda a, i: list_contains(a_obs[i], obs_num)
+            {%- for k in base %} and a[{{ keys.index(k) + 1 }}] = keys[{{ keys.index(k) + 1 }}]{% endfor %}) as acq_offered,
+            list_transform(a_keys, lambda a: [
+            {%- for k in keys %}
+                {{ agrees_with('a', 's', k, loop.index, locks) }}{% if not loop.last %},{% endif %}
+            {%- endfor %}]) as acq_passes
+        {%- endif %}
         from (
             select
-                p.component, p.rule, p.scope_id, s.move, p.a_keys, p.a_files, p.a_founders,
-                s.keys, s.filename, s.row_no,
+                p.component, p.rule, p.scope_id, s.move, p.a_keys, p.a_files, p.a_founders, p.a_obs,
+                s.keys, s.filename, s.row_no, s.obs_num, s.is_acq, s.acq_order,{% if locks %} s.opts,{% endif %}
                 {%- if locks %}
                 list_transform(p.a_keys, lambda a:
                 {%- for k in keys %}
@@ -168,7 +241,7 @@ with recursive pass using key (component) as (
                 list_transform(p.a_files, lambda f: list_contains(f, s.filename)) as holds
             from pass as p
             join {{ prefix }}_moves as s on s.component = p.component and s.move = p.move + 1
-        )
+        ) as s
     )
 )
 select rule, scope_id, unnest(a_keys) as keys, unnest(a_founders) as founder_row

@@ -13,6 +13,7 @@
 -- members:   science, psf, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: unless_direct_image
+-- acq_keys:  k_filter, k_opt2, k_slit, k_subarray, k_target
 {% import 'macros/level3.sql' as l3 -%}
 
 {% macro product_name(g) -%}

@@ -13,6 +13,7 @@
 -- members:   science, psf, target_acquisition
 -- product:   jw<program>-<acid>_t000_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: never
+-- acq_keys:  k_filter, k_opt2, k_slit, k_subarray
 {% import 'macros/level3.sql' as l3 -%}
 
 {#- No target key: the target token reads t000. -#}

@@ -10,6 +10,7 @@
 -- members:   science, background (_x1d), psf, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>
 -- late_join: unless_direct_image
+-- acq_keys:  k_target
 {#- No optical path key: the MRS channels, bands and subarrays of one target
     are combined by calwebb_spec3, so the name carries no optical element. -#}
 {% import 'macros/exposures.sql' as x -%}

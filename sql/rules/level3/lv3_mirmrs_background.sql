@@ -11,6 +11,7 @@
 -- members:   science, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>
 -- late_join: never
+-- acq_keys:  k_target
 {#- jwst's plain Constraint_Target (no association given): every exposure is
     keyed on its target and nothing is re-offered to earlier associations. -#}
 {% import 'macros/exposures.sql' as x -%}

@@ -13,6 +13,7 @@
 -- members:   science, autowave (_rate), background (_x1d), psf, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<grating>
 -- late_join: unless_direct_image
+-- acq_keys:  k_target
 {#- No optical path key: filter and subarray are not compared; the grating is
     the only optical element, and the name has no slit or subarray part. -#}
 {% import 'macros/exposures.sql' as x -%}

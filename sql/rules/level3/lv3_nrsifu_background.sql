@@ -13,6 +13,7 @@
 -- members:   science, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<grating>
 -- late_join: unless_direct_image
+-- acq_keys:  k_target
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 

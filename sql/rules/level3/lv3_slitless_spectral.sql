@@ -12,6 +12,7 @@
 -- members:   science, background (_x1d), psf, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: unless_direct_image
+-- acq_keys:  k_filter, k_opt2, k_slit, k_subarray, k_target
 {#- jwst also rejects time-series mir_lrs-slitless here; the exposure type and
     not-a-time-series tests already exclude it. -#}
 {% import 'macros/level3.sql' as l3 -%}

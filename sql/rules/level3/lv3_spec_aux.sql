@@ -13,6 +13,7 @@
 -- members:   science, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: unless_direct_image
+-- acq_keys:  k_target
 {#- No detector validity test: background spectra of both NIRSpec detectors
     are kept. -#}
 {% import 'macros/level3.sql' as l3 -%}

@@ -12,6 +12,7 @@
 -- members:   science, autoflat and autowave (_rate), background (_x1d), psf, target_acquisition
 -- product:   jw<program>-<acid>_{source_id}_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: unless_direct_image
+-- acq_keys:  k_filter, k_opt2, k_slit, k_subarray, k_target
 {#- Many sources per exposure: the product name keeps {source_id} for
     calwebb_spec3 to fill in, in place of the target. -#}
 {% import 'macros/exposures.sql' as x -%}

@@ -16,6 +16,7 @@
 -- members:   science (_calints), psf, background (_x1dints), target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: unless_direct_image
+-- acq_keys:  k_target, k_filter, k_opt2, k_slit, k_subarray
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 

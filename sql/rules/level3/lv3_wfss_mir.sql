@@ -11,6 +11,7 @@
 -- members:   science, psf, background, target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<filter>
 -- late_join: unless_direct_image
+-- acq_keys:  k_target
 {% import 'macros/level3.sql' as l3 -%}
 
 {#- jwst's WFSS name: the default one, which here has no slit or subarray part. -#}
