@@ -10,7 +10,8 @@ association holds its file). Hundreds of seeded random scopes, with wildcards,
 duplicated file names (within and across parts) and rows with two roles, run
 through the macro in one database and through the plain pass in Python. Lock keys
 (jwst's multi-source constraints, lib/constraint.py: the first value fixes the column
-read too) are checked the same way, their candidates as well.
+read too) are checked the same way, their candidates as well, and so are target
+acquisitions, which fix keys of the associations holding their observation.
 """
 
 from __future__ import annotations
@@ -85,21 +86,43 @@ def _run_pass(
     exposures: list[tuple[int, int, str]],
     keys: list[str],
     locks: dict | None = None,
+    acquisitions: list[tuple] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A database holding `src` and `scope_exposures`, with the macro's tables t_* built."""
+    """A database holding `src` and `scope_exposures` (and `acq`, the acquisitions, with
+    the observation of every exposure), with the macro's tables t_* built."""
     con = duckdb.connect(str(tmp_path / "pass.duckdb"))
-    for name, columns, table in (
+    tables = [
         ("src", src_columns, src),
-        ("scope_exposures", ["scope_id", "row_no", "filename"], exposures),
-    ):
+        (
+            "scope_exposures",
+            ["scope_id", "row_no", "filename", "obs_num"][: len(exposures[0])],
+            exposures,
+        ),
+    ]
+    if acquisitions is not None:
+        tables.append(
+            (
+                "acq",
+                ["rule", "scope_id", "row_no", "role", *keys, "obs_num", "acq_order"],
+                acquisitions,
+            )
+        )
+    for name, columns, table in tables:
         arrow = pa.table({c: [row[i] for row in table] for i, c in enumerate(columns)})
         con.register("arrow", arrow)
         con.execute(f"create table {name} as select * from arrow")
         con.unregister("arrow")
     template = environment().from_string(
-        "{% import 'macros/grouping.sql' as g %}{{ g.wildcard_groups('t', 'src', keys, locks) }}"
+        "{% import 'macros/grouping.sql' as g %}"
+        "{{ g.wildcard_groups('t', 'src', keys, locks, acquisitions, base) }}"
     )
-    for statement in con.extract_statements(template.render(keys=keys, locks=locks or {})):
+    rendered = template.render(
+        keys=keys,
+        locks=locks or {},
+        acquisitions="acq" if acquisitions is not None else None,
+        base=keys[:1],
+    )
+    for statement in con.extract_statements(rendered):
         con.execute(statement)
     return con
 
@@ -270,3 +293,126 @@ def test_lock_keys_read_the_column_the_association_fixed(tmp_path: Path) -> None
         "select count(distinct part_no) > count(distinct (rule, scope_id)) from t_steps"
     ).fetchone()
     assert parts == (True,)
+
+
+# Target acquisitions (rules_level3_base.py AsnMixin_Science, its acq_check alternative):
+# offered to the associations holding an exposure of their observation and sharing the
+# base key (k_a here), they fix the unset keys of the rule's tests they pass, in the
+# rule's order, up to the first they fail; they join nothing in the pass.
+Acquired = tuple[int, str, str, int, Keys, list[int]]
+
+
+def acquiring_pass(rows: list[Acquired]) -> list[tuple[Keys, int]]:
+    """The plain pass with acquisitions; ``rows`` are (row, role, file, observation, keys,
+    order) in pool order, role "acq" for an acquisition, order the key indexes it is
+    tested on."""
+    keys_of: list[list[str | None]] = []
+    files_of: list[set[str]] = []
+    obs_of: list[set[int]] = []
+    founders: list[int] = []
+    for row_no, role, filename, obs, keys, order in rows:
+        if role == "acq":
+            for i, held in enumerate(keys_of):
+                if obs not in obs_of[i] or held[0] is None or held[0] != keys[0]:
+                    continue
+                for j in order:
+                    if held[j] is not None and keys[j] is not None and held[j] != keys[j]:
+                        break
+                    if held[j] is None:
+                        held[j] = keys[j]
+            continue
+        agrees = [
+            all(a is None or v is None or a == v for a, v in zip(held, keys, strict=True))
+            for held in keys_of
+        ]
+        holds = [filename in files for files in files_of]
+        if any(agrees) or any(holds):
+            for i, held in enumerate(keys_of):
+                if agrees[i] and not holds[i]:
+                    keys_of[i] = [
+                        a if a is not None else v for a, v in zip(held, keys, strict=True)
+                    ]
+                    files_of[i].add(filename)
+                    obs_of[i].add(obs)
+        else:
+            keys_of.append(list(keys))
+            files_of.append({filename})
+            obs_of.append({obs})
+            founders.append(row_no)
+    return [(tuple(k), f) for k, f in zip(keys_of, founders, strict=True)]
+
+
+def test_acquisitions_fix_the_keys_of_the_tests_they_pass(tmp_path: Path) -> None:
+    rng = random.Random(20261201)
+    files = {scope_id: _files(rng) for scope_id in range(1, 301)}
+    observations = {
+        scope_id: {r: rng.randint(1, 3) for r in rows} for scope_id, rows in files.items()
+    }
+    # about a fifth of each scope's exposures are acquisitions, offered to both rules
+    acquisitions = {
+        scope_id: {r for r in rows if rng.random() < 0.2} for scope_id, rows in files.items()
+    }
+    rows_of: dict[tuple[str, int], list[Acquired]] = {}
+    for scope_id in files:
+        plain = {r: f for r, f in files[scope_id].items() if r not in acquisitions[scope_id]}
+        for rule in "AB":
+            rows: list[Acquired] = [
+                (r, role, f, observations[scope_id][r], keys, [])
+                for r, role, f, keys in _rule_rows(rng, plain)
+            ]
+            values = [rng.choice("pqrs") for _ in KEYS]
+            for r in acquisitions[scope_id]:
+                keys = tuple(None if rng.random() < 0.2 else rng.choice("pqrs") for _ in KEYS)
+                order = rng.choice([[1, 2], [2, 1], [1], [2], []])
+                keys = (values[0] if rng.random() < 0.8 else keys[0], *keys[1:])
+                rows.append((r, "acq", files[scope_id][r], observations[scope_id][r], keys, order))
+            rows_of[(rule, scope_id)] = sorted(rows, key=lambda row: (row[0], row[1] == "acq"))
+    # A row with the keys of an earlier one (which the pass may skip) brings a new
+    # observation to an association founded between them, whose acquisition follows.
+    files[301] = {r: f"g{r}" for r in range(1, 6)}
+    observations[301] = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3}
+    rows_of[("A", 301)] = [
+        (1, "science", "g1", 1, ("p", None, None), []),
+        (2, "science", "g2", 2, ("p", "q", None), []),
+        (3, "science", "g3", 2, ("p", "r", None), []),
+        (4, "science", "g4", 3, ("p", None, None), []),
+        (5, "acq", "g5", 3, ("p", None, "s"), [2]),
+    ]
+    assert acquiring_pass(rows_of[("A", 301)]) == [(("p", "q", "s"), 1), (("p", "r", "s"), 3)]
+    src = [
+        (rule, scope_id, r, role, *keys)
+        for (rule, scope_id), rows in rows_of.items()
+        for r, role, _, _, keys, _ in rows
+        if role != "acq"
+    ]
+    acq = [
+        (rule, scope_id, r, "target_acquisition", *keys, obs, [j + 1 for j in order])
+        for (rule, scope_id), rows in rows_of.items()
+        for r, role, _, obs, keys, order in rows
+        if role == "acq"
+    ]
+    exposures = [
+        (scope_id, r, f, observations[scope_id][r])
+        for scope_id, rows in files.items()
+        for r, f in rows.items()
+    ]
+    con = _run_pass(
+        tmp_path, src, ["rule", "scope_id", "row_no", "role", *KEYS], exposures, KEYS, None, acq
+    )
+
+    expected = sorted(
+        (rule, scope_id, founder, *keys)
+        for (rule, scope_id), rows in rows_of.items()
+        for keys, founder in acquiring_pass(rows)
+    )
+    got = con.execute(
+        f"select rule, scope_id, first_exact, {', '.join(KEYS)} from t_groups order by group_id"
+    ).fetchall()
+    assert got == expected
+    # acquisitions changed associations: without them the keys are not the same
+    plain = sorted(
+        (rule, scope_id, founder, *keys)
+        for (rule, scope_id), rows in rows_of.items()
+        for keys, founder in acquiring_pass([row for row in rows if row[1] != "acq"])
+    )
+    assert plain != expected

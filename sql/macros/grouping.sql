@@ -125,7 +125,12 @@ judged as (
         *,
         dup
         or row_number() over (partition by component, dup, keys{% if locks %}, opts{% endif %} order by step) = 1
-        or (~mask & bit_or(mask) over (partition by component)) <> 0 as moves
+        or (~mask & bit_or(mask) over (partition by component)) <> 0
+        {%- if acquisitions %}
+        -- where acquisitions are offered, which associations hold which
+        -- observation matters, and any row may bring one: every row replays
+        or (rule, scope_id) in (select distinct rule, scope_id from {{ acquisitions }})
+        {%- endif %} as moves
     from placed
 )
 {%- if acquisitions %},
