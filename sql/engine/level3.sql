@@ -167,8 +167,10 @@ select
     coalesce(t.slit_tokens, [])   as slit_tokens,
     coalesce(d.has_direct_image, false) as has_direct_image
 from (
-    -- the pupil, else grating, a name shows is the first member's that sets one
-    select g.* replace (case when g.k_opt2 is distinct from '' then p.opt2 else g.k_opt2 end as k_opt2)
+    -- the pupil, else grating, a name shows is the one the pass fixed (the first
+    -- member's, or an acquisition's before it), else the first late member's
+    select g.* replace (case when g.k_opt2 is distinct from ''
+        then coalesce(substr(g.k_opt2, strpos(g.k_opt2, ':') + 1), p.opt2) else g.k_opt2 end as k_opt2)
     from l3_groups as g
     left join (
         select m.group_id,
