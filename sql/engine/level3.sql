@@ -55,18 +55,30 @@ select
         else [{% for k in rule.acq_keys %}{{ keys.index(k) + 1 }}{% if not loop.last %}, {% endif %}{% endfor %}]::integer[]
     end as acq_order
 from scope_exposures as t
+-- per scope, program and instrument, the first row that leaves each key unset
+-- (it may found an association with the key unset)
 join (
-    select l.scope_id,
+    select l.scope_id, l.k_program, l.k_instrume,
     {%- for k in rule.acq_keys %}
-        bool_or({{ acq_unset[k] }}) as unset_{{ k }}{% if not loop.last %},{% endif %}
+        min(l.row_no) filter (where {{ acq_unset[k] }}) as unset_{{ k }}{% if not loop.last %},{% endif %}
     {%- endfor %}
     from l3_eligible as l
     join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no
     where l.rule = '{{ rule.name }}'
-    group by l.scope_id
-) as u on u.scope_id = t.scope_id
+    group by all
+) as u on u.scope_id = t.scope_id and u.k_program = t.program and u.k_instrume = t.instrume
+-- per scope and observation, the first row: an acquisition read before any row of
+-- its observation is offered to no association in the pass
+join (
+    select l.scope_id, l.k_program, l.k_instrume, e.obs_num, min(l.row_no) as first_row
+    from l3_eligible as l
+    join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no
+    where l.rule = '{{ rule.name }}'
+    group by all
+) as o on o.scope_id = t.scope_id and o.k_program = t.program and o.k_instrume = t.instrume
+     and o.obs_num = t.obs_num and o.first_row < t.row_no
 where t.dms_role = 'target_acquisition' and {{ l3.base('t') }}
-  and ({% for k in rule.acq_keys %}u.unset_{{ k }} and {{ acq_values[k] if k != 'k_opt2' else 'coalesce(t.pupil, t.grating)' }} is not null{% if not loop.last %} or {% endif %}{% endfor %})
+  and ({% for k in rule.acq_keys %}u.unset_{{ k }} < t.row_no and {{ acq_values[k] if k != 'k_opt2' else 'coalesce(t.pupil, t.grating)' }} is not null{% if not loop.last %} or {% endif %}{% endfor %})
   and not exists (
       select 1 from l3_eligible as own
       where own.rule = '{{ rule.name }}' and own.scope_id = t.scope_id and own.row_no = t.row_no)

@@ -122,16 +122,21 @@ with placed as (
 ),
 judged as (
     select
-        *,
+        placed.*,
         dup
         or row_number() over (partition by component, dup, keys{% if locks %}, opts{% endif %} order by step) = 1
         or (~mask & bit_or(mask) over (partition by component)) <> 0
         {%- if acquisitions %}
-        -- where acquisitions are offered, which associations hold which
-        -- observation matters, and any row may bring one: every row replays
-        or (rule, scope_id) in (select distinct rule, scope_id from {{ acquisitions }})
+        -- before an acquisition, which associations hold which observation
+        -- matters, and any row may bring one: those rows replay
+        or row_no < acq_last
         {%- endif %} as moves
     from placed
+    {%- if acquisitions %}
+    left join (
+        select rule, scope_id, max(row_no) as acq_last from {{ acquisitions }} group by all
+    ) as a using (rule, scope_id)
+    {%- endif %}
 )
 {%- if acquisitions %},
 moving as (
