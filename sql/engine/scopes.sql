@@ -117,8 +117,8 @@ where s.cand_id is null;
 -- What rules read: each scope's exposures. Values jwst treats as unset (its
 -- _EMPTY list: '', null, --, n, f, false, n/a) read as NULL here, so "set" is
 -- `is not null`; filename, exposerr and asn_candidate keep their text, and
--- raw_targetid and raw_filter keep the text of those two (Stage 2 documents
--- carry them as they are). The cell is the one jwst's candidate run shows;
+-- raw_targetid, raw_filter and raw_program keep the text of those three (Stage 2
+-- documents carry them as they are). The cell is the one jwst's candidate run shows;
 -- dms_role is the generic member role; is_tso, l3_suffix, l2_mode_ok and
 -- in_direct_image are constraints several rules share (see their macros).
 create or replace temp table scope_exposures as
@@ -135,7 +135,8 @@ with normalised as (
         {%- endif %}
     {%- endfor %}
         targetid as raw_targetid,
-        filter   as raw_filter
+        filter   as raw_filter,
+        program  as raw_program
     from exposures
     where pool_id = $pool_id and row_no not in (select row_no from unusable_rows)
 ),

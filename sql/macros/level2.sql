@@ -263,8 +263,8 @@ where m.role = 'imprint'
 {% macro wfss_catalogs(table, rules) -%}
 create or replace temp table l2_wfss_choice as
 with wfss as (
-    select m.*, e.filename, e.expspcin, e.instrume, e.subarray, e.program, e.targetid,
-           e.in_direct_image,
+    select m.*, e.filename, e.expspcin, e.instrume, e.subarray, e.raw_program, e.targetid,
+           e.in_direct_image, f.raw_program as seed_program,
            e.filter, e.band, e.pupil, e.grating, e.raw_filter, e.asn_candidate,
            case when false then null
            {%- for rule in rules if rule.wfss %}
@@ -274,13 +274,15 @@ with wfss as (
            row_number() over (partition by m.association order by m.phase, m.requeue_row, m.row_no) as member_order
     from {{ table }} as m
     join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    left join scope_exposures as f on f.scope_id = m.scope_id and f.row_no = m.seed_row
     where m.rule in ({% for rule in rules if rule.wfss %}'{{ rule.name }}', {% endfor %}'')
 ),
 science as (
     select association, any_value(mode) as mode, any_value(scope_id) as scope_id,
            arg_min(expspcin, member_order) filter (where role = 'science') as expspcin,
-           -- the association's program is its first member's (Asn_Lv2WFSSParallel has no program test)
-           arg_min(program, member_order)                                  as program,
+           -- the association's program is the cell of the row that founded it, as its
+           -- file name's (Asn_Lv2WFSSParallel has no program test; 'null' when blank)
+           coalesce(any_value(seed_program), arg_min(raw_program, member_order)) as program,
            arg_min(targetid, member_order) filter (where role = 'science') as targetid,
            arg_min(instrume, member_order) filter (where role = 'science') as instrume,
            arg_min(subarray, member_order) filter (where role = 'science') as subarray,
