@@ -145,6 +145,18 @@ regexp_extract(
         ('g395h', 'f290lp')) and {{ e }}.detector in ('nrs1', 'nrs2'))))
 {%- endmacro %}
 
+{#- jwst's is_item_coron (dms_base.py) past its science-pointing test: a
+    coronagraphic exposure type, but for NIRCam full-frame exposures on a detector
+    the mask leaves unocculted. A blank pupil, detector or subarray is none of the
+    values it compares (jwst reads the cell's text), so the exposure stays
+    coronagraphic. -#}
+{% macro is_coron_type(e) -%}
+({{ e }}.exp_type in ('mir_4qpm', 'mir_lyot', 'nrc_coron') and not coalesce(
+    {{ e }}.exp_type = 'nrc_coron' and {{ e }}.subarray = 'full'
+    and ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
+         or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4')), false))
+{%- endmacro %}
+
 {#- NIRCam coronagraphy: full-frame exposures only off the occulted detectors. -#}
 {% macro nrc_coron_valid(e) -%}
 ({{ e }}.detector is not null and {{ e }}.subarray is not null and {{ e }}.pupil is not null

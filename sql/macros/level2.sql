@@ -162,10 +162,7 @@ case when {{ x.in_direct_image_candidate(e) }} then '000' else {{ e }}.targetid 
 {% macro is_integrations(e, association_tso, coron_counts=true) -%}
 ({{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type(e) }} and (
     {%- if coron_counts %}
-    ({{ e }}.exp_type in ('mir_4qpm', 'mir_lyot', 'nrc_coron') and not (
-        {{ e }}.exp_type = 'nrc_coron' and coalesce({{ e }}.subarray = 'full', false)
-        and ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
-             or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
+    {{ x.is_coron_type(e) }}
     or
     {%- endif %}
     {{ e }}.exp_type = 'nis_ami'

@@ -114,10 +114,7 @@ end || case when {{ e }}.pntgtype = 'science' and not {{ x.is_acq_or_verify_type
         {{ e }}.tsovisit = 't' or {{ e }}.exp_type in ('nrc_tsimage', 'nrc_tsgrism', 'nrs_brightobj')
         or {{ e }}.exp_type = 'nis_ami'
         {%- if coron_counts %}
-        or ({{ e }}.exp_type in ('mir_4qpm', 'mir_lyot', 'nrc_coron') and not (
-            {{ e }}.exp_type = 'nrc_coron' and {{ e }}.subarray = 'full'
-            and ({{ e }}.pupil = 'maskbar' and {{ e }}.detector in ('nrca1', 'nrca2', 'nrca3')
-                 or {{ e }}.pupil = 'maskrnd' and {{ e }}.detector in ('nrca1', 'nrca3', 'nrca4'))))
+        or {{ x.is_coron_type(e) }}
         {%- endif %}
     ) then 'ints' else '' end)
 {%- endmacro %}
