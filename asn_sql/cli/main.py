@@ -326,11 +326,12 @@ def orphans(
 @handle_errors
 def runs(
     delete: Annotated[
-        int | None,
+        list[int] | None,
         typer.Option(
             "--delete",
             metavar="N",
-            help="Delete run N with its associations and orphans, in one transaction.",
+            help="Delete run N with its associations and orphans (repeat to delete several), "
+            "in one transaction.",
             show_default=False,
         ),
     ] = None,
@@ -338,12 +339,12 @@ def runs(
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
-    """List the kept runs, or delete one."""
-    from asn_sql.tools.runs import delete_run, list_runs
+    """List the kept runs, or delete some."""
+    from asn_sql.tools.runs import delete_runs, list_runs
 
-    if delete is not None:
-        n = delete_run(db, delete)
-        err.print(f"deleted run {delete} ({n} associations)", markup=False, highlight=False)
+    if delete:
+        for run_id, n in delete_runs(db, delete):
+            err.print(f"deleted run {run_id} ({n} associations)", markup=False, highlight=False)
         return
     print_rows(list_runs(db), output, out)
 
