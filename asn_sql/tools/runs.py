@@ -58,8 +58,7 @@ def delete_runs(db_path: Path, run_ids: Sequence[int]) -> list[tuple[int, int]]:
             if missing:
                 which = "is no run" if len(missing) == 1 else "are no runs"
                 raise UsageError(
-                    f"there {which} {', '.join(missing)} (asnsql runs lists them); "
-                    "nothing deleted"
+                    f"there {which} {', '.join(missing)} (asnsql runs lists them); nothing deleted"
                 )
             for table in _RUN_TABLES:
                 con.execute(
