@@ -11,10 +11,9 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli.common import DbOption, DebugOption, err, handle_errors, out, warn
+from asn_sql.cli.common import DbOption, DebugOption, echo, err, handle_errors, out, warn
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
-from asn_sql.values import printable
 
 
 @handle_errors
@@ -36,8 +35,8 @@ def diff(
     warn(old_notes + new_notes)
     report = diff_documents(old_docs, new_docs)
     for line in report_lines(report):
-        out.print(printable(line), markup=False, highlight=False)
-    err.print(summary_line(report), markup=False, highlight=False)
+        echo(out, line)
+    echo(err, summary_line(report))
     if not report.equal:
         raise typer.Exit(code=1)
 
@@ -122,7 +121,7 @@ def from_list(
     members = fl.members_from_files(files, background or [], imprint or [])
     options = fl.Options(asn_type, product_name, program, asn_id)
     written = fl.write_association(fl.build_association(members, options), output)
-    out.print(str(written), markup=False, highlight=False)
+    echo(out, str(written))
 
 
 @handle_errors
@@ -147,7 +146,7 @@ def from_query(
     from asn_sql.tools import from_list as fl
 
     data = fl.from_query(db, sql, fl.Options(asn_type, product_name, program, asn_id))
-    out.print(str(fl.write_association(data, output)), markup=False, highlight=False)
+    echo(out, str(fl.write_association(data, output)))
 
 
 @handle_errors
@@ -206,7 +205,7 @@ def edit(
     )
     if result.not_found:
         warn([f"not in {association}: {', '.join(result.not_found)}"])
-    out.print(str(result.written), markup=False, highlight=False)
+    echo(out, str(result.written))
     err.print(f"{result.removed} members removed, {result.added} added", highlight=False)
 
 
@@ -225,7 +224,7 @@ def validate(
         errors = file_errors(path)
         invalid += bool(errors)
         for line in errors:
-            out.print(printable(line), markup=False, highlight=False)
+            echo(out, line)
     if invalid:
         raise UsageError(f"{invalid} of {len(files)} files invalid")
     err.print(f"{len(files)} files valid", highlight=False)
@@ -262,5 +261,5 @@ def export(
     from asn_sql.io.export import parse_format
 
     count = export_rows(db, source, output, parse_format(file_format))
-    out.print(str(output), markup=False, highlight=False)
+    echo(out, str(output))
     err.print(f"{count} rows written", highlight=False)

@@ -29,6 +29,8 @@ from asn_sql.cli.common import (
     RulesOption,
     ShownDebugOption,
     VersionIdOption,
+    echo,
+    echo_lines,
     err,
     generate_options,
     handle_errors,
@@ -37,7 +39,6 @@ from asn_sql.cli.common import (
 )
 from asn_sql.cli.formats import OutputFormat, print_rows
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
-from asn_sql.values import printable
 
 # Commands import what they run inside their bodies: `asnsql --help` loads no DuckDB,
 # jsonschema or jinja (tests/test_imports.py).
@@ -101,12 +102,13 @@ def load(
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
-        name = printable(result.name)
+        name = result.name
         if result.status == "unchanged":
-            err.print(f"{name}: already loaded, unchanged (pool {result.pool_id})")
+            echo(err, f"{name}: already loaded, unchanged (pool {result.pool_id})")
         else:
-            err.print(
-                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}"
+            echo(
+                err,
+                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}",
             )
 
 
@@ -217,7 +219,7 @@ def generate(
     warn(result.warnings)
     if result.written:
         # One print for every file: a print per line costs more than the run's finalize.
-        out.print("\n".join(map(str, result.written)), markup=False, highlight=False)
+        echo_lines(out, result.written)
     summary = result.summary
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_type.items())
     verb = "would write" if dry_run else "wrote"
@@ -267,14 +269,10 @@ def rules(
             if item.error is None:
                 assert item.rule is not None
                 what = f"replaces {item.replaces}" if item.replaces else "a new rule"
-                out.print(
-                    f"ok  {item.path}: {item.rule.name}, level {item.rule.level}, {what}",
-                    markup=False,
-                    highlight=False,
-                )
+                echo(out, f"ok  {item.path}: {item.rule.name}, level {item.rule.level}, {what}")
         bad = [item for item in checked if item.error is not None]
         for item in bad:
-            err.print(f"Error: {item.error}", markup=False, highlight=False)
+            echo(err, f"Error: {item.error}")
         if bad:
             raise typer.Exit(code=2)
         return
@@ -404,7 +402,7 @@ def explain(
 def say(text: str) -> None:
     """One line of a report on stdout; pool values in it are data: control characters
     shown as escapes."""
-    out.print(printable(text), markup=False, highlight=False)
+    echo(out, text)
 
 
 # Commands over association files (asn_sql/cli/files.py).

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli.common import DebugOption, err, handle_errors, out, warn
+from asn_sql.cli.common import DebugOption, echo, err, handle_errors, out, warn
 from asn_sql.errors import UsageError
 
 
@@ -74,7 +74,7 @@ def make_pool(
     made = mp.make_pool(files, options)
     mp.write_pool(pool, made, files)
     warn(made.warnings)
-    out.print(str(pool), markup=False, highlight=False)
+    echo(out, str(pool))
     err.print(f"{len(made.rows)} rows, {len(made.columns)} columns", highlight=False)
 
 
@@ -155,14 +155,12 @@ def gather(
     counts = f"{plan.members} members of {plan.products} products"
     if dry_run:
         for transfer in plan.transfers:
-            out.print(
-                f"{mode} {transfer.source} -> {transfer.target}", markup=False, highlight=False
-            )
-        out.print(f"write {plan.target}", markup=False, highlight=False)
+            echo(out, f"{mode} {transfer.source} -> {transfer.target}")
+        echo(out, f"write {plan.target}")
         err.print(f"dry run: {counts}, nothing written", highlight=False)
         return
     written = carry_out(plan, mode)
-    out.print(str(plan.target), markup=False, highlight=False)
+    echo(out, str(plan.target))
     verb = {Mode.copy: "copied", Mode.link: "linked", Mode.symlink: "symlinked"}[mode]
     err.print(
         f"{counts}: {len(written) - 1} files {verb}, "

@@ -53,3 +53,46 @@ def test_runs_delete_of_a_missing_run_deletes_none(tmp_path: Path, small_db: Pat
     assert outcome.stdout == ""
     assert tree(tmp_path) == before
     assert digest(small_db) == before["db/asn.duckdb"]
+
+
+# -- paths with control characters, echoed -------------------------------------------
+
+# A newline, an escape sequence (red text) and a bidi override in one folder name.
+ODD = "o\nu\x1b[31mt\u202e"
+ODD_SHOWN = "o\\nu\\x1b[31mt\\u202e"
+
+
+def test_paths_echoed_on_stdout_stay_one_line_each(tmp_path: Path, small_db: Path) -> None:
+    folder = tmp_path / ODD
+    outcome = run("generate", "-p", folder, "--db", small_db)
+    assert outcome.code == 0, outcome.stderr
+    written = sorted(p.name for p in folder.iterdir())
+    assert len(written) == 9
+    shown = str(tmp_path / ODD_SHOWN)
+    assert outcome.stdout.splitlines() == [f"{shown}/{name}" for name in written]
+
+    target = folder / "runs.csv"
+    outcome = run("export", "runs", "-o", target, "--db", small_db)
+    assert (outcome.code, outcome.stdout) == (0, f"{shown}/runs.csv\n"), outcome.stderr
+    header, row = target.read_text().splitlines()
+    assert (header.split(",")[:2], row.split(",")[:2]) == (["run_id", "pool_id"], ["1", "1"])
+
+    asn = folder / "mine_asn.json"
+    outcome = run("from-list", "a_rate.fits", "-o", asn, "--type", "image2")
+    assert (outcome.code, outcome.stdout) == (0, f"{shown}/mine_asn.json\n"), outcome.stderr
+    outcome = run("edit", asn, "--add", "b_rate.fits")
+    assert (outcome.code, outcome.stdout) == (0, f"{shown}/mine_asn.json\n"), outcome.stderr
+    assert outcome.error_lines == ["0 members removed, 1 added"]
+    outcome = run("gather", asn, tmp_path / "dest", "--dry-run")
+    assert outcome.code == 2  # a_rate.fits is not there; the one line shows the path escaped
+    assert "\x1b" not in outcome.stderr and ODD_SHOWN in outcome.stderr
+
+
+def test_rule_check_lines_and_errors_stay_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / ODD
+    folder.mkdir()
+    (folder / "bad.sql").write_text("select 1\n", encoding="utf-8")
+    outcome = run("rules", "--check", folder)
+    assert (outcome.code, outcome.stdout) == (2, "")
+    [line] = outcome.error_lines
+    assert line.startswith(f"Error: {tmp_path / ODD_SHOWN}/bad.sql, line 1: ")
