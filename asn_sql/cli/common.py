@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -191,6 +192,19 @@ def _duckdb_interrupt(exc: Exception) -> bool:
     if duckdb is not None and isinstance(exc, duckdb.InterruptException):
         return True
     return isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"
+
+
+def output_file(given: str | Path, option: str, doing: str = "write") -> Path:
+    """The file a command writes (or edits: ``doing``), as named on the command line;
+    ``option`` names it in the error. A name that ends in a slash (``x.csv/``) names a
+    folder: Path would drop the slash and write a file ``x.csv``, so it is refused here.
+    Raises UsageError."""
+    text = str(given)
+    if text.endswith(("/", os.sep)):
+        raise UsageError(
+            f"{option} {text}: ends in '/', so it names a folder; give the file to {doing}"
+        )
+    return Path(text)
 
 
 def warn(messages: list[str]) -> None:

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli.common import DbOption, DebugOption, echo, err, handle_errors, out, warn
+from asn_sql.cli.common import (
+    DbOption,
+    DebugOption,
+    echo,
+    err,
+    handle_errors,
+    out,
+    output_file,
+    warn,
+)
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
 
@@ -42,11 +51,12 @@ def diff(
 
 
 AsnOutputOption = Annotated[
-    Path,
+    str,
     typer.Option(
         "--output",
         "-o",
         "--output-file",
+        metavar="OUTPUT",
         help="The association file to write; it must end in .json.",
         show_default=False,
     ),
@@ -120,7 +130,8 @@ def from_list(
 
     members = fl.members_from_files(files, background or [], imprint or [])
     options = fl.Options(asn_type, product_name, program, asn_id)
-    written = fl.write_association(fl.build_association(members, options), output)
+    target = output_file(output, "-o")
+    written = fl.write_association(fl.build_association(members, options), target)
     echo(out, str(written))
 
 
@@ -145,14 +156,18 @@ def from_query(
     """Write an association of the exposures a query returns, from a read-only database."""
     from asn_sql.tools import from_list as fl
 
+    target = output_file(output, "-o")
     data = fl.from_query(db, sql, fl.Options(asn_type, product_name, program, asn_id))
-    echo(out, str(fl.write_association(data, output)))
+    echo(out, str(fl.write_association(data, target)))
 
 
 @handle_errors
 def edit(
     association: Annotated[
-        Path, typer.Argument(help="The association file (.json) to edit.", show_default=False)
+        str,
+        typer.Argument(
+            help="The association file (.json) to edit.", metavar="ASN", show_default=False
+        ),
     ],
     add: Annotated[
         list[str] | None,
@@ -185,9 +200,13 @@ def edit(
         ),
     ] = False,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--output", "-o", help="Write here (.json) instead of in place.", show_default=False
+            "--output",
+            "-o",
+            metavar="OUTPUT",
+            help="Write here (.json) instead of in place.",
+            show_default=False,
         ),
     ] = None,
     debug: DebugOption = False,
@@ -196,12 +215,12 @@ def edit(
     from asn_sql.tools.edit import edit_file
 
     result = edit_file(
-        association,
+        output_file(association, "ASN", "edit"),
         add=add or [],
         remove=remove or [],
         exptype=exptype,
         ignore_suffix=ignore_suffix,
-        output=output,
+        output=output_file(output, "-o") if output is not None else None,
     )
     if result.not_found:
         warn([f"not in {association}: {', '.join(result.not_found)}"])
@@ -236,10 +255,11 @@ def export(
         str, typer.Argument(help="A table or view name, or a query.", show_default=False)
     ],
     output: Annotated[
-        Path,
+        str,
         typer.Option(
             "--output",
             "-o",
+            metavar="OUTPUT",
             help="The file to write: .csv, .parquet, .json (an array) or .ndjson.",
             show_default=False,
         ),
@@ -260,6 +280,7 @@ def export(
     from asn_sql.io.export import export as export_rows
     from asn_sql.io.export import parse_format
 
-    count = export_rows(db, source, output, parse_format(file_format))
-    echo(out, str(output))
+    target = output_file(output, "-o")
+    count = export_rows(db, source, target, parse_format(file_format))
+    echo(out, str(target))
     err.print(f"{count} rows written", highlight=False)

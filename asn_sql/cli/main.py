@@ -35,6 +35,7 @@ from asn_sql.cli.common import (
     generate_options,
     handle_errors,
     out,
+    output_file,
     warn,
 )
 from asn_sql.cli.formats import OutputFormat, print_rows
@@ -182,7 +183,7 @@ def generate(
     rules_dir: RulesOption = None,
     ignore_default: IgnoreDefaultOption = False,
     save_orphans: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--save-orphans",
             metavar="[FILE]",
@@ -205,6 +206,7 @@ def generate(
     options = generate_options(
         level, ids, all_candidates, discover, version_id, no_finalize, rules_dir, ignore_default
     )
+    orphans_file = None if save_orphans is None else output_file(save_orphans, "--save-orphans")
     with DelayedProgress(err) as progress:
         result = generate_documents(
             db,
@@ -213,7 +215,7 @@ def generate(
             output_dir=None if dry_run else path,
             delimiter=check_delimiter(delimiter),
             progress=progress.advance,
-            save_orphans=save_orphans,
+            save_orphans=orphans_file,
             keep_documents=False,
         )
     warn(result.warnings)

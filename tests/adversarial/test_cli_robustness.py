@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from asn_sql import db as database
 
 from .failure_harness import POOLS, SMALL_POOL, assert_one_error_line, digest, run, tree
@@ -96,3 +98,50 @@ def test_rule_check_lines_and_errors_stay_one_line(tmp_path: Path) -> None:
     assert (outcome.code, outcome.stdout) == (2, "")
     [line] = outcome.error_lines
     assert line.startswith(f"Error: {tmp_path / ODD_SHOWN}/bad.sql, line 1: ")
+
+
+# -- an output named like a folder ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["export", "runs", "-o", "x.csv/"], "-o x.csv/"),
+        (["export", "runs", "-f", "csv", "-o", "x/"], "-o x/"),
+        (["from-list", "a_rate.fits", "-t", "image2", "-o", "x.json/"], "-o x.json/"),
+        (
+            ["from-query", "select 'a_rate.fits' as filename", "-t", "image2", "-o", "x.json/"],
+            "-o x.json/",
+        ),
+        (["edit", "asn.json", "--add", "b_rate.fits", "-o", "x.json/"], "-o x.json/"),
+        (["make-pool", "x.csv/", "a_uncal.fits"], "POOL x.csv/"),
+        (["generate", "--save-orphans", "x.csv/", "-p", "out"], "--save-orphans x.csv/"),
+    ],
+)
+def test_an_output_ending_in_a_slash_is_refused(
+    tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], named: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    made = run("from-list", "a_rate.fits", "-t", "image2", "-o", "asn.json")
+    assert made.code == 0, made.stderr
+    before = tree(tmp_path)
+    outcome = (
+        run(*args, "--db", small_db)
+        if args[0] in ("export", "from-query", "generate")
+        else run(*args)
+    )
+    line = assert_one_error_line(outcome, 2)
+    assert line == f"Error: {named}: ends in '/', so it names a folder; give the file to write"
+    assert outcome.stdout == ""
+    assert tree(tmp_path) == before
+
+
+def test_export_to_an_existing_folder_says_so(tmp_path: Path, small_db: Path) -> None:
+    (tmp_path / "d").mkdir()
+    before = tree(tmp_path)
+    outcome = run("export", "runs", "-o", tmp_path / "d", "--db", small_db)
+    assert (
+        assert_one_error_line(outcome, 2)
+        == f"Error: {tmp_path / 'd'}: is a folder; give the file to write"
+    )
+    assert (outcome.stdout, tree(tmp_path)) == ("", before)
