@@ -3,6 +3,7 @@ how it ends (output, exit code) and what it leaves (the database's bytes, the fi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,47 @@ def test_export_to_an_existing_folder_says_so(tmp_path: Path, small_db: Path) ->
         == f"Error: {tmp_path / 'd'}: is a folder; give the file to write"
     )
     assert (outcome.stdout, tree(tmp_path)) == ("", before)
+
+
+# -- edit and symbolic links ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("in_place", [True, False])
+def test_edit_writes_no_symbolic_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_place: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("from-list", "a_rate.fits", "-t", "image2", "-o", "real.json").code == 0
+    Path("link.json").symlink_to("real.json")
+    Path("elsewhere").mkdir()
+    Path("dangling.json").symlink_to("elsewhere/none.json")
+    before = tree(tmp_path)
+    if in_place:
+        outcome = run("edit", "link.json", "--add", "b_rate.fits")
+        tail = "edit the file it points to, or write elsewhere with -o"
+        shown = "link.json: is a symbolic link (to real.json)"
+    else:
+        outcome = run("edit", "real.json", "--add", "b_rate.fits", "-o", "dangling.json")
+        tail = "edit the file it points to"
+        shown = "dangling.json: is a symbolic link (to elsewhere/none.json)"
+    line = assert_one_error_line(outcome, 2)
+    assert line == f"Error: {shown}; asnsql writes no link: {tail}"
+    assert outcome.stdout == ""
+    assert tree(tmp_path) == before
+    assert Path("link.json").is_symlink() and Path("dangling.json").is_symlink()
+
+
+def test_edit_reads_through_a_link_and_writes_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("from-list", "a_rate.fits", "-t", "image2", "-o", "real.json").code == 0
+    Path("link.json").symlink_to("real.json")
+    original = Path("real.json").read_text()
+    outcome = run("edit", "link.json", "--add", "b_rate.fits", "-o", "new.json")
+    assert (outcome.code, outcome.stdout) == (0, "new.json\n"), outcome.stderr
+    assert Path("real.json").read_text() == original
+    expected = json.loads(original)
+    for product in expected["products"]:
+        product["members"].append({"expname": "b_rate.fits", "exptype": "science"})
+    assert json.loads(Path("new.json").read_text()) == expected
