@@ -44,6 +44,8 @@ def edit_file(
     Raises DocumentError when the file to write is a symbolic link (the edit would
     replace the link, leaving the file it points to as it was), when the association
     cannot be read or the edit leaves it invalid."""
+    data = read_json(path)
+    _check_shape(data, path)
     target = output or path
     if target.is_symlink():
         # The rename that writes the file would replace the link, not the file it points
@@ -53,8 +55,6 @@ def edit_file(
             "file it points to" + ("" if output else ", or write elsewhere with -o"),
             path=target,
         )
-    data = read_json(path)
-    _check_shape(data, path)
     if target.suffix != ".json":
         raise DocumentError("the output must be a .json file (jwst reads no other)", path=target)
     removed, not_found = remove_members(data, remove, ignore_suffix=ignore_suffix)
