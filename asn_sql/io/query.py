@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 
 from asn_sql import interrupt, sandbox
+from asn_sql.bounded import MAX_INPUT_BYTES, read_bounded
 from asn_sql.errors import QueryError, UsageError
-from asn_sql.io.bounded import MAX_INPUT_BYTES, read_bounded
 from asn_sql.io.output_rows import open_rows
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asn_sql.bounded import read_bounded
 from asn_sql.errors import AsnSqlError, first_line
-from asn_sql.io.bounded import read_bounded
 
 # The fields compared besides the products; constraints, code_version and the
 # other bookkeeping keys differ between tools by design.

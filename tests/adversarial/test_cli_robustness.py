@@ -4,6 +4,7 @@ how it ends (output, exit code) and what it leaves (the database's bytes, the fi
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,51 @@ def test_edit_reads_through_a_link_and_writes_elsewhere(
     for product in expected["products"]:
         product["members"].append({"expname": "b_rate.fits", "exptype": "science"})
     assert json.loads(Path("new.json").read_text()) == expected
+
+
+# -- user rule files, bounded --------------------------------------------------------
+
+NOT_REGULAR = "is not a regular file (a device, a pipe or a socket); give a file"
+
+
+def _bad_rule_files(folder: Path) -> dict[str, str]:
+    """One rule folder of each kind asnsql refuses to read; the error of each."""
+    folder.mkdir()
+    rule = (Path(__file__).resolve().parents[2] / "sql/rules/level3/lv3_image.sql").read_bytes()
+    (folder / "big.sql").write_bytes(b"-- level: 3\n" + b"-- padding\n" * 100_000 + rule)
+    (folder / "latin1.sql").write_bytes(b"-- level: 3\n-- rule: caf\xe9\n")
+    (folder / "zero.sql").symlink_to("/dev/zero")
+    os.mkfifo(folder / "fifo.sql")
+    return {
+        "big.sql": "holds more than 1,048,576 bytes, the most asnsql reads from such a file",
+        "fifo.sql": NOT_REGULAR,
+        "latin1.sql": "line 2: is not UTF-8 text",
+        "zero.sql": NOT_REGULAR,
+    }
+
+
+def test_rules_check_names_each_unreadable_rule_file(tmp_path: Path) -> None:
+    errors = _bad_rule_files(tmp_path / "mine")
+    outcome = run("rules", "--check", tmp_path / "mine")
+    assert (outcome.code, outcome.stdout, outcome.exception) == (2, "", None)
+    assert outcome.error_lines == [
+        f"Error: {tmp_path / 'mine' / name}{', ' if error.startswith('line') else ': '}{error}"
+        for name, error in sorted(errors.items())
+    ]
+
+
+@pytest.mark.parametrize("name", ["big.sql", "fifo.sql", "latin1.sql", "zero.sql"])
+def test_generate_with_an_unreadable_rule_file_changes_nothing(
+    tmp_path: Path, small_db: Path, name: str
+) -> None:
+    errors = _bad_rule_files(tmp_path / "all")
+    (tmp_path / "mine").mkdir()
+    os.replace(tmp_path / "all" / name, tmp_path / "mine" / name)
+    before = tree(tmp_path / "db"), digest(small_db)
+    outcome = run("generate", "-r", tmp_path / "mine", "-p", tmp_path / "out", "--db", small_db)
+    line = assert_one_error_line(outcome, 2)
+    separator = ", " if errors[name].startswith("line") else ": "
+    assert line == f"Error: {tmp_path / 'mine' / name}{separator}{errors[name]}"
+    assert outcome.stdout == ""
+    assert (tree(tmp_path / "db"), digest(small_db)) == before
+    assert not (tmp_path / "out").exists()

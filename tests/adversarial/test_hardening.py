@@ -169,7 +169,7 @@ def test_no_extension_is_installed_or_loaded_for_a_sqlite_file(tmp_path: Path, m
 
 
 def test_association_and_sql_files_are_read_with_a_bound(tmp_path: Path, monkeypatch) -> None:
-    from asn_sql.io import bounded
+    from asn_sql import bounded
 
     monkeypatch.chdir(tmp_path)
     Path("z.json").symlink_to("/dev/zero")
