@@ -239,3 +239,47 @@ def test_generate_with_an_unreadable_rule_file_changes_nothing(
     assert outcome.stdout == ""
     assert (tree(tmp_path / "db"), digest(small_db)) == before
     assert not (tmp_path / "out").exists()
+
+
+# -- diff and files it cannot read ---------------------------------------------------
+
+
+def test_diff_with_an_unreadable_file_is_an_error_not_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for side in ("a", "b"):
+        Path(side).mkdir()
+        made = run("from-list", "x_rate.fits", "-t", "image2", "-o", f"{side}/x_asn.json")
+        assert made.code == 0, made.stderr
+    same = run("diff", "a", "b")
+    assert (same.code, same.stdout, same.error_lines) == (
+        0,
+        "",
+        ["1 same, 0 renamed, 0 changed, 0 removed, 0 added"],
+    )
+    # An association cut short, a link to a device and a file of the wrong encoding: what
+    # they hold is unknown, so "the same" would be a guess.
+    Path("b/y_asn.json").write_text('{"products": [', encoding="utf-8")
+    Path("b/z_asn.json").symlink_to("/dev/zero")
+    Path("a/w_asn.json").write_bytes(b'{"asn_id": "caf\xe9"}')
+    # Valid JSON that is not an association is still skipped with a warning.
+    Path("a/config.json").write_text('{"threads": 4}', encoding="utf-8")
+    before = tree(tmp_path)
+    outcome = run("diff", "a", "b")
+    line = assert_one_error_line(outcome, 2)
+    assert line == (
+        "Error: cannot compare, a file cannot be read: a/w_asn.json: not readable JSON "
+        "('utf-8' codec can't decode byte 0xe9 in position 15: invalid continuation byte)"
+    )
+    assert outcome.stdout == ""
+    Path("a/w_asn.json").unlink()
+    outcome = run("diff", "a", "b")
+    line = assert_one_error_line(outcome, 2)
+    assert line == (
+        "Error: cannot compare, 2 files cannot be read: b/y_asn.json: not readable JSON "
+        "(Expecting value: line 1 column 15 (char 14)); b/z_asn.json: is not a regular file "
+        "(a device or a socket)"
+    )
+    del before["a/w_asn.json"]
+    assert tree(tmp_path) == before
