@@ -38,7 +38,7 @@ from asn_sql.cli.common import (
     output_file,
     warn,
 )
-from asn_sql.cli.formats import OutputFormat, print_rows
+from asn_sql.cli.formats import OutputFormat, RowPrinter, print_rows
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
 
 # Commands import what they run inside their bodies: `asnsql --help` loads no DuckDB,
@@ -153,9 +153,12 @@ def query(
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
-    from asn_sql.io.query import read_sql_text, run_query
+    from asn_sql.io.query import read_sql_text, stream_query
 
-    print_rows(run_query(db, read_sql_text(sql, file), for_output=True), output, out)
+    # Rows stream to stdout a batch at a time (a table is laid out once all are in).
+    printer = RowPrinter(output, out)
+    stream_query(db, read_sql_text(sql, file), printer.write)
+    printer.close()
 
 
 @app.command()

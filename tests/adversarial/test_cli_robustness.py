@@ -283,3 +283,44 @@ def test_diff_with_an_unreadable_file_is_an_error_not_same(
     )
     del before["a/w_asn.json"]
     assert tree(tmp_path) == before
+
+
+# -- query streams its rows ----------------------------------------------------------
+
+MANY = "select range as i, 'r' || range as s, [range] as l from range(25001)"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_query_streams_rows_a_batch_at_a_time_in_the_same_format(
+    small_db: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    from asn_sql.cli import formats
+
+    seen: list[int] = []
+    real = formats.RowPrinter.write
+
+    def spy(self: formats.RowPrinter, part: object) -> None:
+        seen.append(len(part.rows))  # type: ignore[attr-defined]
+        real(self, part)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(formats.RowPrinter, "write", spy)
+    before = digest(small_db)
+    outcome = run("query", MANY, "-f", fmt, "--db", small_db)
+    assert (outcome.code, outcome.stderr) == (0, "")
+    # handed to stdout 10,000 rows at a time, never the whole result at once
+    assert seen == [10_000, 10_000, 5_001]
+    if fmt == "csv":
+        expected = "i,s,l\n" + "".join(f"{i},r{i},[{i}]\n" for i in range(25001))
+    else:
+        records = ",\n".join(f'  {{"i":{i},"s":"r{i}","l":[{i}]}}' for i in range(25001))
+        expected = "[\n" + records + "\n]\n"
+    assert outcome.stdout == expected
+    assert digest(small_db) == before
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [("csv", "i,s\n"), ("json", "[]\n")])
+def test_query_of_no_rows_prints_the_empty_document(
+    small_db: Path, fmt: str, expected: str
+) -> None:
+    outcome = run("query", "select 1 as i, 'a' as s where false", "-f", fmt, "--db", small_db)
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (0, expected, "")
