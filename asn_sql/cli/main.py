@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -40,6 +40,10 @@ from asn_sql.cli.common import (
 )
 from asn_sql.cli.formats import OutputFormat, RowPrinter, print_rows
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
+from asn_sql.interrupt import Interrupted, InterruptedAfterCommit
+
+if TYPE_CHECKING:
+    from asn_sql.api import GenerateResult
 
 # Commands import what they run inside their bodies: `asnsql --help` loads no DuckDB,
 # jsonschema or jinja (tests/test_imports.py).
@@ -202,7 +206,7 @@ def generate(
     debug: ShownDebugOption = False,
 ) -> None:
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
-    from asn_sql.api import generate_documents
+    from asn_sql.api import GenerateResult, generate_documents
     from asn_sql.io.pool import check_delimiter
     from asn_sql.progress import DelayedProgress
 
@@ -210,17 +214,43 @@ def generate(
         level, ids, all_candidates, discover, version_id, no_finalize, rules_dir, ignore_default
     )
     orphans_file = None if save_orphans is None else output_file(save_orphans, "--save-orphans")
-    with DelayedProgress(err) as progress:
-        result = generate_documents(
-            db,
-            pool,
-            options,
-            output_dir=None if dry_run else path,
-            delimiter=check_delimiter(delimiter),
-            progress=progress.advance,
-            save_orphans=orphans_file,
-            keep_documents=False,
+    interrupted = False
+    try:
+        with DelayedProgress(err) as progress:
+            result = generate_documents(
+                db,
+                pool,
+                options,
+                output_dir=None if dry_run else path,
+                delimiter=check_delimiter(delimiter),
+                progress=progress.advance,
+                save_orphans=orphans_file,
+                keep_documents=False,
+            )
+    except InterruptedAfterCommit as stopped:
+        # Ctrl-C held over the commit and the files' move: the run is complete and kept.
+        assert isinstance(stopped.done, GenerateResult)
+        result, interrupted = stopped.done, True
+    try:
+        _report_run(result, dry_run, verbose)
+    except KeyboardInterrupt:
+        interrupted = True
+    if interrupted:
+        # Not the plain "interrupted", which says nothing was done.
+        run_id = result.summary.run_id
+        kept = (
+            "no file written (a dry run)"
+            if dry_run
+            else f"its {len(result.written)} files are in {path}"
         )
+        raise Interrupted(
+            f"Error: interrupted after run {run_id} was committed; {kept} "
+            f"(asnsql runs --delete {run_id} removes the run)"
+        )
+
+
+def _report_run(result: GenerateResult, dry_run: bool, verbose: bool) -> None:
+    """What generate did: warnings, the paths written (stdout), the summary line."""
     warn(result.warnings)
     if result.written:
         # One print for every file: a print per line costs more than the run's finalize.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -324,3 +326,94 @@ def test_query_of_no_rows_prints_the_empty_document(
 ) -> None:
     outcome = run("query", "select 1 as i, 'a' as s where false", "-f", fmt, "--db", small_db)
     assert (outcome.code, outcome.stdout, outcome.stderr) == (0, expected, "")
+
+
+# -- Ctrl-C once the run is committed ------------------------------------------------
+
+# Runs the real entry point with SIGINT sent to the process at one point of generate:
+# "hold" right after Ctrl-C starts being held (before the commit), "publish" as the
+# files start moving into place (after the commit).
+_SIGINT_AT = """
+import os, signal, sys
+from asn_sql import interrupt
+from asn_sql.io import staged_files
+where = sys.argv[1]
+def kill():
+    os.kill(os.getpid(), signal.SIGINT)
+if where == "hold":
+    real_hold = interrupt.HeldInterrupt.hold
+    def hold(self):
+        real_hold(self)
+        kill()
+    interrupt.HeldInterrupt.hold = hold
+else:
+    real_publish = staged_files.StagedFolder.publish
+    def publish(self):
+        kill()
+        return real_publish(self)
+    staged_files.StagedFolder.publish = publish
+sys.argv = ["asnsql", *sys.argv[2:]]
+from asn_sql.cli.entry import run
+run()
+"""
+
+
+def _generate_with_sigint(where: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _SIGINT_AT, where, "generate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _associations(db: Path) -> list[str]:
+    return [name for (name,) in _rows(db, "select name from associations order by name")]
+
+
+@pytest.mark.parametrize("where", ["hold", "publish"])
+def test_ctrl_c_after_the_commit_says_what_was_kept(
+    tmp_path: Path, small_db: Path, where: str
+) -> None:
+    done = _generate_with_sigint(where, tmp_path, "-p", "out", "--db", str(small_db))
+    names = _associations(small_db)
+    assert len(names) == 9
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == [f"{name}.json" for name in names]  # every file, no staging folder
+    assert (done.returncode, done.stdout) == (130, "".join(f"out/{f}\n" for f in files))
+    assert done.stderr.splitlines() == [
+        "run 1: wrote 9 associations (image2 8, image3 1); 0 exposures in none",
+        "Error: interrupted after run 1 was committed; its 9 files are in out "
+        "(asnsql runs --delete 1 removes the run)",
+    ]
+
+
+def test_ctrl_c_after_the_commit_of_a_dry_run(tmp_path: Path, small_db: Path) -> None:
+    done = _generate_with_sigint("hold", tmp_path, "--dry-run", "--db", str(small_db))
+    assert len(_associations(small_db)) == 9
+    assert (done.returncode, done.stdout) == (130, "")
+    assert done.stderr.splitlines() == [
+        "run 1: would write 9 associations (image2 8, image3 1); 0 exposures in none",
+        "Error: interrupted after run 1 was committed; no file written (a dry run) "
+        "(asnsql runs --delete 1 removes the run)",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db"]
+
+
+def test_ctrl_c_while_the_paths_print_says_the_run_is_kept(
+    tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asn_sql.cli import main
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main, "echo_lines", interrupted)
+    outcome = run("generate", "-p", tmp_path / "out", "--db", small_db)
+    line = assert_one_error_line(outcome, 130)
+    assert line == (
+        f"Error: interrupted after run 1 was committed; its 9 files are in {tmp_path / 'out'} "
+        "(asnsql runs --delete 1 removes the run)"
+    )
+    assert len(list((tmp_path / "out").iterdir())) == len(_associations(small_db)) == 9
