@@ -57,8 +57,10 @@ def delete_runs(db_path: Path, run_ids: Sequence[int]) -> list[tuple[int, int]]:
             missing = [str(run) for run in wanted if run not in found]
             if missing:
                 which = "is no run" if len(missing) == 1 else "are no runs"
+                # with other runs given, say that they stay too
+                kept = "; nothing deleted" if len(wanted) > 1 else ""
                 raise UsageError(
-                    f"there {which} {', '.join(missing)} (asnsql runs lists them); nothing deleted"
+                    f"there {which} {', '.join(missing)} (asnsql runs lists them){kept}"
                 )
             for table in _RUN_TABLES:
                 con.execute(
