@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from asn_sql import db, sandbox
+from asn_sql import db, interrupt, sandbox
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.engine.user_rules import rule_set
@@ -90,6 +91,10 @@ def generate_documents(
     commits only once every file is complete on disk in a temporary folder; the files
     are then moved into ``output_dir``. Any failure before that leaves the database as
     it was (a database file this call created is removed) and writes no file.
+
+    Ctrl-C (in the main thread) is held from just before the commit until every file is
+    in place; one that came then raises interrupt.InterruptedAfterCommit, a
+    KeyboardInterrupt whose ``done`` is the complete GenerateResult.
     """
     check_version_id(options.version_id)
     if options.rules_dir is not None:
@@ -98,6 +103,9 @@ def generate_documents(
         check_rules([rule for rule in rules if rule.user])
     existed, wal_existed = os.path.lexists(db_path), db.wal_path(db_path).exists()
     con = db.connect_memory(spill_beside=db_path)
+    # Ctrl-C is held from just before the commit until the files are in place: cut
+    # there, the run would be kept with some or none of its files.
+    held = interrupt.HeldInterrupt()
     try:
         with ExitStack() as stack:
             staged = (
@@ -115,14 +123,20 @@ def generate_documents(
                 progress,
                 save_orphans,
                 keep_documents,
+                before_commit=held.hold,
             )
             written = staged.publish() if staged else []
     except BaseException:
+        held.release()
         con.close()
         db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
         raise
+    held.release()
     con.close()
-    return GenerateResult(summary, documents, written, warnings + summary.warnings)
+    result = GenerateResult(summary, documents, written, warnings + summary.warnings)
+    if held.pending:
+        raise interrupt.InterruptedAfterCommit(result)
+    return result
 
 
 def _inputs(db_path: Path, pool: str | None) -> list[Protected]:
@@ -144,6 +158,7 @@ def _run_in_one_transaction(
     progress: Progress | None,
     save_orphans: Path | None = None,
     keep_documents: bool = True,
+    before_commit: Callable[[], None] | None = None,
 ) -> tuple[RunSummary, list[Document], list[str]]:
     staged_pool = None
     if pool is not None and Path(pool).is_file():
@@ -183,6 +198,8 @@ def _run_in_one_transaction(
                 staged.write(str(save_orphans), runs.orphans_text(con, summary.run_id, pool_id)[0])
             staged.check_targets()
         summary.timings["write"] = time.perf_counter() - clock
+        if before_commit is not None:
+            before_commit()
     return summary, documents, warnings
 
 

@@ -27,7 +27,51 @@ MESSAGE = "Error: interrupted"
 
 class Interrupted(Exception):
     """Raised in place of KeyboardInterrupt once a command has rolled back its work, so
-    the entry point (asn_sql/cli/boundary.py) prints one line and exits with EXIT_CODE."""
+    the entry point (asn_sql/cli/boundary.py) prints one line and exits with EXIT_CODE:
+    MESSAGE, or the message given (one that says what was kept)."""
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InterruptedAfterCommit(KeyboardInterrupt):
+    """Ctrl-C that came while a command made its work durable (the commit, then the
+    files moved into place). It was held until that was done, so the work is complete:
+    ``done`` is what the command returns (for generate, its GenerateResult)."""
+
+    def __init__(self, done: object) -> None:
+        super().__init__()
+        self.done = done
+
+
+class HeldInterrupt:
+    """Ctrl-C held over a short critical section (a commit and what must follow it): from
+    :meth:`hold` to :meth:`release`, SIGINT only sets :attr:`pending`. Outside the main
+    thread, where Python cannot take signals, it holds nothing."""
+
+    def __init__(self) -> None:
+        self.pending = False
+        self._previous: object = None
+        self._holding = False
+
+    def hold(self) -> None:
+        """Start holding Ctrl-C (again: nothing)."""
+        if self._holding or threading.current_thread() is not threading.main_thread():
+            return
+        self._previous = signal.signal(signal.SIGINT, self._note)
+        self._holding = True
+
+    def release(self) -> None:
+        """Stop holding: SIGINT goes to the handler it had before :meth:`hold`."""
+        if not self._holding:
+            return
+        previous = self._previous if self._previous is not None else signal.SIG_DFL
+        signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]
+        self._holding = False
+
+    def _note(self, _signum: int, _frame: object) -> None:
+        self.pending = True
 
 
 def run(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:

@@ -22,6 +22,7 @@ from asn_sql.cli.common import (
     NoFinalizeOption,
     ShownDebugOption,
     VersionIdOption,
+    echo,
     err,
     generate_options,
     handle_errors,
@@ -154,7 +155,7 @@ class _PoolBar:
         assert isinstance(pool, PoolReport)
         warn(pool.warnings)
         if pool.error is not None:
-            err.print(f"Error: {pool.error}", markup=False, highlight=False)
+            echo(err, f"Error: {pool.error}")
         elif pool.folder is not None:
-            out.print(str(pool.folder), markup=False, highlight=False)
+            echo(out, str(pool.folder))
         self._progress.advance(self._task)

@@ -126,7 +126,10 @@ class AsnSqlGroup(TyperGroup):
         except (typer.Abort, EOFError):
             _print("Error: aborted (the input ended)")
             return USER_ERROR
-        except (interrupt.Interrupted, KeyboardInterrupt):
+        except interrupt.Interrupted as exc:
+            _print(exc.message)
+            return interrupt.EXIT_CODE
+        except KeyboardInterrupt:
             _print(interrupt.MESSAGE)
             return interrupt.EXIT_CODE
         except Exception as exc:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
@@ -172,7 +173,7 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         except AsnSqlError as exc:
             if kwargs.get("debug"):
                 raise
-            err.print(f"Error: {printable(str(exc))}", markup=False, highlight=False)
+            echo(err, f"Error: {exc}")
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             raise Interrupted() from None
@@ -193,7 +194,36 @@ def _duckdb_interrupt(exc: Exception) -> bool:
     return isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"
 
 
+def output_file(given: str | Path, option: str, doing: str = "write") -> Path:
+    """The file a command writes (or edits: ``doing``), as named on the command line;
+    ``option`` names it in the error. A name that ends in a slash (``x.csv/``) names a
+    folder: Path would drop the slash and write a file ``x.csv``, so it is refused here.
+    Raises UsageError."""
+    text = str(given)
+    if text.endswith(("/", os.sep)):
+        raise UsageError(
+            f"{option} {text}: ends in '/', so it names a folder; give the file to {doing}"
+        )
+    return Path(text)
+
+
 def warn(messages: list[str]) -> None:
     """Print each warning on stderr."""
     for message in messages:
-        err.print(f"Warning: {printable(message)}", markup=False, highlight=False)
+        echo(err, f"Warning: {message}")
+
+
+def echo(console: Console, text: str) -> None:
+    """Print ``text`` as one line on ``console``. Every
+    message that carries a path or a value from the user or a pool goes through here:
+    control and invisible characters print as escapes (``\\n``, ``\\x1b``), so a path
+    with a newline in it stays one line and cannot drive the terminal."""
+    console.print(printable(text), markup=False, highlight=False)
+
+
+def echo_lines(console: Console, lines: Iterable[object]) -> None:
+    """Print each of ``lines`` (paths, mostly) as one line of its own (:func:`echo`), in one
+    write: a print per line costs more than a run's finalize when there are many."""
+    text = "\n".join(printable(str(line)) for line in lines)
+    if text:
+        console.print(text, markup=False, highlight=False)

@@ -11,10 +11,18 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli.common import DbOption, DebugOption, err, handle_errors, out, warn
+from asn_sql.cli.common import (
+    DbOption,
+    DebugOption,
+    echo,
+    err,
+    handle_errors,
+    out,
+    output_file,
+    warn,
+)
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
-from asn_sql.values import printable
 
 
 @handle_errors
@@ -36,18 +44,19 @@ def diff(
     warn(old_notes + new_notes)
     report = diff_documents(old_docs, new_docs)
     for line in report_lines(report):
-        out.print(printable(line), markup=False, highlight=False)
-    err.print(summary_line(report), markup=False, highlight=False)
+        echo(out, line)
+    echo(err, summary_line(report))
     if not report.equal:
         raise typer.Exit(code=1)
 
 
 AsnOutputOption = Annotated[
-    Path,
+    str,
     typer.Option(
         "--output",
         "-o",
         "--output-file",
+        metavar="OUTPUT",
         help="The association file to write; it must end in .json.",
         show_default=False,
     ),
@@ -121,8 +130,9 @@ def from_list(
 
     members = fl.members_from_files(files, background or [], imprint or [])
     options = fl.Options(asn_type, product_name, program, asn_id)
-    written = fl.write_association(fl.build_association(members, options), output)
-    out.print(str(written), markup=False, highlight=False)
+    target = output_file(output, "-o")
+    written = fl.write_association(fl.build_association(members, options), target)
+    echo(out, str(written))
 
 
 @handle_errors
@@ -146,14 +156,18 @@ def from_query(
     """Write an association of the exposures a query returns, from a read-only database."""
     from asn_sql.tools import from_list as fl
 
+    target = output_file(output, "-o")
     data = fl.from_query(db, sql, fl.Options(asn_type, product_name, program, asn_id))
-    out.print(str(fl.write_association(data, output)), markup=False, highlight=False)
+    echo(out, str(fl.write_association(data, target)))
 
 
 @handle_errors
 def edit(
     association: Annotated[
-        Path, typer.Argument(help="The association file (.json) to edit.", show_default=False)
+        str,
+        typer.Argument(
+            help="The association file (.json) to edit.", metavar="ASN", show_default=False
+        ),
     ],
     add: Annotated[
         list[str] | None,
@@ -186,9 +200,13 @@ def edit(
         ),
     ] = False,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--output", "-o", help="Write here (.json) instead of in place.", show_default=False
+            "--output",
+            "-o",
+            metavar="OUTPUT",
+            help="Write here (.json) instead of in place.",
+            show_default=False,
         ),
     ] = None,
     debug: DebugOption = False,
@@ -197,16 +215,16 @@ def edit(
     from asn_sql.tools.edit import edit_file
 
     result = edit_file(
-        association,
+        output_file(association, "ASN", "edit"),
         add=add or [],
         remove=remove or [],
         exptype=exptype,
         ignore_suffix=ignore_suffix,
-        output=output,
+        output=output_file(output, "-o") if output is not None else None,
     )
     if result.not_found:
         warn([f"not in {association}: {', '.join(result.not_found)}"])
-    out.print(str(result.written), markup=False, highlight=False)
+    echo(out, str(result.written))
     err.print(f"{result.removed} members removed, {result.added} added", highlight=False)
 
 
@@ -225,7 +243,7 @@ def validate(
         errors = file_errors(path)
         invalid += bool(errors)
         for line in errors:
-            out.print(printable(line), markup=False, highlight=False)
+            echo(out, line)
     if invalid:
         raise UsageError(f"{invalid} of {len(files)} files invalid")
     err.print(f"{len(files)} files valid", highlight=False)
@@ -237,10 +255,11 @@ def export(
         str, typer.Argument(help="A table or view name, or a query.", show_default=False)
     ],
     output: Annotated[
-        Path,
+        str,
         typer.Option(
             "--output",
             "-o",
+            metavar="OUTPUT",
             help="The file to write: .csv, .parquet, .json (an array) or .ndjson.",
             show_default=False,
         ),
@@ -261,6 +280,7 @@ def export(
     from asn_sql.io.export import export as export_rows
     from asn_sql.io.export import parse_format
 
-    count = export_rows(db, source, output, parse_format(file_format))
-    out.print(str(output), markup=False, highlight=False)
+    target = output_file(output, "-o")
+    count = export_rows(db, source, target, parse_format(file_format))
+    echo(out, str(target))
     err.print(f"{count} rows written", highlight=False)

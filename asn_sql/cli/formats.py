@@ -15,7 +15,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from asn_sql.values import cell_text, csv_line, printable, records_json, row_cells
+from asn_sql.values import (
+    cell_text,
+    csv_line,
+    json_keys,
+    printable,
+    record_line,
+    records_json,
+    row_cells,
+)
 
 if TYPE_CHECKING:
     from asn_sql.io.query import QueryResult
@@ -45,6 +53,59 @@ def format_rows(result: QueryResult, output: OutputFormat, *, escape: bool = Fal
         header = [printable(c) for c in header]
         rows = [[printable(c) for c in row] for row in rows]
     return "".join(csv_line(cells) for cells in [header, *rows])[:-1]
+
+
+class RowPrinter:
+    """Rows printed as they come, a batch at a time (``asnsql query``): CSV and JSON text
+    exactly as :func:`print_rows` prints the whole result, written batch by batch; a
+    table, laid out from the widths of all its rows, is printed at :meth:`close`."""
+
+    def __init__(self, output: OutputFormat, console: Console) -> None:
+        self.output, self.console = output, console
+        self._escape = console.is_terminal
+        self._started = False
+        self._rows = 0
+        self._table: QueryResult | None = None
+
+    def write(self, part: QueryResult) -> None:
+        """Print one batch of rows (the first also prints the CSV header)."""
+        if self.output is OutputFormat.table:
+            if self._table is None:
+                self._table = part
+            else:
+                self._table.rows.extend(part.rows)
+            return
+        chunks: list[str] = []
+        if self.output is OutputFormat.json:
+            keys = json_keys(part.columns)
+            for row in part.rows:
+                chunks.append("[\n  " if not self._rows else ",\n  ")
+                chunks.append(record_line(keys, row, part.json_columns))
+                self._rows += 1
+        else:
+            if not self._started:
+                chunks.append(_csv_lines([list(part.columns)], self._escape))
+            cells = [row_cells(row, part.json_columns) for row in part.rows]
+            chunks.append(_csv_lines(cells, self._escape))
+        self._started = True
+        self.console.file.write("".join(chunks))
+        self.console.file.flush()
+
+    def close(self) -> None:
+        """End the output: the JSON array's close, or the whole table."""
+        if self.output is OutputFormat.table:
+            if self._table is not None:
+                print_rows(self._table, self.output, self.console)
+            return
+        if self.output is OutputFormat.json:
+            self.console.file.write("\n]\n" if self._rows else "[]\n")
+            self.console.file.flush()
+
+
+def _csv_lines(rows: list[list[str]], escape: bool) -> str:
+    if escape:
+        rows = [[printable(cell) for cell in row] for row in rows]
+    return "".join(csv_line(cells) for cells in rows)
 
 
 def print_rows(result: QueryResult, output: OutputFormat, console: Console) -> None:

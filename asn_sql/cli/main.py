@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,15 +29,21 @@ from asn_sql.cli.common import (
     RulesOption,
     ShownDebugOption,
     VersionIdOption,
+    echo,
+    echo_lines,
     err,
     generate_options,
     handle_errors,
     out,
+    output_file,
     warn,
 )
-from asn_sql.cli.formats import OutputFormat, print_rows
+from asn_sql.cli.formats import OutputFormat, RowPrinter, print_rows
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
-from asn_sql.values import printable
+from asn_sql.interrupt import Interrupted, InterruptedAfterCommit
+
+if TYPE_CHECKING:
+    from asn_sql.api import GenerateResult
 
 # Commands import what they run inside their bodies: `asnsql --help` loads no DuckDB,
 # jsonschema or jinja (tests/test_imports.py).
@@ -101,12 +107,13 @@ def load(
     results = load_pools(db, pools, delimiter=check_delimiter(delimiter), replace=replace)
     for result in results:
         warn(result.warnings)
-        name = printable(result.name)
+        name = result.name
         if result.status == "unchanged":
-            err.print(f"{name}: already loaded, unchanged (pool {result.pool_id})")
+            echo(err, f"{name}: already loaded, unchanged (pool {result.pool_id})")
         else:
-            err.print(
-                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}"
+            echo(
+                err,
+                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}",
             )
 
 
@@ -150,9 +157,12 @@ def query(
     debug: DebugOption = False,
 ) -> None:
     """Run SQL on the database, opened read-only."""
-    from asn_sql.io.query import read_sql_text, run_query
+    from asn_sql.io.query import read_sql_text, stream_query
 
-    print_rows(run_query(db, read_sql_text(sql, file), for_output=True), output, out)
+    # Rows stream to stdout a batch at a time (a table is laid out once all are in).
+    printer = RowPrinter(output, out)
+    stream_query(db, read_sql_text(sql, file), printer.write)
+    printer.close()
 
 
 @app.command()
@@ -180,7 +190,7 @@ def generate(
     rules_dir: RulesOption = None,
     ignore_default: IgnoreDefaultOption = False,
     save_orphans: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--save-orphans",
             metavar="[FILE]",
@@ -196,28 +206,55 @@ def generate(
     debug: ShownDebugOption = False,
 ) -> None:
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
-    from asn_sql.api import generate_documents
+    from asn_sql.api import GenerateResult, generate_documents
     from asn_sql.io.pool import check_delimiter
     from asn_sql.progress import DelayedProgress
 
     options = generate_options(
         level, ids, all_candidates, discover, version_id, no_finalize, rules_dir, ignore_default
     )
-    with DelayedProgress(err) as progress:
-        result = generate_documents(
-            db,
-            pool,
-            options,
-            output_dir=None if dry_run else path,
-            delimiter=check_delimiter(delimiter),
-            progress=progress.advance,
-            save_orphans=save_orphans,
-            keep_documents=False,
+    orphans_file = None if save_orphans is None else output_file(save_orphans, "--save-orphans")
+    interrupted = False
+    try:
+        with DelayedProgress(err) as progress:
+            result = generate_documents(
+                db,
+                pool,
+                options,
+                output_dir=None if dry_run else path,
+                delimiter=check_delimiter(delimiter),
+                progress=progress.advance,
+                save_orphans=orphans_file,
+                keep_documents=False,
+            )
+    except InterruptedAfterCommit as stopped:
+        # Ctrl-C held over the commit and the files' move: the run is complete and kept.
+        assert isinstance(stopped.done, GenerateResult)
+        result, interrupted = stopped.done, True
+    try:
+        _report_run(result, dry_run, verbose)
+    except KeyboardInterrupt:
+        interrupted = True
+    if interrupted:
+        # Not the plain "interrupted", which says nothing was done.
+        run_id = result.summary.run_id
+        kept = (
+            "no file written (a dry run)"
+            if dry_run
+            else f"its {len(result.written)} files are in {path}"
         )
+        raise Interrupted(
+            f"Error: interrupted after run {run_id} was committed; {kept} "
+            f"(asnsql runs --delete {run_id} removes the run)"
+        )
+
+
+def _report_run(result: GenerateResult, dry_run: bool, verbose: bool) -> None:
+    """What generate did: warnings, the paths written (stdout), the summary line."""
     warn(result.warnings)
     if result.written:
         # One print for every file: a print per line costs more than the run's finalize.
-        out.print("\n".join(map(str, result.written)), markup=False, highlight=False)
+        echo_lines(out, result.written)
     summary = result.summary
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_type.items())
     verb = "would write" if dry_run else "wrote"
@@ -267,14 +304,10 @@ def rules(
             if item.error is None:
                 assert item.rule is not None
                 what = f"replaces {item.replaces}" if item.replaces else "a new rule"
-                out.print(
-                    f"ok  {item.path}: {item.rule.name}, level {item.rule.level}, {what}",
-                    markup=False,
-                    highlight=False,
-                )
+                echo(out, f"ok  {item.path}: {item.rule.name}, level {item.rule.level}, {what}")
         bad = [item for item in checked if item.error is not None]
         for item in bad:
-            err.print(f"Error: {item.error}", markup=False, highlight=False)
+            echo(err, f"Error: {item.error}")
         if bad:
             raise typer.Exit(code=2)
         return
@@ -326,11 +359,12 @@ def orphans(
 @handle_errors
 def runs(
     delete: Annotated[
-        int | None,
+        list[int] | None,
         typer.Option(
             "--delete",
             metavar="N",
-            help="Delete run N with its associations and orphans, in one transaction.",
+            help="Delete run N with its associations and orphans (repeat to delete several), "
+            "in one transaction.",
             show_default=False,
         ),
     ] = None,
@@ -338,12 +372,12 @@ def runs(
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
-    """List the kept runs, or delete one."""
-    from asn_sql.tools.runs import delete_run, list_runs
+    """List the kept runs, or delete some."""
+    from asn_sql.tools.runs import delete_runs, list_runs
 
-    if delete is not None:
-        n = delete_run(db, delete)
-        err.print(f"deleted run {delete} ({n} associations)", markup=False, highlight=False)
+    if delete:
+        for run_id, n in delete_runs(db, delete):
+            err.print(f"deleted run {run_id} ({n} associations)", markup=False, highlight=False)
         return
     print_rows(list_runs(db), output, out)
 
@@ -403,7 +437,7 @@ def explain(
 def say(text: str) -> None:
     """One line of a report on stdout; pool values in it are data: control characters
     shown as escapes."""
-    out.print(printable(text), markup=False, highlight=False)
+    echo(out, text)
 
 
 # Commands over association files (asn_sql/cli/files.py).

@@ -10,14 +10,14 @@ from typing import Annotated
 
 import typer
 
-from asn_sql.cli.common import DebugOption, err, handle_errors, out, warn
+from asn_sql.cli.common import DebugOption, echo, err, handle_errors, out, output_file, warn
 from asn_sql.errors import UsageError
 
 
 @handle_errors
 def make_pool(
     pool: Annotated[
-        Path,
+        str,
         typer.Argument(
             help="The pool file to write (overwritten).", metavar="POOL", show_default=False
         ),
@@ -70,11 +70,12 @@ def make_pool(
     """Write an association pool from FITS primary headers, as asn_make_pool does."""
     from asn_sql.tools import make_pool as mp
 
+    target = output_file(pool, "POOL")
     options = mp.PoolOptions(asn_candidate, dms_note, is_imprt, pntgtype)
     made = mp.make_pool(files, options)
-    mp.write_pool(pool, made, files)
+    mp.write_pool(target, made, files)
     warn(made.warnings)
-    out.print(str(pool), markup=False, highlight=False)
+    echo(out, str(pool))
     err.print(f"{len(made.rows)} rows, {len(made.columns)} columns", highlight=False)
 
 
@@ -155,14 +156,12 @@ def gather(
     counts = f"{plan.members} members of {plan.products} products"
     if dry_run:
         for transfer in plan.transfers:
-            out.print(
-                f"{mode} {transfer.source} -> {transfer.target}", markup=False, highlight=False
-            )
-        out.print(f"write {plan.target}", markup=False, highlight=False)
+            echo(out, f"{mode} {transfer.source} -> {transfer.target}")
+        echo(out, f"write {plan.target}")
         err.print(f"dry run: {counts}, nothing written", highlight=False)
         return
     written = carry_out(plan, mode)
-    out.print(str(plan.target), markup=False, highlight=False)
+    echo(out, str(plan.target))
     verb = {Mode.copy: "copied", Mode.link: "linked", Mode.symlink: "symlinked"}[mode]
     err.print(
         f"{counts}: {len(written) - 1} files {verb}, "

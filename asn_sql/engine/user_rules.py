@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from asn_sql.bounded import read_bounded
 from asn_sql.engine.rules import LEVELS, Rule, all_rules, header_line, parse_header, registry_order
 from asn_sql.errors import RuleError, UsageError
 
@@ -35,8 +36,27 @@ def user_rule_files(folder: Path) -> list[Path]:
     return files
 
 
+# The most a user rule file may hold: the longest built-in rule file is about 11 KB, and
+# every rule is read, rendered and parsed several times a run.
+MAX_RULE_BYTES = 1 << 20
+
+
+def check_rule_file(path: Path) -> None:
+    """Raise RuleError naming ``path`` unless it is a regular file of at most
+    MAX_RULE_BYTES of UTF-8 text (a link to ``/dev/zero`` named ``x.sql`` would
+    otherwise be read until memory runs out)."""
+    data = read_bounded(path, RuleError, MAX_RULE_BYTES, pipes=False)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RuleError("is not UTF-8 text", path=path, line=line) from None
+
+
 def read_user_rule(path: Path, folder: Path) -> Rule:
-    """One user rule file: its level and header. Raises RuleError naming the file and line."""
+    """One user rule file: its level and header. Raises RuleError naming the file and line,
+    also for a file that is not one asnsql reads (:func:`check_rule_file`)."""
+    check_rule_file(path)
     return parse_header(path, _level(path, folder), user=True)
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from asn_sql import __version__
+from asn_sql.bounded import read_bounded
 from asn_sql.errors import AsnSqlError
-from asn_sql.io.bounded import read_bounded
 from asn_sql.io.jsontext import dumps_indented
 from asn_sql.io.staged_files import StagedFolder
 from asn_sql.names import check_association_file

@@ -60,9 +60,9 @@ def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = 
     Raises UsageError for a bad output path or anything but one query, QueryError when
     DuckDB fails, KeyboardInterrupt after Ctrl-C stopped it.
     """
-    fmt = format_for(output, fmt)
     if output.is_dir():
         raise UsageError("is a folder; give the file to write", path=output)
+    fmt = format_for(output, fmt)
     if output.exists() and not output.is_file():
         # a device or a pipe: a rename would replace it, not write into it
         raise UsageError("is not a regular file; give the file to write", path=output)

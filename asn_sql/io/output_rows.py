@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 import duckdb
+
+from asn_sql import sandbox
 
 _LEAVES = {
     "varchar",
@@ -38,16 +39,22 @@ _NESTED = {"list", "array", "struct", "map"}
 @dataclass
 class Rows:
     """A query not yet run: its column names, which columns arrive as JSON text, and
-    the relation that yields them."""
+    the relation that yields them on ``con``."""
 
     columns: list[str]
     json_columns: frozenset[int]
     relation: duckdb.DuckDBPyRelation
+    con: duckdb.DuckDBPyConnection
 
     def batches(self, size: int) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows, ``size`` at a time, from one run of the query."""
-        rows = iter(self.relation.iter_rows())
-        while batch := list(islice(rows, size)):
+        """The rows, ``size`` at a time, from one run of the query, streamed: memory holds
+        about one batch however many rows there are (``iter_rows`` would keep the whole
+        result in DuckDB's memory). The connection is busy until the last batch.
+
+        The relation's text (the user's statement inside asnsql's projection) is parsed
+        again and must still be one SELECT (asn_sql/sandbox.py) before it runs."""
+        cursor = self.con.execute(sandbox.one_select(self.con, self.relation.sql_query()))
+        while batch := cursor.fetchmany(size):
             yield batch
 
 
@@ -68,7 +75,7 @@ def open_rows(con: duckdb.DuckDBPyConnection, query: duckdb.Statement) -> Rows:
             for i, t in enumerate(relation.types)
         ]
         relation = relation.project(", ".join(expressions))
-    return Rows(columns, json_columns, relation)
+    return Rows(columns, json_columns, relation, con)
 
 
 def as_json_text(column_type: Any) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 
 from asn_sql import interrupt, sandbox
+from asn_sql.bounded import MAX_INPUT_BYTES, read_bounded
 from asn_sql.errors import QueryError, UsageError
-from asn_sql.io.bounded import MAX_INPUT_BYTES, read_bounded
 from asn_sql.io.output_rows import open_rows
 
 
@@ -36,6 +36,41 @@ def run_query(db_path: Path, sql: str, *, for_output: bool = False) -> QueryResu
     with reading(db_path) as con:
         statement = sandbox.one_select(con, sql)
         return _fetch_for_output(con, statement) if for_output else fetch(con, statement)
+
+
+# Rows printed a batch at a time: large enough that the per-batch work is negligible.
+STREAM_BATCH_ROWS = 10_000
+
+
+def stream_query(
+    db_path: Path,
+    sql: str,
+    write: Callable[[QueryResult], None],
+    *,
+    batch_rows: int = STREAM_BATCH_ROWS,
+) -> int:
+    """Run the one SELECT of ``sql`` as :func:`run_query` does (``for_output``), handing
+    its rows to ``write`` ``batch_rows`` at a time, so that memory holds one batch however
+    many rows there are. Each call gets the query's columns; ``write`` is called once with
+    no rows for an empty result. Returns the number of rows. Raises as :func:`run_query`,
+    and whatever ``write`` raises (the rows already written stay written)."""
+    with reading(db_path) as con:
+        statement = sandbox.one_select(con, sql)
+
+        def work() -> int:
+            rows = open_rows(con, statement)
+            count = 0
+            for batch in rows.batches(batch_rows):
+                write(QueryResult(rows.columns, batch, rows.json_columns))
+                count += len(batch)
+            if not count:
+                write(QueryResult(rows.columns, [], rows.json_columns))
+            return count
+
+        try:
+            return interrupt.run(con, work)
+        except duckdb.Error as exc:
+            raise QueryError(f"query failed: {sandbox.error_line(exc)}") from None
 
 
 @contextmanager

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asn_sql.bounded import read_bounded
 from asn_sql.errors import AsnSqlError, first_line
-from asn_sql.io.bounded import read_bounded
 
 # The fields compared besides the products; constraints, code_version and the
 # other bookkeeping keys differ between tools by design.
@@ -134,25 +134,32 @@ class DiffReport:
 
 def read_directory(folder: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The association documents (*.json) of a folder by file name, and a note for each
-    JSON file skipped because it is unreadable or not an association."""
+    JSON file skipped because it is not an association.
+
+    Raises DiffError naming every *.json file that cannot be read (not a regular file or
+    a pipe, too large, not UTF-8, not JSON): what it holds is unknown, so the folder
+    cannot be said to be the same as another."""
     if not folder.is_dir():
         raise DiffError("not a folder of association files", path=folder)
-    documents, skipped = {}, []
+    documents, skipped, unreadable = {}, [], []
     for path in sorted(folder.glob("*.json")):
         try:
             data = json.loads(read_bounded(path, DiffError).decode("utf-8"))
         except DiffError as exc:
-            skipped.append(f"{path}: skipped, {exc.message}")
+            unreadable.append(f"{path}: {exc.message.split(';')[0]}")
             continue
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             # ValueError: JSONDecodeError, or an integer of more than 4,300 digits
             reason = first_line(exc).split(";")[0]
-            skipped.append(f"{path}: skipped, not readable JSON ({reason})")
+            unreadable.append(f"{path}: not readable JSON ({reason})")
             continue
         if not _is_association(data):
             skipped.append(f"{path}: skipped, not an association")
             continue
         documents[path.name] = data
+    if unreadable:
+        count = f"{len(unreadable)} files" if len(unreadable) > 1 else "a file"
+        raise DiffError(f"cannot compare, {count} cannot be read: {'; '.join(unreadable)}")
     return documents, skipped
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +39,22 @@ def edit_file(
     output: Path | None = None,
 ) -> EditResult:
     """Remove, then add members of the association at ``path``; write it to ``output``,
-    or in place (the old file stays until the new one is complete)."""
+    or in place (the old file stays until the new one is complete).
+
+    Raises DocumentError when the file to write is a symbolic link (the edit would
+    replace the link, leaving the file it points to as it was), when the association
+    cannot be read or the edit leaves it invalid."""
     data = read_json(path)
     _check_shape(data, path)
     target = output or path
+    if target.is_symlink():
+        # The rename that writes the file would replace the link, not the file it points
+        # to (and writing through it would write wherever it points): refuse both.
+        raise DocumentError(
+            f"is a symbolic link (to {os.readlink(target)}); asnsql writes no link: edit the "
+            "file it points to" + ("" if output else ", or write elsewhere with -o"),
+            path=target,
+        )
     if target.suffix != ".json":
         raise DocumentError("the output must be a .json file (jwst reads no other)", path=target)
     removed, not_found = remove_members(data, remove, ignore_suffix=ignore_suffix)

@@ -4,6 +4,7 @@ saved as jwst's --save-orphans table) and jwst's duplicate-product-name warning.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,22 +39,41 @@ def list_runs(db_path: Path) -> QueryResult:
 _RUN_TABLES = ("members", "products", "associations", "orphan_reasons", "runs")
 
 
-def delete_run(db_path: Path, run_id: int) -> int:
-    """Delete a run and its associations, products, members and orphan reasons, in one
-    transaction. Returns the number of associations it had; UsageError if there is none."""
+def delete_runs(db_path: Path, run_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Delete runs with their associations, products, members and orphan reasons, all in
+    one transaction. Returns (run id, number of associations it had) for each run, in the
+    order given, a repeated id once. Raises UsageError naming every id that is no run;
+    then nothing is deleted."""
+    wanted = list(dict.fromkeys(run_ids))
     con = db.open_database(db_path)
     try:
         with db.transaction(con):
-            row = con.execute(
-                "select n_associations from runs where run_id = $run", {"run": run_id}
-            ).fetchone()
-            if row is None:
-                raise UsageError(f"there is no run {run_id} (asnsql runs lists them)")
+            found = dict(
+                con.execute(
+                    "select run_id, n_associations from runs where list_contains($runs, run_id)",
+                    {"runs": wanted},
+                ).fetchall()
+            )
+            missing = [str(run) for run in wanted if run not in found]
+            if missing:
+                which = "is no run" if len(missing) == 1 else "are no runs"
+                # with other runs given, say that they stay too
+                kept = "; nothing deleted" if len(wanted) > 1 else ""
+                raise UsageError(
+                    f"there {which} {', '.join(missing)} (asnsql runs lists them){kept}"
+                )
             for table in _RUN_TABLES:
-                con.execute(f"delete from {table} where run_id = $run", {"run": run_id})
-        return int(row[0])
+                con.execute(
+                    f"delete from {table} where list_contains($runs, run_id)", {"runs": wanted}
+                )
+        return [(run, int(found[run])) for run in wanted]
     finally:
         con.close()
+
+
+def delete_run(db_path: Path, run_id: int) -> int:
+    """Delete one run (:func:`delete_runs`); returns the number of associations it had."""
+    return delete_runs(db_path, [run_id])[0][1]
 
 
 def latest_run(con: Any, run_id: int | None) -> int:

@@ -169,7 +169,7 @@ def test_no_extension_is_installed_or_loaded_for_a_sqlite_file(tmp_path: Path, m
 
 
 def test_association_and_sql_files_are_read_with_a_bound(tmp_path: Path, monkeypatch) -> None:
-    from asn_sql.io import bounded
+    from asn_sql import bounded
 
     monkeypatch.chdir(tmp_path)
     Path("z.json").symlink_to("/dev/zero")
@@ -191,13 +191,15 @@ def test_association_and_sql_files_are_read_with_a_bound(tmp_path: Path, monkeyp
         tmp_path, ["edit", "big.json", "--add", "x"], "big.json: holds more than 1,000"
     )
     _unchanged_after(tmp_path, ["query", "--file", "big.sql"], "big.sql: holds more than 1,000")
-    # diff skips such a file with a warning, as it skips any file that is not an association.
+    # diff cannot say two folders are the same when it cannot read a file of one.
     Path("a").mkdir()
     Path("b").mkdir()
     Path("b/z.json").symlink_to("/dev/zero")
     outcome = run("diff", "a", "b")
-    assert outcome.code == 0, outcome.stderr
-    assert f"Warning: b/z.json: skipped, {not_regular}" in outcome.stderr
+    assert outcome.stdout == ""
+    assert_one_error_line(
+        outcome, 2, "cannot compare, a file cannot be read: b/z.json: is not a regular file"
+    )
 
 
 def test_a_huge_integer_is_bad_input_not_an_internal_error(tmp_path: Path, monkeypatch) -> None:
@@ -219,8 +221,8 @@ def test_a_huge_integer_is_bad_input_not_an_internal_error(tmp_path: Path, monke
     Path("b").mkdir()
     shutil.copy("n.json", "a/n.json")
     outcome = run("diff", "a", "b")
-    assert outcome.code == 0 and outcome.exception is None, outcome.stderr
-    assert "Warning: a/n.json: skipped, not readable JSON (Exceeds the limit" in outcome.stderr
+    assert outcome.stdout == ""
+    assert_one_error_line(outcome, 2, "a/n.json: not readable JSON (Exceeds the limit")
 
 
 def test_diff_skips_documents_whose_products_or_members_have_the_wrong_types(

@@ -1,6 +1,7 @@
-"""Reading a small input file (an association, a SQL file) with a bound: only a regular
-file or a pipe, and at most MAX_INPUT_BYTES, so that ``/dev/zero`` or a huge file named
-by mistake is refused instead of filling memory."""
+"""Reading a small input file (an association, a SQL file, a user rule file) with a
+bound: only a regular file (or, where the reader allows, a pipe), and at most a number
+of bytes, so that ``/dev/zero`` or a huge file named by mistake is refused instead of
+filling memory."""
 
 from __future__ import annotations
 
@@ -14,15 +15,19 @@ from asn_sql.errors import AsnSqlError
 MAX_INPUT_BYTES = 256 << 20
 
 
-def read_bounded(path: Path, error: type[AsnSqlError], limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_bounded(
+    path: Path, error: type[AsnSqlError], limit: int = MAX_INPUT_BYTES, *, pipes: bool = True
+) -> bytes:
     """The bytes of ``path``; ``error`` (naming the file) when it is missing, unreadable,
-    a folder, a device or a socket, or holds more than ``limit`` bytes."""
+    a folder, a device or a socket (a pipe too unless ``pipes``: a file read more than
+    once), or holds more than ``limit`` bytes."""
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
             raise error("is a directory, not a file", path=path)
-        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
-            raise error("is not a regular file (a device or a socket); give a file", path=path)
+        if not (stat.S_ISREG(mode) or (pipes and stat.S_ISFIFO(mode))):
+            kind = "a device, a pipe or a socket" if not pipes else "a device or a socket"
+            raise error(f"is not a regular file ({kind}); give a file", path=path)
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
