@@ -29,16 +29,25 @@ class OutputError(AsnSqlError):
     """An output folder or file that cannot be written; nothing was written."""
 
 
-def _write_new(path: Path, text: str) -> None:
-    # Bare system calls: with hundreds of thousands of files, a file object per file
-    # costs more than the writing.
-    data = memoryview(text.encode("utf-8"))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+def _write_new(name: str, text: str, folder_fd: int) -> None:
+    # Bare system calls, the name opened relative to the folder's descriptor: with
+    # hundreds of thousands of files, a file object or a full path per file costs more
+    # than the writing.
+    data = text.encode("utf-8")
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=folder_fd)
     try:
-        while data:
-            data = data[os.write(fd, data) :]
+        written = os.write(fd, data)
+        if written < len(data):
+            rest = memoryview(data)[written:]
+            while rest:
+                rest = rest[os.write(fd, rest) :]
     finally:
         os.close(fd)
+
+
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` names a file directly inside a folder (no separator, not . or ..)."""
+    return "/" not in name and "\x00" not in name and name not in ("", ".", "..")
 
 
 def sync_folder(folder: Path) -> None:
@@ -137,6 +146,7 @@ class StagedFolder:
         self.protected = list(protected)
         self._created: Path | None = None
         self._staging: Path | None = None
+        self._staging_fd: int | None = None
         self._names: list[str] = []
 
     def __enter__(self) -> StagedFolder:
@@ -149,6 +159,7 @@ class StagedFolder:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._staging = Path(tempfile.mkdtemp(prefix=".asnsql-", dir=self.folder))
+            self._staging_fd = os.open(self._staging, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             self._cleanup()
             raise OutputError(
@@ -158,11 +169,11 @@ class StagedFolder:
 
     def write(self, name: str, text: str) -> None:
         """Write one complete file (synced) into the temporary folder."""
-        assert self._staging is not None
-        if Path(name).name != name or name in (".", ".."):
+        assert self._staging_fd is not None
+        if not _plain_name(name):
             raise OutputError(f"refusing to write {name!r}: not a plain file name")
         try:
-            _write_new(self._staging / name, text)
+            _write_new(name, text, self._staging_fd)
         except OSError as exc:
             raise OutputError(
                 f"cannot write {name}: {exc.strerror or exc}; nothing was written",
@@ -176,26 +187,40 @@ class StagedFolder:
         file written is on disk (one sync for all of them: a sync per file costs more than
         the writing when a run has many thousands)."""
         os.sync()
+        # One listing of the folder rather than a lookup per file: most names are new.
+        # Compared case-folded, as a file system that ignores case would match them.
+        try:
+            present = {name.casefold() for name in os.listdir(self.folder)}
+        except OSError as exc:
+            raise OutputError(
+                f"cannot read the folder: {exc.strerror or exc}; nothing was written",
+                path=self.folder,
+            ) from None
         for name in self._names:
+            if name.casefold() not in present:
+                continue
             target = self.folder / name
             try:
                 os.stat(target)
             except OSError:
-                continue  # a new name (most of them): nothing there to replace
+                continue  # a broken link: the move replaces the link itself
             if target.is_dir():
                 raise OutputError("a folder has this name; nothing was written", path=target)
             check_not_protected(target, self.protected)
 
     def publish(self) -> list[Path]:
         """Move every file into the folder; returns their paths in the order written."""
-        assert self._staging is not None
+        assert self._staging is not None and self._staging_fd is not None
         sync_folder(self._staging)
-        targets = []
-        for name in self._names:
-            target = self.folder / name
-            os.replace(self._staging / name, target)
-            targets.append(target)
+        folder_fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for name in self._names:
+                os.replace(name, name, src_dir_fd=self._staging_fd, dst_dir_fd=folder_fd)
+        finally:
+            os.close(folder_fd)
         sync_folder(self.folder)
+        targets = [self.folder / name for name in self._names]
+        self._close_staging()
         shutil.rmtree(self._staging, ignore_errors=True)
         self._staging = None
         self._created = None
@@ -204,7 +229,13 @@ class StagedFolder:
     def __exit__(self, *exc_info: object) -> None:
         self._cleanup()
 
+    def _close_staging(self) -> None:
+        if self._staging_fd is not None:
+            os.close(self._staging_fd)
+            self._staging_fd = None
+
     def _cleanup(self) -> None:
+        self._close_staging()
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
