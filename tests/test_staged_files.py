@@ -30,6 +30,8 @@ def test_a_new_folder_is_published_with_every_file_and_nothing_beside_it(tmp_pat
     assert _contents(out) == dict(FILES) | {"orphans.csv": "x\n"}
     assert [p.name for p in tmp_path.iterdir()] == ["a"]
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["out"]
+    (tmp_path / "plain").mkdir()
+    assert out.stat().st_mode == (tmp_path / "plain").stat().st_mode  # not mkdtemp's 0700
 
 
 def test_a_new_folder_that_gained_a_file_during_the_run_gets_the_files_one_by_one(

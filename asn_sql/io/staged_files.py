@@ -5,7 +5,9 @@ the run only when every file is complete on disk, and then renames the files int
 Any failure before the commit removes the temporary folder (and ``-p`` itself when this
 run created it); the caller rolls back the run. The folder is inside ``-p`` rather than
 beside it so that the final renames never cross file systems, even when ``-p`` is a mount
-point.
+point. When this run creates ``-p``, the temporary folder is beside it instead, in the
+folder ``-p`` is created in (so on the same file system), and is renamed to ``-p`` at
+the end: one rename rather than one per file, and no file is seen before all are.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -251,6 +254,8 @@ class StagedFolder:
         if self._created is None:
             return False
         try:
+            # The temporary folder takes the mode the made folder got (mkdtemp's is 0700).
+            os.chmod(self._staging, stat.S_IMODE(os.stat(self.folder).st_mode))
             os.rmdir(self.folder)
         except OSError:
             return False  # something was put there meanwhile (the run's database)
