@@ -5,7 +5,9 @@ the run only when every file is complete on disk, and then renames the files int
 Any failure before the commit removes the temporary folder (and ``-p`` itself when this
 run created it); the caller rolls back the run. The folder is inside ``-p`` rather than
 beside it so that the final renames never cross file systems, even when ``-p`` is a mount
-point.
+point. When this run creates ``-p``, the temporary folder is beside it instead, in the
+folder ``-p`` is created in (so on the same file system), and is renamed to ``-p`` at
+the end: one rename rather than one per file, and no file is seen before all are.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from asn_sql import db
@@ -29,16 +33,25 @@ class OutputError(AsnSqlError):
     """An output folder or file that cannot be written; nothing was written."""
 
 
-def _write_new(path: Path, text: str) -> None:
-    # Bare system calls: with hundreds of thousands of files, a file object per file
-    # costs more than the writing.
-    data = memoryview(text.encode("utf-8"))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+def _write_new(name: str, text: str, folder_fd: int) -> None:
+    # Bare system calls, the name opened relative to the folder's descriptor: with
+    # hundreds of thousands of files, a file object or a full path per file costs more
+    # than the writing.
+    data = text.encode("utf-8")
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=folder_fd)
     try:
-        while data:
-            data = data[os.write(fd, data) :]
+        written = os.write(fd, data)
+        if written < len(data):
+            rest = memoryview(data)[written:]
+            while rest:
+                rest = rest[os.write(fd, rest) :]
     finally:
         os.close(fd)
+
+
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` names a file directly inside a folder (no separator, not . or ..)."""
+    return "/" not in name and "\x00" not in name and name not in ("", ".", "..")
 
 
 def sync_folder(folder: Path) -> None:
@@ -126,10 +139,13 @@ def protected_database(db_path: Path) -> list[Protected]:
 
 
 class StagedFolder:
-    """Files for ``folder``, written first into a hidden temporary folder inside it.
+    """Files for ``folder``, written first into a hidden temporary folder, then moved.
 
-    Use as a context manager: files are written with :meth:`write`; :meth:`publish` moves
-    them into ``folder``; leaving the block without publishing removes every trace.
+    Use as a context manager: files are written with :meth:`write` or :meth:`write_many`;
+    :meth:`publish` moves them into ``folder``; leaving the block without publishing
+    removes every trace. The temporary folder is inside ``folder`` when it exists; when
+    it does not, beside it (in the folder this creates it in, so on the same file
+    system), and publishing renames it to ``folder``: one rename however many files.
     """
 
     def __init__(self, folder: Path, protected: Sequence[Protected] = ()) -> None:
@@ -137,7 +153,10 @@ class StagedFolder:
         self.protected = list(protected)
         self._created: Path | None = None
         self._staging: Path | None = None
+        self._staging_fd: int | None = None
         self._names: list[str] = []
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
 
     def __enter__(self) -> StagedFolder:
         if self.folder.exists() and not self.folder.is_dir():
@@ -146,9 +165,12 @@ class StagedFolder:
         if blocker is not None:
             raise OutputError(f"cannot make this folder: {blocker} is a file", path=self.folder)
         self._created = _top_missing(self.folder)
+        # The folder is still made now: a database the run creates may be inside it.
+        beside = self.folder.parent if self._created is not None else self.folder
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._staging = Path(tempfile.mkdtemp(prefix=".asnsql-", dir=self.folder))
+            self._staging = Path(tempfile.mkdtemp(prefix=".asnsql-", dir=beside))
+            self._staging_fd = os.open(self._staging, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             self._cleanup()
             raise OutputError(
@@ -158,45 +180,66 @@ class StagedFolder:
 
     def write(self, name: str, text: str) -> None:
         """Write one complete file (synced) into the temporary folder."""
-        assert self._staging is not None
-        if Path(name).name != name or name in (".", ".."):
-            raise OutputError(f"refusing to write {name!r}: not a plain file name")
-        try:
-            _write_new(self._staging / name, text)
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write {name}: {exc.strerror or exc}; nothing was written",
-                path=self.folder,
-            ) from None
+        self._check_name(name)
+        self._wait()
+        self._write_files([(name, text)])
         self._names.append(name)
+
+    def write_many(self, files: list[tuple[str, str]]) -> None:
+        """Write complete files (name, text) into the temporary folder, on a thread of
+        their own, while the caller prepares the next ones: the creation of a file is
+        system time that need not wait for Python. The names are checked now; an error
+        of the writing (OutputError) is raised by the next call of this object, and
+        the writing is waited for before publishing or removing the folder."""
+        for name, _ in files:
+            self._check_name(name)
+        self._wait()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="asnsql-write")
+        self._pending = self._writer.submit(self._write_files, files)
+        self._names += [name for name, _ in files]
 
     def check_targets(self) -> None:
         """Raise OutputError if a file cannot be moved into place (a folder of its name, a
         database or a protected file: :func:`check_not_protected`); then wait until every
         file written is on disk (one sync for all of them: a sync per file costs more than
         the writing when a run has many thousands)."""
+        self._wait()
         os.sync()
+        # One listing of the folder rather than a lookup per file: most names are new.
+        # Compared case-folded, as a file system that ignores case would match them.
+        try:
+            present = {name.casefold() for name in os.listdir(self.folder)}
+        except OSError as exc:
+            raise OutputError(
+                f"cannot read the folder: {exc.strerror or exc}; nothing was written",
+                path=self.folder,
+            ) from None
         for name in self._names:
+            if name.casefold() not in present:
+                continue
             target = self.folder / name
             try:
                 os.stat(target)
             except OSError:
-                continue  # a new name (most of them): nothing there to replace
+                continue  # a broken link: the move replaces the link itself
             if target.is_dir():
                 raise OutputError("a folder has this name; nothing was written", path=target)
             check_not_protected(target, self.protected)
 
     def publish(self) -> list[Path]:
         """Move every file into the folder; returns their paths in the order written."""
-        assert self._staging is not None
+        self._wait()
+        assert self._staging is not None and self._staging_fd is not None
         sync_folder(self._staging)
-        targets = []
-        for name in self._names:
-            target = self.folder / name
-            os.replace(self._staging / name, target)
-            targets.append(target)
-        sync_folder(self.folder)
-        shutil.rmtree(self._staging, ignore_errors=True)
+        renamed = self._rename_whole()
+        if not renamed:
+            self._move_each()
+        sync_folder(self.folder.parent if renamed else self.folder)
+        targets = [self.folder / name for name in self._names]
+        self._close_staging()
+        if not renamed:
+            shutil.rmtree(self._staging, ignore_errors=True)
         self._staging = None
         self._created = None
         return targets
@@ -204,7 +247,73 @@ class StagedFolder:
     def __exit__(self, *exc_info: object) -> None:
         self._cleanup()
 
+    def _rename_whole(self) -> bool:
+        """Rename the temporary folder to ``folder`` when this made ``folder`` and it is
+        still empty; False (nothing changed) otherwise."""
+        assert self._staging is not None
+        if self._created is None:
+            return False
+        try:
+            # The temporary folder takes the mode the made folder got (mkdtemp's is 0700).
+            os.chmod(self._staging, stat.S_IMODE(os.stat(self.folder).st_mode))
+            os.rmdir(self.folder)
+        except OSError:
+            return False  # something was put there meanwhile (the run's database)
+        try:
+            os.rename(self._staging, self.folder)
+        except OSError:
+            # Made again meanwhile, not empty: the files go in one by one.
+            self.folder.mkdir(exist_ok=True)
+            return False
+        return True
+
+    def _move_each(self) -> None:
+        assert self._staging_fd is not None
+        folder_fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for name in self._names:
+                os.replace(name, name, src_dir_fd=self._staging_fd, dst_dir_fd=folder_fd)
+        finally:
+            os.close(folder_fd)
+
+    @staticmethod
+    def _check_name(name: str) -> None:
+        if not _plain_name(name):
+            raise OutputError(f"refusing to write {name!r}: not a plain file name")
+
+    def _write_files(self, files: list[tuple[str, str]]) -> None:
+        assert self._staging_fd is not None
+        for name, text in files:
+            try:
+                _write_new(name, text, self._staging_fd)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write {name}: {exc.strerror or exc}; nothing was written",
+                    path=self.folder,
+                ) from None
+
+    def _wait(self) -> None:
+        """Wait for the files handed to the writing thread; raise what it raised."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _close_staging(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        if self._staging_fd is not None:
+            os.close(self._staging_fd)
+            self._staging_fd = None
+
     def _cleanup(self) -> None:
+        # The writing thread is stopped first: it must not create files in a folder
+        # being removed.
+        if self._writer is not None:
+            self._writer.shutdown(wait=True, cancel_futures=True)
+            self._writer = None
+        self._pending = None
+        self._close_staging()
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
