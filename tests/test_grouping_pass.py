@@ -30,28 +30,8 @@ Keys = tuple[str | None, ...]
 
 def plain_pass(rows: list[tuple[int, str, str, Keys]]) -> list[tuple[Keys, int]]:
     """Each association's final keys and founding row; ``rows`` are (row, role, file,
-    keys) in pool order (row, then role)."""
-    keys_of: list[list[str | None]] = []
-    files_of: list[set[str]] = []
-    founders: list[int] = []
-    for row_no, _role, filename, keys in rows:
-        agrees = [
-            all(a is None or v is None or a == v for a, v in zip(held, keys, strict=True))
-            for held in keys_of
-        ]
-        holds = [filename in files for files in files_of]
-        if any(agrees) or any(holds):
-            for i, held in enumerate(keys_of):
-                if agrees[i] and not holds[i]:
-                    keys_of[i] = [
-                        a if a is not None else v for a, v in zip(held, keys, strict=True)
-                    ]
-                    files_of[i].add(filename)
-        else:
-            keys_of.append(list(keys))
-            files_of.append({filename})
-            founders.append(row_no)
-    return [(tuple(k), f) for k, f in zip(keys_of, founders, strict=True)]
+    keys) in pool order (row, then role). The pass with acquisitions, without any."""
+    return acquiring_pass([(r, role, f, 0, keys, []) for r, role, f, keys in rows])
 
 
 def _files(rng: random.Random) -> dict[int, str]:

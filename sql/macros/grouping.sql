@@ -137,14 +137,14 @@ judged as (
         select rule, scope_id, max(row_no) as acq_last from {{ acquisitions }} group by all
     ) as a using (rule, scope_id)
     {%- endif %}
-)
-{%- if acquisitions %},
+),
 moving as (
     select rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %}
            false as is_acq, null::integer[] as acq_order, step
     from judged
     where moves
-),
+)
+{%- if acquisitions %},
 acq_rows as (
     select a.rule, a.scope_id, a.row_no, e.filename, a.obs_num, a.acq_order,
            [{% for k in keys %}{{ slot('a', k, locks) }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys
@@ -159,30 +159,19 @@ acq_rows as (
 -- observation: it replays in each component with such a row, after the row
 -- that founds the component's first association
 acq_placed as (
-    select c.component, a.rule, a.scope_id, a.row_no, a.filename, a.obs_num, a.keys,
+    select p.component, a.rule, a.scope_id, a.row_no, a.filename, a.obs_num, a.keys,
            {%- if locks %} a.opts,{% endif %} true as is_acq, a.acq_order, null::bigint as step
     from acq_rows as a
-    join (
-        select p.component, p.rule, p.scope_id, p.obs_num, min(m.first_row) as first_row
-        from (select distinct component, rule, scope_id, obs_num from placed) as p
-        join (select component, min(row_no) as first_row from moving group by component) as m
-          using (component)
-        group by all
-    ) as c on c.rule = a.rule and c.scope_id = a.scope_id and c.obs_num = a.obs_num
-    where a.row_no > c.first_row
+    join (select distinct component, rule, scope_id, obs_num from placed) as p
+      on p.rule = a.rule and p.scope_id = a.scope_id and p.obs_num = a.obs_num
+    join (select component, min(row_no) as first_row from moving group by component) as m
+      on m.component = p.component and a.row_no > m.first_row
 )
+{%- endif %}
 select
     rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %} is_acq,
     acq_order, row_number() over (partition by component order by row_no, is_acq, step) as move
-from (select * from moving union all by name select * from acq_placed);
-{%- else %}
-select
-    rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %}
-    false as is_acq, null::integer[] as acq_order,
-    row_number() over (partition by component order by step) as move
-from judged
-where moves;
-{%- endif %}
+from (select * from moving{% if acquisitions %} union all by name select * from acq_placed{% endif %});
 
 -- jwst's pass, one row at a time per component: a row joins every association
 -- whose keys it agrees with (NULL on either side agrees) and fixes their unset
