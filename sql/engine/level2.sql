@@ -8,12 +8,14 @@
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
+{#- The keys compatible_under_locks compares plainly (NULL on either side, or equal). -#}
+{% set plain_keys = keys | reject('in', ['k_opt_elem', 'k_opt_elem2', 'k_grating']) | list -%}
 
 {#- Whether row b may join the association row c founded: the keys as in
     `compatible`, MODE's filter/band and pupil/grating read from the columns c
     locks (cl: c's l2_row_locks row; ce, be: their scope_exposures rows). -#}
 {% macro compatible_under_locks(c, b, cl, ce, be) -%}
-{%- for k in keys if k not in ('k_opt_elem', 'k_opt_elem2', 'k_grating') %}({{ c }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ c }}.{{ k }} = {{ b }}.{{ k }}) and {% endfor -%}
+{%- for k in plain_keys %}({{ c }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ c }}.{{ k }} = {{ b }}.{{ k }}) and {% endfor -%}
 (case {{ cl }}.lock1 when 'filter' then {{ ce }}.filter = {{ be }}.filter
      when 'band' then {{ ce }}.band = {{ be }}.band
      else {{ c }}.k_opt_elem is not distinct from {{ b }}.k_opt_elem end)
@@ -185,13 +187,30 @@ create or replace temp table l2_seed_candidates as
 -- A waiting row that can join the association an earlier waiting row founded
 -- does so, whichever science that one waits for; one that can join none founds
 -- another. A science, read later, joins every association founded for it (jwst's
--- finalize then prunes those named alike). Replayed in pool order per rule and
--- candidate where two or more rows wait.
+-- finalize then prunes those named alike). Replayed in pool order per part where
+-- two or more rows wait: a part is the waiting rows of a rule and candidate with
+-- the same values of the keys every one of them sets (rows that differ there
+-- never join each other), so that the replay and the pairs below grow with a
+-- program rather than with a candidate that spans the pool (o001, the discovery).
 create or replace temp table l2_waiting as
-with waiting as (
-    select *, row_number() over (partition by rule, scope_id order by seed_row) as step,
-           count(*) over (partition by rule, scope_id) as waiting
-    from l2_seed_candidates
+with keyed as (
+    select c.*, [{% for k in plain_keys %}e.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
+           {{ grouping.null_mask('e', plain_keys) }} as mask
+    from l2_seed_candidates as c
+    join l2_eligible as e on e.rule = c.rule and e.scope_id = c.scope_id and e.row_no = c.seed_row
+),
+parted as (
+    select *, dense_rank() over (order by rule, scope_id, [
+    {%- for k in plain_keys %}
+        case when (wild & {{ 2 ** loop.index0 }}) = 0 then keys[{{ loop.index }}] end{% if not loop.last %},{% endif %}
+    {%- endfor %}]) as part_no
+    from (select *, bit_or(mask) over (partition by rule, scope_id) as wild from keyed)
+),
+waiting as (
+    select rule, scope_id, science_row, seed_row, part_no,
+           row_number() over (partition by part_no order by seed_row) as step,
+           count(*) over (partition by part_no) as waiting
+    from parted
 )
 select w.* exclude (waiting), w.waiting > 1 as several
 from waiting as w;
@@ -199,7 +218,7 @@ from waiting as w;
 -- the waiting rows where two or more wait, with what the test below reads (a
 -- small table: joined to itself, so that the planner cannot pair whole scopes)
 create or replace temp table l2_waiting_keys as
-select w.rule, w.scope_id, w.seed_row, e.* exclude (rule, scope_id, row_no), l.lock1, l.lock2,
+select w.rule, w.scope_id, w.seed_row, w.part_no, e.* exclude (rule, scope_id, row_no), l.lock1, l.lock2,
        x.filter, x.band, x.pupil, x.grating
 from l2_waiting as w
 join l2_eligible as e on e.rule = w.rule and e.scope_id = w.scope_id and e.row_no = w.seed_row
@@ -215,29 +234,29 @@ with several as (
 joinable as (
     select b.rule, b.scope_id, b.seed_row, list(distinct c.seed_row) as founders
     from l2_waiting_keys as b
-    join l2_waiting_keys as c on c.rule = b.rule and c.scope_id = b.scope_id and c.seed_row < b.seed_row
+    join l2_waiting_keys as c on c.part_no = b.part_no and c.seed_row < b.seed_row
     where {{ compatible_under_locks('c', 'b', 'c', 'c', 'b') }}
     group by all
 ),
 replay as (
-    with recursive pass using key (rule, scope_id) as (
-        select rule, scope_id, step, [seed_row] as founders
+    with recursive pass using key (part_no) as (
+        select part_no, step, [seed_row] as founders
         from several where step = 1
         union
-        select p.rule, p.scope_id, w.step,
+        select p.part_no, w.step,
                case when list_has_any(p.founders, coalesce(j.founders, []))
                     then p.founders else list_append(p.founders, w.seed_row) end
         from pass as p
-        join several as w on w.rule = p.rule and w.scope_id = p.scope_id and w.step = p.step + 1
+        join several as w on w.part_no = p.part_no and w.step = p.step + 1
         left join joinable as j on j.rule = w.rule and j.scope_id = w.scope_id and j.seed_row = w.seed_row
     )
-    select rule, scope_id, unnest(founders) as seed_row from pass
+    select part_no, unnest(founders) as seed_row from pass
 )
 select rule, scope_id, science_row, seed_row from l2_waiting where not several
 union all
 select w.rule, w.scope_id, w.science_row, w.seed_row
 from several as w
-semi join replay as r on r.rule = w.rule and r.scope_id = w.scope_id and r.seed_row = w.seed_row;
+semi join replay as r on r.part_no = w.part_no and r.seed_row = w.seed_row;
 
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by

@@ -115,17 +115,32 @@ offered as (
     where {{ l2.base_ok('e') }}
       and e.exp_type in ('mir_lrs-fixedslit', 'mir_lrs-slitless', 'mir_taconfirm')
 ),
+-- An association holds the rows of one program (BASE), so each program of a
+-- candidate is replayed apart: the pass grows with a program, not with a
+-- candidate spanning the pool (o001, the discovery). Not where a file name
+-- comes in two programs of the candidate: a row whose file another program's
+-- association holds founds nothing, so that candidate is replayed whole.
+parted as (
+    select
+        o.*,
+        case when bool_or(shared) over (partition by scope_id) then '' else program end as part
+    from (
+        select o.*, min(program) over (partition by scope_id, filename)
+                    <> max(program) over (partition by scope_id, filename) as shared
+        from offered as o
+    ) as o
+),
 -- jwst's pass: every row (sweep 1), the background targets again (sweep 2,
 -- those that joined through the background test), the target acquisitions
 -- again (sweep 3)
 steps as (
-    select o.*, 1 as sweep, row_number() over (partition by scope_id order by row_no) as nth
-    from offered as o
+    select o.* exclude (shared), 1 as sweep, row_number() over (partition by scope_id, part order by row_no) as nth
+    from parted as o
     union all
-    select o.*, 2, row_number() over (partition by scope_id order by row_no) from offered as o
+    select o.* exclude (shared), 2, row_number() over (partition by scope_id, part order by row_no) from parted as o
     where o.is_background
     union all
-    select o.*, 3, row_number() over (partition by scope_id order by row_no) from offered as o
+    select o.* exclude (shared), 3, row_number() over (partition by scope_id, part order by row_no) from parted as o
     where o.role = 'target_acquisition'
 ),
 -- materialized: the recursive step below reads it once per step, and would
@@ -133,23 +148,23 @@ steps as (
 numbered as materialized (
     select
         *,
-        row_number() over (partition by scope_id order by sweep, nth)::integer as step,
+        row_number() over (partition by scope_id, part order by sweep, nth)::integer as step,
         {'founder': null, 'files': [], 'program': null, 'tso': null,
          'mode': [null, null, null, null, null, null, null], 'obs_id': null,
          'has_science': false, 'bkg_exp': null}::{{ association_type }} as empty
     from steps
 ),
--- one state per candidate: the associations, every join, and the rows to offer again
-pass using key (scope_id) as (
+-- one state per candidate and part: the associations, every join, and the rows to offer again
+pass using key (scope_id, part) as (
     select distinct
-        scope_id, 0 as step,
+        scope_id, part, 0 as step,
         []::{{ association_type }}[] as asns,
         []::{{ join_type }}[] as joins,
         []::integer[] as again
-    from offered
+    from parted
     union
     select
-        scope_id, step,
+        scope_id, part, step,
         case when sweep = 1 and not met and fresh.ok then list_append(updated, fresh.asn)
              else updated end,
         list_concat(
@@ -183,7 +198,7 @@ pass using key (scope_id) as (
                          else list_transform(p.asns, lambda a: {{ offer('a', 'r') }}) end as offers,
                     {{ offer('r.empty', 'r') }} as fresh_offer
                 from pass as p
-                join numbered as r on r.scope_id = p.scope_id and r.step = p.step + 1
+                join numbered as r on r.scope_id = p.scope_id and r.part = p.part and r.step = p.step + 1
             ) as r
         ) as r
     ) as r
