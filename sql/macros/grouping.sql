@@ -156,14 +156,21 @@ acq_rows as (
     join scope_exposures as e on e.scope_id = a.scope_id and e.row_no = a.row_no
 ),
 -- an acquisition is offered to the associations holding an exposure of its
--- observation: it replays in each component with such a row, after the row
--- that founds the component's first association
+-- observation and sharing its `base` keys: it replays in each component with a
+-- row of that observation and, key by key, a row of its value (an association's
+-- key is a member's), after the row that founds the component's first
+-- association. Elsewhere it changes nothing: a candidate spanning the pool (the
+-- discovery) holds the same observation numbers in every program.
 acq_placed as (
     select p.component, a.rule, a.scope_id, a.row_no, a.filename, a.obs_num, a.keys,
            {%- if locks %} a.opts,{% endif %} true as is_acq, a.acq_order, null::bigint as step
     from acq_rows as a
     join (select distinct component, rule, scope_id, obs_num from placed) as p
       on p.rule = a.rule and p.scope_id = a.scope_id and p.obs_num = a.obs_num
+    {%- for k in base %}
+    join (select distinct component, keys[{{ keys.index(k) + 1 }}] as value from placed) as base_{{ loop.index }}
+      on base_{{ loop.index }}.component = p.component and base_{{ loop.index }}.value = a.keys[{{ keys.index(k) + 1 }}]
+    {%- endfor %}
     join (select component, min(row_no) as first_row from moving group by component) as m
       on m.component = p.component and a.row_no > m.first_row
 )
