@@ -16,12 +16,17 @@ eligible as (
     union all
     select 3, rule, rule_rank, row_no, role, scope_id from l3_eligible
 ),
+-- the orphans' own eligible rows (every row of a big pool is eligible somewhere)
+orphans_eligible as (
+    select * from eligible semi join orphan_rows using (row_no)
+),
 fates as (
     select f.level, f.rule, m.row_no, string_agg(distinct f.fate, '; ') as fate
     from found_associations as f
     join rule_matches as m
       on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
        = (f.level, f.rule, f.scope_id, f.group_key, f.split_index)
+    semi join orphan_rows as o on o.row_no = m.row_no
     where not f.kept
     group by all
 ),
@@ -53,7 +58,7 @@ first_rule as (
                             end),
             (e.level, e.rule_rank, e.scope_id)
         ) as reason
-    from eligible as e
+    from orphans_eligible as e
     join scopes as s using (scope_id)
     left join fates as f on f.level = e.level and f.rule = e.rule and f.row_no = e.row_no
     group by e.row_no
