@@ -120,31 +120,7 @@ with placed as (
     from {{ prefix }}_steps as s
     left join {{ prefix }}_components as c using (part_no)
 ),
-judged as (
-    select
-        placed.*,
-        dup
-        or row_number() over (partition by component, dup, keys{% if locks %}, opts{% endif %} order by step) = 1
-        or (~mask & bit_or(mask) over (partition by component)) <> 0
-        {%- if acquisitions %}
-        -- before an acquisition, which associations hold which observation
-        -- matters, and any row may bring one: those rows replay
-        or row_no < acq_last
-        {%- endif %} as moves
-    from placed
-    {%- if acquisitions %}
-    left join (
-        select rule, scope_id, max(row_no) as acq_last from {{ acquisitions }} group by all
-    ) as a using (rule, scope_id)
-    {%- endif %}
-),
-moving as (
-    select rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %}
-           false as is_acq, null::integer[] as acq_order, step
-    from judged
-    where moves
-)
-{%- if acquisitions %},
+{%- if acquisitions %}
 acq_rows as (
     select a.rule, a.scope_id, a.row_no, e.filename, a.obs_num, a.acq_order,
            [{% for k in keys %}{{ slot('a', k, locks) }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys
@@ -159,8 +135,9 @@ acq_rows as (
 -- observation and sharing its `base` keys: it replays in each component with a
 -- row of that observation and, key by key, a row of its value (an association's
 -- key is a member's), after the row that founds the component's first
--- association. Elsewhere it changes nothing: a candidate spanning the pool (the
--- discovery) holds the same observation numbers in every program.
+-- association (its first row, which always moves). Elsewhere it changes
+-- nothing: a candidate spanning the pool (the discovery) holds the same
+-- observation numbers in every program.
 acq_placed as (
     select p.component, a.rule, a.scope_id, a.row_no, a.filename, a.obs_num, a.keys,
            {%- if locks %} a.opts,{% endif %} true as is_acq, a.acq_order, null::bigint as step
@@ -171,10 +148,34 @@ acq_placed as (
     join (select distinct component, keys[{{ keys.index(k) + 1 }}] as value from placed) as base_{{ loop.index }}
       on base_{{ loop.index }}.component = p.component and base_{{ loop.index }}.value = a.keys[{{ keys.index(k) + 1 }}]
     {%- endfor %}
-    join (select component, min(row_no) as first_row from moving group by component) as m
+    join (select component, min(row_no) as first_row from placed group by component) as m
       on m.component = p.component and a.row_no > m.first_row
-)
+),
 {%- endif %}
+judged as (
+    select
+        placed.*,
+        dup
+        or row_number() over (partition by component, dup, keys{% if locks %}, opts{% endif %} order by step) = 1
+        or (~mask & bit_or(mask) over (partition by component)) <> 0
+        {%- if acquisitions %}
+        -- before an acquisition of the component, which associations hold which
+        -- observation matters, and any row may bring one: those rows replay
+        or row_no < acq_last
+        {%- endif %} as moves
+    from placed
+    {%- if acquisitions %}
+    left join (
+        select component, max(row_no) as acq_last from acq_placed group by all
+    ) as a using (component)
+    {%- endif %}
+),
+moving as (
+    select rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %}
+           false as is_acq, null::integer[] as acq_order, step
+    from judged
+    where moves
+)
 select
     rule, scope_id, component, row_no, filename, obs_num, keys,{% if locks %} opts,{% endif %} is_acq,
     acq_order, row_number() over (partition by component order by row_no, is_acq, step) as move
