@@ -25,6 +25,22 @@ and coalesce(case {{ cl }}.lock2
      else true end, false)
 {%- endmacro %}
 
+{#- `relation` (rows of l2_eligible's rule, scope_id and plain keys) with part_no:
+    its rows of a rule and candidate cut by the plain keys that every one of them
+    sets. Rows of two parts differ in a set key, so compatible_under_locks never
+    pairs them: pairing and replaying per part grows with a program rather than
+    with a candidate that spans the pool (o001, the discovery). -#}
+{% macro with_parts(relation) -%}
+select *, dense_rank() over (order by rule, scope_id, [
+{%- for k in plain_keys %}
+    case when (wild & {{ 2 ** loop.index0 }}) = 0 then {{ k }} end{% if not loop.last %},{% endif %}
+{%- endfor %}]) as part_no
+from (
+    select *, bit_or({{ grouping.null_mask('r', plain_keys) }}) over (partition by rule, scope_id) as wild
+    from {{ relation }} as r
+)
+{%- endmacro %}
+
 {% set pair_keys = keys | reject('in', ['k_opt_elem2', 'k_grating']) | list -%}
 {#- Whether pair p counts in an association whose MODE locks are lock1 (the
     column of filter, band read) and lock2 (pupil, grating, or NULL: neither). -#}
@@ -187,24 +203,13 @@ create or replace temp table l2_seed_candidates as
 -- A waiting row that can join the association an earlier waiting row founded
 -- does so, whichever science that one waits for; one that can join none founds
 -- another. A science, read later, joins every association founded for it (jwst's
--- finalize then prunes those named alike). Replayed in pool order per part where
--- two or more rows wait: a part is the waiting rows of a rule and candidate with
--- the same values of the keys every one of them sets (rows that differ there
--- never join each other), so that the replay and the pairs below grow with a
--- program rather than with a candidate that spans the pool (o001, the discovery).
+-- finalize then prunes those named alike). Replayed in pool order per part
+-- (with_parts) where two or more rows wait.
 create or replace temp table l2_waiting as
-with keyed as (
-    select c.*, [{% for k in plain_keys %}e.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys,
-           {{ grouping.null_mask('e', plain_keys) }} as mask
-    from l2_seed_candidates as c
-    join l2_eligible as e on e.rule = c.rule and e.scope_id = c.scope_id and e.row_no = c.seed_row
-),
-parted as (
-    select *, dense_rank() over (order by rule, scope_id, [
-    {%- for k in plain_keys %}
-        case when (wild & {{ 2 ** loop.index0 }}) = 0 then keys[{{ loop.index }}] end{% if not loop.last %},{% endif %}
-    {%- endfor %}]) as part_no
-    from (select *, bit_or(mask) over (partition by rule, scope_id) as wild from keyed)
+with parted as (
+    {{ with_parts('(select c.*, e.' ~ (plain_keys | join(', e.')) ~ '
+      from l2_seed_candidates as c
+      join l2_eligible as e on e.rule = c.rule and e.scope_id = c.scope_id and e.row_no = c.seed_row)') }}
 ),
 waiting as (
     select rule, scope_id, science_row, seed_row, part_no,
@@ -504,17 +509,17 @@ founders as (
 ),
 -- of those, one that agrees with an earlier one joins its association instead
 founders_keys as (
-    select f.rule, f.scope_id, f.row_no as seed_row, e.* exclude (rule, scope_id, row_no),
+    select * from ({{ with_parts('(select f.rule, f.scope_id, f.row_no as seed_row, e.* exclude (rule, scope_id, row_no),
            l.lock1, l.lock2, x.filter, x.band, x.pupil, x.grating
     from founders as f
     join l2_eligible as e on e.rule = f.rule and e.scope_id = f.scope_id and e.row_no = f.row_no
     join l2_row_locks as l on l.rule = f.rule and l.scope_id = f.scope_id and l.row_no = f.row_no
-    join scope_exposures as x on x.scope_id = f.scope_id and x.row_no = f.row_no
+    join scope_exposures as x on x.scope_id = f.scope_id and x.row_no = f.row_no)') }})
 ),
 joining as (
     select distinct b.rule, b.scope_id, b.seed_row as row_no
     from founders_keys as b
-    join founders_keys as c on c.rule = b.rule and c.scope_id = b.scope_id and c.seed_row < b.seed_row
+    join founders_keys as c on c.part_no = b.part_no and c.seed_row < b.seed_row
     where {{ compatible_under_locks('c', 'b', 'c', 'c', 'b') }}
 ),
 firsts as (
