@@ -37,6 +37,15 @@ def load(db_path: Path) -> Callable[..., LoadResult]:
     return _load
 
 
+def query_rows(db_path: Path, sql: str) -> list[tuple]:
+    """Every row ``sql`` gives on the database file, opened read-only."""
+    con = db.open_database(db_path, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def file_digest(path: Path) -> str | None:
     """sha256 of a file's bytes, or None when it does not exist."""
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import POOLS, file_digest
+from conftest import POOLS, file_digest, query_rows
 
-from asn_sql import db
 from asn_sql.api import generate_documents
 from asn_sql.engine import rules
 from asn_sql.engine.run import GenerateOptions
@@ -23,24 +22,16 @@ def generate(db_path: Path, pool: str, **options: object):
     )
 
 
-def rows(db_path: Path, sql: str) -> list[tuple]:
-    con = db.open_database(db_path, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_a_run_records_its_associations_products_and_members(tmp_path: Path) -> None:
     path = tmp_path / "asn.duckdb"
     result = generate(path, "pool_010_spec_nirspec_lv2bkg.csv")
-    [(run_id, n, mode, levels)] = rows(
+    [(run_id, n, mode, levels)] = query_rows(
         path, "select run_id, n_associations, mode, levels from runs"
     )
     assert (run_id, n, mode, levels) == (result.summary.run_id, 19, "default", [2, 3])
-    assert rows(path, "select count(*) from associations")[0][0] == 19
-    assert rows(path, "select count(*) from products")[0][0] == 19
-    names = {name for (name,) in rows(path, "select name from associations")}
+    assert query_rows(path, "select count(*) from associations")[0][0] == 19
+    assert query_rows(path, "select count(*) from products")[0][0] == 19
+    names = {name for (name,) in query_rows(path, "select name from associations")}
     assert names == {doc.name for doc in result.documents}
 
 
@@ -48,8 +39,13 @@ def test_old_runs_stay_queryable(tmp_path: Path) -> None:
     path = tmp_path / "asn.duckdb"
     generate(path, "pool_002_image_miri.csv", levels=(3,))
     generate(path, "pool_002_image_miri.csv", levels=(2,))
-    assert rows(path, "select run_id, n_associations from runs order by run_id") == [(1, 1), (2, 8)]
-    assert rows(path, "select run_id, count(*) from associations group by all order by 1") == [
+    assert query_rows(path, "select run_id, n_associations from runs order by run_id") == [
+        (1, 1),
+        (2, 8),
+    ]
+    assert query_rows(
+        path, "select run_id, count(*) from associations group by all order by 1"
+    ) == [
         (1, 1),
         (2, 8),
     ]
@@ -72,7 +68,7 @@ def test_a_failed_run_leaves_the_database_as_it_was(
     with pytest.raises(RuleError, match="lv3_image.sql"):
         generate(path, "pool_002_image_miri.csv")
     assert file_digest(path) == before
-    assert rows(path, "select count(*) from runs")[0][0] == 1
+    assert query_rows(path, "select count(*) from runs")[0][0] == 1
 
 
 def test_a_rule_breaking_a_column_constraint_is_not_blamed_on_another(
@@ -103,7 +99,7 @@ def test_a_rule_breaking_a_column_constraint_is_not_blamed_on_another(
 def test_orphans_carry_a_reason(tmp_path: Path) -> None:
     path = tmp_path / "asn.duckdb"
     generate(path, "pool_010_spec_nirspec_lv2bkg.csv")
-    reasons = dict(rows(path, "select filename, reason from orphans where run_id = 1"))
+    reasons = dict(query_rows(path, "select filename, reason from orphans where run_id = 1"))
     assert "jw_00006_uncal.fits" in reasons and "jw_00011_uncal.fits" in reasons
     assert all(reason for reason in reasons.values())
     assert "no science member" in reasons["jw_00011_uncal.fits"]
@@ -112,7 +108,7 @@ def test_orphans_carry_a_reason(tmp_path: Path) -> None:
 def test_pairings_show_each_science_exposures_background(tmp_path: Path) -> None:
     path = tmp_path / "asn.duckdb"
     generate(path, "pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
-    pairs = rows(
+    pairs = query_rows(
         path,
         "select association, science, member, role from pairings order by association, member",
     )
@@ -144,7 +140,7 @@ def test_an_orphans_reason_names_the_failed_condition_in_words(tmp_path: Path) -
     # As explain does: the macro's comment in sql/macros/, not the SQL it renders to.
     db_path = tmp_path / "asn.duckdb"
     generate(db_path, "pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
-    assert rows(
+    assert query_rows(
         db_path, "select filename, reason from orphans where exp_type = 'nrs_fixedslit'"
     ) == [
         (

@@ -10,18 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from asn_sql import db as database
+from conftest import query_rows
 
 from .failure_harness import POOLS, SMALL_POOL, assert_one_error_line, digest, run, tree
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    con = database.open_database(db, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _two_runs(small_db: Path) -> None:
@@ -41,7 +32,7 @@ def test_runs_delete_given_twice_deletes_both_in_one_transaction(small_db: Path)
         "deleted run 1 (9 associations)",
         "deleted run 2 (20 associations)",
     ]
-    left = _rows(
+    left = query_rows(
         small_db,
         "select (select count(*) from runs), (select count(*) from associations), "
         "(select count(*) from products), (select count(*) from members), "
@@ -369,7 +360,7 @@ def _generate_with_sigint(where: str, cwd: Path, *args: str) -> subprocess.Compl
 
 
 def _associations(db: Path) -> list[str]:
-    return [name for (name,) in _rows(db, "select name from associations order by name")]
+    return [name for (name,) in query_rows(db, "select name from associations order by name")]
 
 
 @pytest.mark.parametrize("where", ["hold", "publish"])
