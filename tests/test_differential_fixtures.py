@@ -22,7 +22,12 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "lv2spec_product_name_members": (
+        "seed 20203: three Lv2Spec associations of NIRSpec science with imprints and "
+        "backgrounds take other science exposures and members than jwst's"
+    ),
+}
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:
