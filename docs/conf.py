@@ -21,3 +21,4 @@ myst_heading_anchors = 3
 html_theme = "alabaster"
 html_title = f"asnsql {release}"
 html_theme_options = {"description": "JWST associations with SQL", "fixed_sidebar": True}
+html_show_copyright = False
