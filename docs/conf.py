@@ -16,7 +16,7 @@ extensions = ["myst_parser"]
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
 # Links such as commands.md#asnsql-generate-pool work here as they do on GitHub.
-myst_heading_anchors = 3
+myst_heading_anchors = 4
 
 html_theme = "alabaster"
 html_title = f"asnsql {release}"

@@ -48,7 +48,7 @@ def test_every_command_has_help(command: str) -> None:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_a_section_with_an_example_in_the_commands_page(command: str) -> None:
-    section = re.search(rf"^## `asnsql {command}\b.*?(?=^## |\Z)", COMMANDS_PAGE, re.M | re.S)
+    section = re.search(rf"^### `asnsql {command}\b.*?(?=^##+ |\Z)", COMMANDS_PAGE, re.M | re.S)
     assert section, f"no section for {command} in docs/commands.md"
     assert f"asnsql {command}" in section.group(0).split("\n", 1)[1]
 
