@@ -30,7 +30,7 @@ interpreter running the tests) and ``asnsql`` (``python -m asn_sql``), first on
 
 The ```` ```python ```` block of the Python API page needs jwst and is not run;
 the ```` ```sql ```` examples of the database page are queries, not commands.
-About 40 s of CPU time (some 60 commands, each a new process).
+About 50 s of CPU time (some 55 commands, each a new process).
 """
 
 from __future__ import annotations
