@@ -40,6 +40,7 @@ from asn_sql.cli.common import (
 )
 from asn_sql.cli.formats import OutputFormat, RowPrinter, print_rows
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
+from asn_sql.errors import UsageError
 from asn_sql.interrupt import Interrupted, InterruptedAfterCommit
 
 if TYPE_CHECKING:
@@ -159,6 +160,13 @@ def query(
     """Run SQL on the database, opened read-only."""
     from asn_sql.io.query import read_sql_text, stream_query
 
+    if sql is None and file is None:
+        raise UsageError(
+            "missing argument 'SQL': give the SQL as an argument or with --file FILE"
+            " (- for stdin) (see 'asnsql query --help')"
+        )
+    if sql is not None and file is not None:
+        raise UsageError("give the SQL as an argument or with --file FILE, not both")
     # Rows stream to stdout a batch at a time (a table is laid out once all are in).
     printer = RowPrinter(output, out)
     stream_query(db, read_sql_text(sql, file), printer.write)
