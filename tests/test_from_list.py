@@ -86,10 +86,16 @@ def test_members_from_files_orders_science_background_imprint() -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["a_cal.fits", "--type", "image3"], "needs a product name (e.g. jw01234-a3001_...) (see --product-name)"),
+        (
+            ["a_cal.fits", "--type", "image3"],
+            "needs a product name (e.g. jw01234-a3001_...) (see --prod",
+        ),
         (["a_cal.fits", "--type", "image9"], "unknown association type 'image9'"),
-        (["a_cal.fits", "--type", "image2", "--asn-id", "x"], "must be a candidate id such as o001, c1000 or a3001, not 'x' (see -i/--asn-id)"),
-        (["a_cal.fits", "--type", "image2", "--program", "abc"], "must be a program number such as 1234, not 'abc' (see --program)"),
+        (["a_cal.fits", "--type", "image2", "--asn-id", "x"], "a3001, not 'x' (see -i/--asn-id)"),
+        (
+            ["a_cal.fits", "--type", "image2", "--program", "abc"],
+            "number such as 1234, not 'abc' (see --program)",
+        ),
         (["--background", "b.fits", "--type", "spec2"], "missing argument"),
     ],
 )
