@@ -27,6 +27,13 @@ def user_rule_files(folder: Path) -> list[Path]:
     folder or holds no rule file."""
     if not folder.exists():
         raise MissingFileError("no such rules folder", path=folder)
+    if folder.suffix == ".py" and not folder.is_dir():
+        # asn_generate's -r takes Python rule files
+        raise UsageError(
+            "a Python rule file is jwst's; asnsql's rules are .sql files, given as their folder",
+            path=folder,
+            settings=("rules_dir",),
+        )
     if not folder.is_dir():
         raise UsageError("not a folder of rule files", path=folder, settings=("rules_dir",))
     files = sorted(folder.glob("*.sql"))
