@@ -254,3 +254,16 @@ def test_show_completion_prints_the_script_for_the_shell(tmp_path: Path) -> None
     assert "_ASNSQL_COMPLETE=complete_bash" in shown.stdout
     assert "complete -o default -F _asnsql_completion asnsql" in shown.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_with_jwsts_python_rule_file_says_asnsqls_rules_are_sql(tmp_path: Path) -> None:
+    rules = tmp_path / "my_rules.py"
+    rules.write_text("from jwst.associations.lib.dms_base import DMSBaseMixin\n")
+    db = tmp_path / "a.duckdb"
+    result = asnsql("generate", POOL, "-r", rules, "--db", db)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: {rules}: a Python rule file is jwst's; asnsql's rules are .sql files, given as "
+        "their folder (see -r/--rules)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my_rules.py"]
