@@ -267,3 +267,15 @@ def test_generate_with_jwsts_python_rule_file_says_asnsqls_rules_are_sql(tmp_pat
         "their folder (see -r/--rules)\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my_rules.py"]
+
+
+def test_from_list_takes_asn_from_lists_order_options_first(tmp_path: Path) -> None:
+    files = ["jw01234001001_01101_00001_nrcb1_cal.fits", "jw01234001001_01101_00002_nrcb1_cal.fits"]
+    jwst, ours = tmp_path / "jwst_asn.json", tmp_path / "ours_asn.json"
+    options = ["--product-name", "my_mosaic", "-t", "image3"]
+    first = asnsql("from-list", "-o", jwst, *options, *files)
+    second = asnsql("from-list", *files, "-o", ours, *options)
+    assert first.exit_code == second.exit_code == 0, first.output + second.output
+    assert json.loads(jwst.read_text()) == json.loads(ours.read_text())
+    members = json.loads(jwst.read_text())["products"][0]["members"]
+    assert [m["expname"] for m in members] == files
