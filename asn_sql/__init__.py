@@ -5,12 +5,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["AsnSqlError", "__version__", "generate", "load_asn"]
 
 if TYPE_CHECKING:
     from asn_sql.api import generate
-    from asn_sql.errors import AsnSqlError
-    from asn_sql.io.documents import load_asn
+    from asn_sql.errors import (
+        AsnSqlError,
+        DatabaseError,
+        MigrationError,
+        MissingFileError,
+        PoolError,
+        QueryError,
+        RuleError,
+        UsageError,
+    )
+    from asn_sql.io.documents import DocumentError, load_asn
+    from asn_sql.io.staged_files import OutputError
+    from asn_sql.names import NamingError
+    from asn_sql.tools.diff import DiffError
+    from asn_sql.tools.from_list import FromListError
+    from asn_sql.tools.gather import GatherError
+    from asn_sql.tools.make_pool import HeaderError
 
 # `import asn_sql` stays light: duckdb and jsonschema load on first use of the API.
 # (The engine's run lives in asn_sql.engine.run: a submodule named `generate` would replace
@@ -18,8 +32,44 @@ if TYPE_CHECKING:
 _LAZY = {
     "generate": "asn_sql.api",
     "load_asn": "asn_sql.io.documents",
+    # Every error the API raises: AsnSqlError and the errors of each room under it.
     "AsnSqlError": "asn_sql.errors",
+    "DatabaseError": "asn_sql.errors",
+    "DiffError": "asn_sql.tools.diff",
+    "DocumentError": "asn_sql.io.documents",
+    "FromListError": "asn_sql.tools.from_list",
+    "GatherError": "asn_sql.tools.gather",
+    "HeaderError": "asn_sql.tools.make_pool",
+    "MigrationError": "asn_sql.errors",
+    "MissingFileError": "asn_sql.errors",
+    "NamingError": "asn_sql.names",
+    "OutputError": "asn_sql.io.staged_files",
+    "PoolError": "asn_sql.errors",
+    "QueryError": "asn_sql.errors",
+    "RuleError": "asn_sql.errors",
+    "UsageError": "asn_sql.errors",
 }
+
+__all__ = [
+    "AsnSqlError",
+    "DatabaseError",
+    "DiffError",
+    "DocumentError",
+    "FromListError",
+    "GatherError",
+    "HeaderError",
+    "MigrationError",
+    "MissingFileError",
+    "NamingError",
+    "OutputError",
+    "PoolError",
+    "QueryError",
+    "RuleError",
+    "UsageError",
+    "__version__",
+    "generate",
+    "load_asn",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -28,3 +78,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'asn_sql' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The public API, for dir() and tab completion; not typing's names nor submodules.
+    return sorted(__all__)

@@ -16,7 +16,7 @@ from asn_sql import db, interrupt, sandbox
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.engine.user_rules import rule_set
-from asn_sql.errors import UsageError
+from asn_sql.errors import MissingFileError, UsageError
 from asn_sql.io.documents import Document, run_documents, stage_run_documents
 from asn_sql.io.load import load_into, load_staged, stage_pools
 from asn_sql.io.pool import DEFAULT_DELIMITER
@@ -221,10 +221,13 @@ def generate(
     Returns:
         The documents by file name (``jw…_asn.json``), in the order the run wrote them.
     Raises:
+        MissingFileError: no such pool file or rules folder (a FileNotFoundError too).
         AsnSqlError: a pool that cannot be read, a bad ``level``, a bad rule file.
     """
     if str(level) not in ("2", "3", "all"):
         raise UsageError(f"level must be 2, 3 or 'all', not {level!r}")
+    if not os.path.lexists(pool_path):
+        raise MissingFileError("no such pool file", path=pool_path)
     levels = (2, 3) if level == "all" else (int(level),)
     if db_path is None:
         import tempfile
@@ -273,4 +276,6 @@ def read_diff_side(side: str, db_path: Path) -> tuple[dict[str, dict[str, Any]],
         return read_directory(Path(side))
     if side.isdigit():
         return read_run(db_path, int(side)), []
+    if not os.path.lexists(side):
+        raise MissingFileError("no such folder of association files (nor a run id)", path=side)
     raise UsageError(f"{side!r} is neither a folder of association files nor a run id")

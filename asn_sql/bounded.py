@@ -5,10 +5,11 @@ filling memory."""
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
-from asn_sql.errors import AsnSqlError
+from asn_sql.errors import AsnSqlError, MissingFileError
 
 # The most an association or SQL file may hold. jwst's largest associations are a few
 # megabytes; parsing 256 MiB of JSON already takes some gigabytes of memory.
@@ -18,9 +19,11 @@ MAX_INPUT_BYTES = 256 << 20
 def read_bounded(
     path: Path, error: type[AsnSqlError], limit: int = MAX_INPUT_BYTES, *, pipes: bool = True
 ) -> bytes:
-    """The bytes of ``path``; ``error`` (naming the file) when it is missing, unreadable,
-    a folder, a device or a socket (a pipe too unless ``pipes``: a file read more than
-    once), or holds more than ``limit`` bytes."""
+    """The bytes of ``path``; MissingFileError when there is no such file; ``error``
+    (naming the file) when it is unreadable, a folder, a device or a socket (a pipe too
+    unless ``pipes``: a file read more than once), or holds more than ``limit`` bytes."""
+    if not os.path.lexists(path):
+        raise MissingFileError(path=path)
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):

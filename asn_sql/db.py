@@ -161,8 +161,9 @@ def check_database_file(path: Path) -> None:
         raise DatabaseError("is a broken symbolic link, not a database file", path=path)
     if not is_duckdb_file(path):
         raise DatabaseError(
-            "is not a DuckDB database (asnsql keeps its runs in one); give another --db",
+            "is not a DuckDB database (asnsql keeps its runs in one); give another database file",
             path=path,
+            settings=("db",),
         )
 
 
@@ -227,8 +228,9 @@ def _check_not_newer(con: duckdb.DuckDBPyConnection, path: Path) -> list[Migrati
     if unknown:
         raise MigrationError(
             f"this database was written by a newer asnsql (migration {unknown[-1]} is unknown "
-            "to this version); upgrade asnsql or use another --db",
+            "to this version); upgrade asnsql or use another database file",
             path=path,
+            settings=("db",),
         )
     return [m for m in known if m.name not in applied]
 

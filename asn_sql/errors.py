@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Sequence
 from pathlib import Path
 
 
 class AsnSqlError(Exception):
-    """Something the user can fix; ``str()`` reads ``pool.csv, line 14, column 3: ...``."""
+    """Something the user can fix; ``str()`` reads ``pool.csv, line 14, column 3: ...``.
+
+    ``settings`` names the settings at fault by their parameter names (``delimiter``,
+    ``rules_dir``): the message speaks of them in words, never of command-line options,
+    and the command line adds the option that sets each (asn_sql/cli/common.py)."""
 
     def __init__(
         self,
@@ -15,12 +21,14 @@ class AsnSqlError(Exception):
         path: str | Path | None = None,
         line: int | None = None,
         column: int | None = None,
+        settings: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.path = str(path) if path is not None else None
         self.line = line
         self.column = column
+        self.settings = tuple(settings)
 
     def __str__(self) -> str:
         where = [self.path] if self.path else []
@@ -29,6 +37,17 @@ class AsnSqlError(Exception):
         if self.column is not None:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class MissingFileError(AsnSqlError, FileNotFoundError):
+    """A file or folder given does not exist: a FileNotFoundError (``errno`` ENOENT,
+    ``filename`` the path) as well as an AsnSqlError."""
+
+    def __init__(self, message: str = "no such file", *, path: str | Path | None = None) -> None:
+        super().__init__(message, path=path)
+        self.errno = errno.ENOENT
+        self.strerror = message
+        self.filename = self.path
 
 
 class PoolError(AsnSqlError):

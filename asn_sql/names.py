@@ -59,18 +59,20 @@ def check_version_id(value: str | None) -> str | None:
     """``value`` when it is a version id jwst's names can carry; UsageError otherwise."""
     if value is not None and _VERSION_ID.fullmatch(value) is None:
         raise UsageError(
-            f"--version-id {value!r} is not a version id: use letters, digits, '_' and '-' "
-            "(at most 64), starting with a letter or digit, or no value for the time now"
+            f"{value!r} is not a version id: use letters, digits, '_' and '-' "
+            "(at most 64), starting with a letter or digit",
+            settings=("version_id",),
         )
     return value
 
 
-def check_product_name(value: str, option: str = "--product-name") -> str:
+def check_product_name(value: str) -> str:
     """``value`` when it may become the stem of the pipeline's output files."""
     if not value or not is_safe_part(value):
         raise UsageError(
-            f"{option} {value!r} cannot name files: no path separator, '..' or control "
-            "character, and not empty"
+            f"product name {value!r} cannot name files: no path separator, '..' or control "
+            "character, and not empty",
+            settings=("product_name",),
         )
     return value
 

@@ -127,7 +127,7 @@ def test_diff_reads_a_run_from_the_database(pool: str, db_path: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["no/such/folder", str(POOL_010)], "neither a folder of association files nor a run id"),
+        (["no/such/folder", str(POOL_010)], "no/such/folder: no such folder of association files"),
         (["99", str(POOL_010)], "there is no run 99"),
     ],
 )

@@ -90,4 +90,4 @@ def test_edit_rejects_bad_input_with_one_error_line(
 def test_edit_of_a_missing_file_says_so(tmp_path: Path) -> None:
     result = _invoke("edit", str(tmp_path / "none.json"), "--add", "x.fits")
     assert result.exit_code == 2
-    assert "cannot read the file" in result.stderr
+    assert result.stderr == f"Error: {tmp_path / 'none.json'}: no such file\n"

@@ -67,7 +67,10 @@ def test_select_sql_quotes_a_table_name_and_leaves_a_query_to_the_parser() -> No
     [
         (["nosuch", "-o", "{tmp}/a.csv"], "export failed"),
         (["select 1", "-o", "{tmp}/a.txt"], "cannot tell the format"),
-        (["select 1", "-o", "{tmp}/a.txt", "-f", "xml"], "--format must be one of"),
+        (
+            ["select 1", "-o", "{tmp}/a.txt", "-f", "xml"],
+            "one of csv, parquet, json, ndjson, not 'xml' (see -f/--format)",
+        ),
         (["select 1", "-o", "{tmp}/no/a.csv"], "the output folder does not exist"),
         (["delete from pools", "-o", "{tmp}/a.csv"], "not DELETE"),
     ],

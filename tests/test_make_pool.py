@@ -275,7 +275,8 @@ def test_a_malformed_asn_candidate_is_refused(tmp_path: Path, given: str) -> Non
     write_fits(tmp_path / "a.fits", header_cards({}, ()))
     result = asnsql("make-pool", "pool.csv", "--asn-candidate", given, "a.fits")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: --asn-candidate must be a list of (id, type) pairs")
+    assert result.stderr.startswith("Error: the extra candidates must be a list of (id, type)")
+    assert result.stderr.endswith(" (see --asn-candidate)\n")
     assert not Path("pool.csv").exists()
 
 

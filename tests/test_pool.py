@@ -12,7 +12,7 @@ import pytest
 from conftest import BAD
 
 from asn_sql import db
-from asn_sql.errors import PoolError, UsageError
+from asn_sql.errors import AsnSqlError, PoolError, UsageError
 from asn_sql.io.pool import StagedPool, check_delimiter, create_staging, stage_pool
 
 
@@ -43,9 +43,9 @@ def staged_rows(con: duckdb.DuckDBPyConnection, pool: StagedPool) -> list[tuple[
 BAD_POOLS = [
     ("empty.csv", ["empty"], None, None),
     ("comments_only.csv", ["no header row", "comments"], None, None),
-    ("too_few_fields.csv", ["10 fields", "expected 11", "line 4", "--delimiter"], 6, 95),
-    ("too_many_fields.csv", ["12 fields", "expected 11", "line 4", "--delimiter"], 7, 122),
-    ("comma_delimited.csv", ["no FILENAME column", "delimiter '|'", "--delimiter"], 6, None),
+    ("too_few_fields.csv", ["10 fields", "expected 11", "line 4", "delimiter '|'?"], 6, 95),
+    ("too_many_fields.csv", ["12 fields", "expected 11", "line 4", "delimiter '|'?"], 7, 122),
+    ("comma_delimited.csv", ["no FILENAME column", "delimiter '|'?"], 6, None),
     ("missing_filename.csv", ["no FILENAME column"], 3, None),
     ("missing_exp_type.csv", ["no EXP_TYPE column"], 3, None),
     ("not_utf8.csv", ["not UTF-8", "0xe9"], 6, 89),
@@ -66,11 +66,13 @@ def test_a_bad_pool_raises_a_pool_error_saying_what_and_where(
         assert word in error.message
 
 
-def test_a_missing_file_and_a_directory_are_pool_errors(
+def test_a_missing_file_is_a_file_not_found_error_and_a_directory_a_pool_error(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    with pytest.raises(PoolError, match="no such file"):
+    with pytest.raises(FileNotFoundError, match="no such file") as caught:
         stage_pool(con, tmp_path / "nowhere.csv", 0)
+    assert isinstance(caught.value, AsnSqlError)
+    assert caught.value.filename == str(tmp_path / "nowhere.csv")
     with pytest.raises(PoolError, match="directory"):
         stage_pool(con, tmp_path, 0)
 
@@ -192,7 +194,7 @@ def test_a_delimiter_is_one_character_and_backslash_t_means_tab(given: str, expe
 
 @pytest.mark.parametrize("given", ["||", "", '"', "\n"])
 def test_a_delimiter_of_several_characters_or_a_quote_is_refused(given: str) -> None:
-    with pytest.raises(UsageError, match="--delimiter"):
+    with pytest.raises(UsageError, match="the delimiter must be one character"):
         check_delimiter(given)
 
 

@@ -92,7 +92,8 @@ def test_ignore_default_without_rules_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke("generate", POOL, "--ignore-default", "--dry-run", "--db", tmp_path / "a.db")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "Error: --ignore-default runs only the rules of -r/--rules DIR: give one"
+        "Error: ignoring the default rules leaves only those of a rules folder: give one "
+        "(see --ignore-default, -r/--rules)"
     )
 
 
@@ -255,14 +256,14 @@ def test_explain_of_a_run_whose_rules_changed_or_went_is_one_line(
     assert (changed.exit_code, changed.stdout) == (2, "")
     assert changed.stderr == (
         f"Error: the rule files of {rules_dir.resolve()} changed since run 1: give "
-        "-r/--rules DIR to explain with them as they are now\n"
+        "the rules folder to explain with them as they are now (see -r/--rules)\n"
     )
     shutil.rmtree(rules_dir)
     gone = invoke("explain", "jw_00026", "--db", db)
     assert (gone.exit_code, gone.stdout) == (2, "")
     assert gone.stderr == (
         f"Error: run 1 was made with the rules of {rules_dir.resolve()}, which is gone: "
-        "give -r/--rules DIR\n"
+        "give a rules folder (see -r/--rules)\n"
     )
 
 

@@ -53,7 +53,7 @@ def test_validate_names_unreadable_files_one_line_each(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         f"{comma}, line 2, column 1: not JSON: Expecting property name enclosed in double quotes",
         f"{other}: not recognized as JSON: the name does not end in .json",
-        f"{missing}: cannot read the file: No such file or directory",
+        f"{missing}: no such file",
     ]
     assert result.stderr.splitlines() == ["Error: 3 of 3 files invalid"]
     assert "Traceback" not in result.output

@@ -24,6 +24,7 @@ from asn_sql.cli.common import (
     VersionIdOption,
     echo,
     err,
+    error_line,
     generate_options,
     handle_errors,
     out,
@@ -155,7 +156,7 @@ class _PoolBar:
         assert isinstance(pool, PoolReport)
         warn(pool.warnings)
         if pool.error is not None:
-            echo(err, f"Error: {pool.error}")
+            echo(err, error_line(pool.error, pool.error_settings))
         elif pool.folder is not None:
             echo(out, str(pool.folder))
         self._progress.advance(self._task)

@@ -173,7 +173,7 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         except AsnSqlError as exc:
             if kwargs.get("debug"):
                 raise
-            echo(err, f"Error: {exc}")
+            echo(err, error_line(str(exc), exc.settings))
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             raise Interrupted() from None
@@ -183,6 +183,39 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
+
+
+# The options that set what an AsnSqlError's ``settings`` name: the API's messages speak of
+# settings in words, and the command line points to its own spelling of each.
+OPTION_OF_SETTING = {
+    "asn_candidate": "--asn-candidate",
+    "asn_id": "-i/--asn-id",
+    "db": "--db",
+    "delimiter": "-d/--delimiter",
+    "exclude_types": "-x/--exclude-types",
+    "exp_types": "-t/--exp-types",
+    "file": "--file",
+    "file_format": "-f/--format",
+    "ignore_default": "--ignore-default",
+    "output": "-o/--output",
+    "output_dir": "-p/--path",
+    "product_name": "--product-name",
+    "program": "--program",
+    "reload": "asnsql load --replace",
+    "replace": "--replace",
+    "rules_dir": "-r/--rules",
+    "scheduler": "--scheduler",
+    "source": "-s/--source",
+    "symlink": "--symlink",
+    "version_id": "--version-id",
+    "workers": "--workers",
+}
+
+
+def error_line(message: str, settings: Iterable[str] = ()) -> str:
+    """``Error: message``, then the options that set the settings the error names."""
+    options = [OPTION_OF_SETTING.get(setting, setting) for setting in settings]
+    return f"Error: {message}" + (f" (see {', '.join(options)})" if options else "")
 
 
 def _duckdb_interrupt(exc: Exception) -> bool:

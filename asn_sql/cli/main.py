@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -39,7 +39,9 @@ from asn_sql.cli.common import (
     warn,
 )
 from asn_sql.cli.formats import OutputFormat, RowPrinter, print_rows
+from asn_sql.cli.habits import edit_in_asnsql_order, explain_jwst_options, move_global_options
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
+from asn_sql.errors import UsageError
 from asn_sql.interrupt import Interrupted, InterruptedAfterCommit
 
 if TYPE_CHECKING:
@@ -50,7 +52,11 @@ if TYPE_CHECKING:
 
 
 class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
-    """One line per error and exit codes (cli/boundary.py), plain help (cli/common.py)."""
+    """One line per error and exit codes (cli/boundary.py), plain help (cli/common.py),
+    and a line saying what asnsql does instead of an option only jwst has (cli/habits.py)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return explain_jwst_options(super().get_command(ctx, cmd_name), cmd_name)
 
 
 app = typer.Typer(
@@ -58,7 +64,7 @@ app = typer.Typer(
     help="Build JWST associations with SQL rules over a DuckDB database.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     # click's plain help, values named for their option: no `<bool>`/`<list[str]>` noise.
     rich_markup_mode=None,
@@ -159,6 +165,13 @@ def query(
     """Run SQL on the database, opened read-only."""
     from asn_sql.io.query import read_sql_text, stream_query
 
+    if sql is None and file is None:
+        raise UsageError(
+            "missing argument 'SQL': give the SQL as an argument or with --file FILE"
+            " (- for stdin) (see 'asnsql query --help')"
+        )
+    if sql is not None and file is not None:
+        raise UsageError("give the SQL as an argument or with --file FILE, not both")
     # Rows stream to stdout a batch at a time (a table is laid out once all are in).
     printer = RowPrinter(output, out)
     stream_query(db, read_sql_text(sql, file), printer.write)
@@ -458,7 +471,9 @@ app.command()(cli_tools.gather)
 def _expand_argv(argv: list[str]) -> list[str]:
     """Accept asn_generate's spellings that typer cannot parse: a bare --version-id
     (meaning "now"), several ids after one -i/--ids, and several files after one
-    --add, --remove, --background or --imprint; and SQL that starts with a comment."""
+    --add, --remove, --background or --imprint; and SQL that starts with a comment.
+    Also --db and -v before the command, and asn_edit's order (asn_sql/cli/habits.py)."""
+    argv = edit_in_asnsql_order(move_global_options(argv))
     command = next((token for token in argv if not token.startswith("-")), None)
     expanded: list[str] = []
     sql_text: list[str] = []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from asn_sql.bounded import read_bounded
 from asn_sql.engine.rules import LEVELS, Rule, all_rules, header_line, parse_header, registry_order
-from asn_sql.errors import RuleError, UsageError
+from asn_sql.errors import MissingFileError, RuleError, UsageError
 
 _FOLDER_LEVELS = {"level2": 2, "level3": 3}
 _LEVEL_LINE = re.compile(r"^--\s*level:\s*(.*)$")
@@ -23,15 +23,27 @@ _LEVEL_LINE = re.compile(r"^--\s*level:\s*(.*)$")
 def user_rule_files(folder: Path) -> list[Path]:
     """The .sql files of ``folder`` and of its level2/ and level3/ sub-folders, by name.
 
-    Raises UsageError when the folder does not exist or holds no rule file."""
+    Raises MissingFileError when the folder does not exist, UsageError when it is not a
+    folder or holds no rule file."""
+    if not folder.exists():
+        raise MissingFileError("no such rules folder", path=folder)
+    if folder.suffix == ".py" and not folder.is_dir():
+        # asn_generate's -r takes Python rule files
+        raise UsageError(
+            "a Python rule file is jwst's; asnsql's rules are .sql files, given as their folder",
+            path=folder,
+            settings=("rules_dir",),
+        )
     if not folder.is_dir():
-        raise UsageError(f"--rules {folder}: not a folder")
+        raise UsageError("not a folder of rule files", path=folder, settings=("rules_dir",))
     files = sorted(folder.glob("*.sql"))
     for sub in _FOLDER_LEVELS:
         files += sorted((folder / sub).glob("*.sql"))
     if not files:
         raise UsageError(
-            f"--rules {folder}: no .sql rule files in it or in its level2/ or level3/ sub-folders"
+            "no .sql rule files in this rules folder or in its level2/ or level3/ sub-folders",
+            path=folder,
+            settings=("rules_dir",),
         )
     return files
 
@@ -122,7 +134,10 @@ def rule_set(
         UsageError: ``ignore_default`` without ``rules_dir``; RuleError: a bad user file.
     """
     if ignore_default and rules_dir is None:
-        raise UsageError("--ignore-default runs only the rules of -r/--rules DIR: give one")
+        raise UsageError(
+            "ignoring the default rules leaves only those of a rules folder: give one",
+            settings=("ignore_default", "rules_dir"),
+        )
     built_in = [] if ignore_default else list(all_rules())
     user = read_user_rules(rules_dir) if rules_dir is not None else []
     merged = merge_rules(built_in, user)

@@ -16,7 +16,7 @@ import duckdb
 
 from asn_sql import __version__
 from asn_sql.bounded import read_bounded
-from asn_sql.errors import AsnSqlError
+from asn_sql.errors import AsnSqlError, MissingFileError
 from asn_sql.io.jsontext import dumps_indented
 from asn_sql.io.staged_files import StagedFolder
 from asn_sql.names import check_association_file
@@ -363,12 +363,18 @@ def write_run_documents(
         return staged.publish()
 
 
-def load_asn(path: str | Path) -> dict[str, Any]:
+def load_asn(path: str | Path, *, resolve: bool = True) -> dict[str, Any]:
     """Read an association file and check it against jwst's schema of its level.
 
-    Returns the plain dict the calibration pipeline's ``Step.call`` accepts. Raises
-    DocumentError listing every schema error; gives a UserWarning when member names hold
-    a directory, as jwst's ``Association.validate`` (jwst/associations/association.py) does.
+    Returns the document as a plain dict. With ``resolve`` (the default), each member's
+    ``expname`` and ``tweakreg_catalog`` that is a relative name becomes the absolute path
+    of that name in the association's folder, where jwst looks when given the file: given
+    a dict, its Level 3 pipelines (ModelLibrary, ModelContainer) look in the current
+    folder instead. ``resolve=False`` keeps the names as written.
+
+    Raises MissingFileError (a FileNotFoundError) when there is no such file, and
+    DocumentError listing every schema error; gives a UserWarning when member names as
+    written hold a directory, as jwst's ``Association.validate`` does.
     """
     path = Path(path)
     data = read_json(path)
@@ -376,7 +382,23 @@ def load_asn(path: str | Path) -> dict[str, Any]:
     if errors:
         raise DocumentError(f"not a valid association: {'; '.join(errors)}", path=path)
     _warn_of_directories(path, data)
+    if resolve:
+        _resolve_members(data, path.absolute().parent)
     return data
+
+
+# The member fields jwst reads as file names relative to the association's folder.
+_MEMBER_PATHS = ("expname", "tweakreg_catalog")
+
+
+def _resolve_members(data: dict[str, Any], folder: Path) -> None:
+    for product in data["products"]:
+        for member in product["members"]:
+            for key in _MEMBER_PATHS:
+                name = member.get(key)
+                # An empty catalog means none; a URL (s3://...) is not a file name.
+                if isinstance(name, str) and name.strip() and "://" not in name:
+                    member[key] = str(folder / name)
 
 
 def _warn_of_directories(path: Path, data: dict[str, Any]) -> None:
@@ -403,7 +425,7 @@ def file_errors(path: Path) -> list[str]:
     not JSON, or each schema error with its JSON path. Empty when the file is valid."""
     try:
         data = read_json(path)
-    except DocumentError as exc:
+    except (DocumentError, MissingFileError) as exc:
         return [str(exc)]
     return [f"{path}: {error}" for error in schema_errors(data, document_level(data))]
 

@@ -47,8 +47,9 @@ def format_for(output: Path, given: ExportFormat | None = None) -> ExportFormat:
     except KeyError:
         known = ", ".join(_BY_EXTENSION)
         raise UsageError(
-            f"cannot tell the format from the name; end it in {known} or give --format",
+            f"cannot tell the format from the name; end it in {known} or give the format",
             path=output,
+            settings=("file_format",),
         ) from None
 
 
@@ -187,11 +188,13 @@ def quote_identifier(name: str) -> str:
 
 
 def parse_format(text: str | None) -> ExportFormat | None:
-    """The --format value as an ExportFormat; None when it is not given."""
+    """The format asked for by name, as an ExportFormat; None when it is not given."""
     if text is None:
         return None
     try:
         return ExportFormat(text.lower())
     except ValueError:
         known = ", ".join(f.value for f in ExportFormat)
-        raise UsageError(f"--format must be one of {known}, not {text!r}") from None
+        raise UsageError(
+            f"the format must be one of {known}, not {text!r}", settings=("file_format",)
+        ) from None

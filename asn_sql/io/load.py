@@ -116,8 +116,9 @@ def load_staged(con: duckdb.DuckDBPyConnection, pool: StagedPool, *, replace: bo
     if existing and not replace:
         raise PoolError(
             f"a different pool named {pool.name} is already loaded; "
-            "use --replace to reload it (its runs are removed with it)",
+            "replacing it reloads it and removes its runs",
             path=pool.path,
+            settings=("replace",),
         )
     with db.transaction(con):
         if existing:

@@ -11,7 +11,7 @@ import duckdb
 
 from asn_sql.db import execute_script
 from asn_sql.defaults import DEFAULT_DELIMITER
-from asn_sql.errors import PoolError, UsageError
+from asn_sql.errors import MissingFileError, PoolError, UsageError
 from asn_sql.templates import render_sql
 
 # jwst cannot work without these columns (../shared/spec/pool.md §2.2).
@@ -45,7 +45,10 @@ def check_delimiter(delimiter: str) -> str:
     if delimiter == "\\t":
         delimiter = "\t"
     if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise UsageError(f"--delimiter must be one character other than a quote, got {delimiter!r}")
+        raise UsageError(
+            f"the delimiter must be one character other than a quote, not {delimiter!r}",
+            settings=("delimiter",),
+        )
     return delimiter
 
 
@@ -115,12 +118,12 @@ def stage_pool(
 
 
 def read_pool_bytes(path: Path) -> bytes:
-    """The bytes of a pool file; PoolError when it is missing, not a regular file (or a
-    pipe), unreadable or empty."""
+    """The bytes of a pool file; MissingFileError when it is missing, PoolError when it is
+    not a regular file (or a pipe), unreadable or empty."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise PoolError("no such file", path=path) from None
+        raise MissingFileError(path=path) from None
     except OSError as exc:
         raise PoolError(f"cannot read the file: {exc.strerror}", path=path) from None
     if stat.S_ISDIR(mode):
@@ -229,11 +232,14 @@ def _column_names(header: list[str], path: Path, line: int) -> list[str]:
 def _check_required(columns: list[str], path: Path, line: int, delimiter: str) -> None:
     for required in REQUIRED_COLUMNS:
         if required not in columns:
-            hint = ""
-            if len(columns) == 1:
-                hint = f"; the header is one field: is the delimiter {delimiter!r}? see --delimiter"
+            one_field = len(columns) == 1
+            hint = f"; the header is one field: is the delimiter {delimiter!r}?"
+            hint = hint if one_field else ""
             raise PoolError(
-                f"no {required.upper()} column, which jwst needs{hint}", path=path, line=line
+                f"no {required.upper()} column, which jwst needs{hint}",
+                path=path,
+                line=line,
+                settings=("delimiter",) if one_field else (),
             )
 
 
@@ -261,11 +267,12 @@ def _check_field_counts(
     text = _line_text(con, index, bad_line)
     column = _field_column(text, expected, delimiter) if bad_count > expected else len(text) + 1
     raise PoolError(
-        f"{bad_count} fields, expected {expected} as in the header on line {header_line} "
-        f"(is the delimiter {delimiter!r}? see --delimiter)",
+        f"{bad_count} fields, expected {expected} as in the header on line {header_line}: "
+        f"is the delimiter {delimiter!r}?",
         path=path,
         line=bad_line,
         column=column,
+        settings=("delimiter",),
     )
 
 

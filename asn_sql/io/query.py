@@ -121,11 +121,10 @@ def read_sql_text(sql: str | None, file: str | None) -> str:
     Raises UsageError for both or neither, QueryError for an unreadable or empty file."""
     if sql is None and file is None:
         raise UsageError(
-            "missing argument 'SQL': give the SQL as an argument or with --file FILE"
-            " (- for stdin) (see 'asnsql query --help')"
+            "no SQL given: give it as an argument or in a file (- for stdin)", settings=("file",)
         )
     if sql is not None and file is not None:
-        raise UsageError("give the SQL as an argument or with --file FILE, not both")
+        raise UsageError("give the SQL as an argument or in a file, not both", settings=("file",))
     source = file if file is not None else sql
     if source == "-":
         text = sys.stdin.read(MAX_INPUT_BYTES + 1)

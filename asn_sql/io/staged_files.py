@@ -160,7 +160,7 @@ class StagedFolder:
 
     def __enter__(self) -> StagedFolder:
         if self.folder.exists() and not self.folder.is_dir():
-            raise OutputError("is a file, not a folder (see --path)", path=self.folder)
+            raise OutputError("is a file, not a folder", path=self.folder, settings=("output_dir",))
         blocker = next((p for p in self.folder.parents if p.exists() and not p.is_dir()), None)
         if blocker is not None:
             raise OutputError(f"cannot make this folder: {blocker} is a file", path=self.folder)

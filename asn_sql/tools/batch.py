@@ -59,6 +59,7 @@ class PoolReport:
     by_type: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    error_settings: tuple[str, ...] = ()  # the settings the error names (AsnSqlError.settings)
 
 
 @dataclass
@@ -95,7 +96,10 @@ def check_workers(count: int) -> int:
     """``count`` when it is a number of local worker processes asnsql starts (1 to
     MAX_WORKERS); UsageError otherwise."""
     if not 1 <= count <= MAX_WORKERS:
-        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS:,}, not {count}")
+        raise UsageError(
+            f"the number of workers must be from 1 to {MAX_WORKERS:,}, not {count}",
+            settings=("workers",),
+        )
     return count
 
 
@@ -127,7 +131,10 @@ def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
     try:
         from distributed import Client
     except ImportError:
-        raise UsageError("--scheduler needs Dask distributed: pip install 'asnsql[dask]'") from None
+        raise UsageError(
+            "a Dask scheduler needs Dask distributed: pip install 'asnsql[dask]'",
+            settings=("scheduler",),
+        ) from None
     try:
         client = Client(address, timeout="5s")
     except (OSError, TimeoutError, ValueError) as exc:
@@ -156,7 +163,7 @@ def run_batch(
     """
     output = settings.output_dir
     if output is not None and output.exists() and not output.is_dir():
-        raise UsageError(f"--path {output} is a file, not a folder")
+        raise UsageError("is a file, not a folder", path=output, settings=("output_dir",))
     con = db.open_database(db_path)
     try:
         coordinator = _Coordinator(con, settings, threads)
@@ -222,7 +229,7 @@ class _Coordinator:
             if run_id is not None:
                 return self._skip(source, path, run_id)
         except AsnSqlError as exc:
-            return PoolReport(source, "failed", error=_naming(source, str(exc)))
+            return _failed(source, exc)
         return PoolTask(
             source, contents, self.settings.delimiter, self.settings.options, self.threads
         )
@@ -246,8 +253,9 @@ class _Coordinator:
         if rows and rows[0][0] != sha256:
             raise PoolError(
                 f"a different pool named {path.name} is already loaded "
-                "(asnsql load --replace reloads it, and removes its runs)",
+                "(replacing it reloads it and removes its runs)",
                 path=path,
+                settings=("reload",),
             )
 
     def _finished_run(self, name: str, sha256: str) -> int | None:
@@ -293,12 +301,13 @@ class _Coordinator:
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
             return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
         if outcome.error is not None:
-            return PoolReport(source, "failed", error=_naming(source, outcome.error))
+            error = _naming(source, outcome.error)
+            return PoolReport(source, "failed", error=error, error_settings=outcome.error_settings)
         try:
             self._check_worker(outcome)
             run_id, folder = record_outcome(self.con, outcome, self.settings.output_dir)
         except AsnSqlError as exc:
-            return PoolReport(source, "failed", error=_naming(source, str(exc)))
+            return _failed(source, exc)
         assert outcome.summary is not None
         return PoolReport(
             source,
@@ -324,6 +333,12 @@ class _Coordinator:
                 f"{self.sql_hash[:12]}); install the same asnsql on every worker",
                 path=outcome.source,
             )
+
+
+def _failed(source: str, exc: AsnSqlError) -> PoolReport:
+    return PoolReport(
+        source, "failed", error=_naming(source, str(exc)), error_settings=exc.settings
+    )
 
 
 def _naming(source: str, message: str) -> str:

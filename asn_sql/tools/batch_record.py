@@ -81,8 +81,9 @@ def _pool_id(con: duckdb.DuckDBPyConnection, outcome: PoolOutcome) -> tuple[int,
     if row[1] != sha256:
         raise PoolError(
             f"a different pool named {name} is already loaded "
-            "(asnsql load --replace reloads it, and removes its runs)",
+            "(replacing it reloads it and removes its runs)",
             path=outcome.source,
+            settings=("reload",),
         )
     return int(row[0]), False
 

@@ -52,6 +52,7 @@ class PoolOutcome:
     summary: RunSummary | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    error_settings: tuple[str, ...] = ()
 
 
 def run_pool(task: PoolTask) -> PoolOutcome:
@@ -89,7 +90,7 @@ def run_pool(task: PoolTask) -> PoolOutcome:
         outcome.summary = summary
         outcome.warnings = loaded.warnings + summary.warnings
     except AsnSqlError as exc:
-        outcome.error = str(exc)
+        outcome.error, outcome.error_settings = str(exc), exc.settings
     finally:
         con.close()
     return outcome

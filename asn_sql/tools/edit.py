@@ -52,8 +52,9 @@ def edit_file(
         # to (and writing through it would write wherever it points): refuse both.
         raise DocumentError(
             f"is a symbolic link (to {os.readlink(target)}); asnsql writes no link: edit the "
-            "file it points to" + ("" if output else ", or write elsewhere with -o"),
+            "file it points to" + ("" if output else ", or write the result elsewhere"),
             path=target,
+            settings=() if output else ("output",),
         )
     if target.suffix != ".json":
         raise DocumentError("the output must be a .json file (jwst reads no other)", path=target)

@@ -76,7 +76,8 @@ def explain(
             if not options.rules_dir.is_dir():
                 raise UsageError(
                     f"run {run_id} was made with the rules of {options.rules_dir}, which is "
-                    "gone: give -r/--rules DIR"
+                    "gone: give a rules folder",
+                    settings=("rules_dir",),
                 )
         else:
             options = replace(options, rules_dir=rules_dir, ignore_default=ignore_default)
@@ -90,12 +91,14 @@ def explain(
         if rules_hash(rules) != run_hash and from_run:
             raise UsageError(
                 f"the rule files of {options.rules_dir} changed since run {run_id}: "
-                "give -r/--rules DIR to explain with them as they are now"
+                "give the rules folder to explain with them as they are now",
+                settings=("rules_dir",),
             )
         if rules_hash(rules) != run_hash:
             warnings.append(
-                f"run {run_id} was made with other rules than these (another -r/--rules "
-                "folder, --ignore-default, or edited rule files): give generate's -r options"
+                f"run {run_id} was made with other rules than these (another rules folder, "
+                "the default rules ignored or not, or edited rule files): give the rules "
+                "options the run was generated with"
             )
         found = [_explain_row(con, run_id, row_no, filename, rules) for row_no, filename in rows]
         if found:

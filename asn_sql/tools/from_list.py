@@ -118,7 +118,10 @@ def level_of(asn_type: str) -> int:
 def _program(given: str | None, names: list[str]) -> str:
     if given is not None:
         if not given.isdigit():
-            raise FromListError(f"--program must be a program number such as 1234, not {given!r}")
+            raise FromListError(
+                f"the program must be a program number such as 1234, not {given!r}",
+                settings=("program",),
+            )
         return given.zfill(5)
     found = {match.group(1) for name in names if (match := _DMS_NAME.match(Path(name).name))}
     # jwst's own placeholder when the files do not say which program they belong to.
@@ -130,7 +133,8 @@ def _asn_id(given: str | None, level: int) -> str:
         return DEFAULT_ASN_IDS[level]
     if not _ASN_ID.match(given.lower()):
         raise FromListError(
-            f"--asn-id must be a candidate id such as o001, c1000 or a3001, not {given!r}"
+            f"the asn_id must be a candidate id such as o001, c1000 or a3001, not {given!r}",
+            settings=("asn_id",),
         )
     return given.lower()
 
@@ -140,8 +144,9 @@ def _level2_products(members: list[Member], name: str | None) -> list[dict[str, 
     others = [_member(m) for m in members if m.exptype != "science"]
     if name is not None and len(science) > 1:
         raise FromListError(
-            "--product-name names a Level 2 product only when there is one science file; "
-            "otherwise each product is named for its science file"
+            "a product name names a Level 2 product only when there is one science file; "
+            "otherwise each product is named for its science file",
+            settings=("product_name",),
         )
     return [
         {"name": name or file_root(m.expname), "members": [_member(m), *others]} for m in science
@@ -150,7 +155,10 @@ def _level2_products(members: list[Member], name: str | None) -> list[dict[str, 
 
 def _level3_product(members: list[Member], name: str | None) -> dict[str, Any]:
     if not name:
-        raise FromListError("a Level 3 association needs --product-name (e.g. jw01234-a3001_...)")
+        raise FromListError(
+            "a Level 3 association needs a product name (e.g. jw01234-a3001_...)",
+            settings=("product_name",),
+        )
     ordered = [m for m in members if m.exptype == "science"]
     ordered += [m for m in members if m.exptype != "science"]
     return {"name": name, "members": [_member(m) for m in ordered]}

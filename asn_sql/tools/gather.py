@@ -24,7 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from asn_sql.errors import AsnSqlError
+from asn_sql.errors import AsnSqlError, MissingFileError
 from asn_sql.io.documents import document_level, read_json, schema_errors
 from asn_sql.io.staged_files import check_not_protected, create_temporary, write_atomic
 
@@ -77,12 +77,15 @@ def plan_gather(
     """
     data = read_json(association)
     _check_shape(data, association)
+    if source is not None and not source.exists():
+        raise MissingFileError("no such source folder", path=source)
     folder = source if source is not None else association.parent
     products = _kept_products(data["products"], exp_types, exclude_types)
     if not products:
         raise GatherError(
-            "no member passes the exposure type filters (-t, -x): nothing to gather",
+            "no member passes the exposure type filters: nothing to gather",
             path=association,
+            settings=("exp_types", "exclude_types"),
         )
     transfers = _transfers(products, folder, destination, association)
     result = copy.deepcopy(data)
@@ -150,21 +153,23 @@ def _transfers(
             member["expname"] = path.name
     if outside:
         raise GatherError(
-            f"{len(outside)} member names point outside SOURCE {folder.absolute()} "
-            f"(members are read only under it; see -s): {', '.join(repr(n) for n in outside)}",
+            f"{len(outside)} member names point outside the source folder {folder.absolute()} "
+            f"(members are read only under it): {', '.join(repr(n) for n in outside)}",
             path=association,
+            settings=("source",),
         )
     if clashes:
         raise GatherError(
-            f"members with the same file name would overwrite each other in DEST: "
+            f"members with the same file name would overwrite each other in the destination: "
             f"{', '.join(clashes)}",
             path=association,
         )
     if missing:
         raise GatherError(
-            f"{len(missing)} member files missing from SOURCE {folder.absolute()}: "
+            f"{len(missing)} member files missing from the source folder {folder.absolute()}: "
             + ", ".join(missing),
             path=association,
+            settings=("source",),
         )
     return [Transfer(path, destination / base) for base, path in by_target.items()]
 
@@ -207,7 +212,10 @@ def carry_out(plan: GatherPlan, mode: Mode = Mode.copy) -> list[Path]:
     except OSError as exc:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
-        raise GatherError(_os_reason(exc, mode), path=destination) from None
+        across = exc.errno == errno.EXDEV and mode is Mode.link
+        raise GatherError(
+            _os_reason(exc, mode), path=destination, settings=("symlink",) if across else ()
+        ) from None
     return [target for _, target in staged] + [plan.target]
 
 
@@ -239,6 +247,6 @@ def _stage(transfer: Transfer, mode: Mode) -> str:
 
 def _os_reason(exc: OSError, mode: Mode) -> str:
     if exc.errno == errno.EXDEV and mode is Mode.link:
-        return "cannot hard-link across file systems; copy, or use --symlink"
+        return "cannot hard-link across file systems; copy, or make symbolic links"
     where = f" ({exc.filename})" if exc.filename else ""
     return f"cannot write the gathered files: {exc.strerror or exc}{where}"

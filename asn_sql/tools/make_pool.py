@@ -175,8 +175,9 @@ def parse_candidates(text: str | None) -> list[tuple[str, str]]:
         for pair in value
     ):
         raise UsageError(
-            "--asn-candidate must be a list of (id, type) pairs, "
-            f"like \"[('c1000', 'background')]\"; got {text!r}"
+            "the extra candidates must be a list of (id, type) pairs, "
+            f"like \"[('c1000', 'background')]\"; got {text!r}",
+            settings=("asn_candidate",),
         )
     return [(str(pair[0]), str(pair[1])) for pair in value]
 

@@ -157,7 +157,7 @@ def test_edit_writes_no_symbolic_link(
     before = tree(tmp_path)
     if in_place:
         outcome = run("edit", "link.json", "--add", "b_rate.fits")
-        tail = "edit the file it points to, or write elsewhere with -o"
+        tail = "edit the file it points to, or write the result elsewhere (see -o/--output)"
         shown = "link.json: is a symbolic link (to real.json)"
     else:
         outcome = run("edit", "real.json", "--add", "b_rate.fits", "-o", "dangling.json")

@@ -253,7 +253,7 @@ def test_batch_workers_out_of_range_is_one_error_line(tmp_path: Path) -> None:
         _unchanged_after(
             tmp_path,
             ["batch", SMALL_POOL, "--db", tmp_path / "asn.duckdb", "--workers", count],
-            f"--workers must be from 1 to 1,024, not {count}",
+            f"the number of workers must be from 1 to 1,024, not {count} (see --workers)",
         )
 
 

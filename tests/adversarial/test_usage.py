@@ -50,7 +50,7 @@ def test_a_usage_error_is_one_line_with_the_commands_help_hint(
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--version-id", "a/b"], "--version-id 'a/b'"),
+        (["--version-id", "a/b"], "'a/b' is not a version id"),
         (["--version-id", "../x"], "not a version id"),
         (["--version-id", "x" * 65], "not a version id"),
         (["--version-id", "tag with space"], "not a version id"),

@@ -1,0 +1,145 @@
+"""Habits from the shell and from jwst's commands, taken where they do not clash with
+asnsql's own spellings: ``--db`` and ``-v`` before the command, asn_edit's argument
+order, and one line for an option only jwst has, saying what asnsql does instead.
+
+asn_sql/cli/main.py applies the first two to the command line before typer parses it,
+and the third to each command typer builds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:  # typer >= 0.20 carries its own copy of click
+    from typer import _click as click
+except ImportError:  # pragma: no cover - older typer
+    import click  # type: ignore[no-redef]
+
+# Options every command that has them reads the same way, wherever they stand.
+_GLOBAL_FLAGS = ("-v", "--verbose", "-D", "--debug")
+_GLOBAL_WITH_VALUE = ("--db",)
+
+
+def move_global_options(argv: list[str]) -> list[str]:
+    """``asnsql --db X -v generate …`` as ``asnsql generate --db X -v …``: the options
+    before the command move after it, with the same meaning (a command without such an
+    option then says so, as it would after it)."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token in _GLOBAL_WITH_VALUE and i + 1 < len(argv):
+            i += 2
+        elif token in _GLOBAL_FLAGS or token.startswith(tuple(f"{o}=" for o in _GLOBAL_WITH_VALUE)):
+            i += 1
+        else:
+            break
+    if i == 0 or i >= len(argv) or argv[i].startswith("-"):
+        return argv
+    return [argv[i], *argv[:i], *argv[i + 1 :]]
+
+
+# asn_edit's -a/-r are flags saying what to do with the files after the association;
+# asnsql's --add/--remove take the files themselves.
+_EDIT_MODES = {"-a": "--add", "--add": "--add", "-r": "--remove", "--remove": "--remove"}
+_EDIT_VALUED = ("-t", "--type", "-o", "--output")
+
+
+def edit_in_asnsql_order(argv: list[str]) -> list[str]:
+    """asn_edit's order, ``edit -a|-r [options] ASN FILE…``, as asnsql's ``edit ASN
+    [options] --add|--remove FILE…``; applied only when asnsql's own reading would fail
+    (no single ASN, or -a/-r with no file after it) and one of -a/-r is given."""
+    if not argv or argv[0] != "edit" or "--" in argv:
+        return argv
+    modes: list[str] = []
+    options: list[str] = []
+    words: list[str] = []
+    runs: list[int] = []  # asnsql's reading: how many words each -a/-r takes
+    free = 0  # and how many are left for ASN
+    i, rest = 0, argv[1:]
+    while i < len(rest):
+        token = rest[i]
+        if token in _EDIT_MODES:
+            modes.append(_EDIT_MODES[token])
+            runs.append(0)
+        elif token.startswith("-"):
+            taken = 2 if token in _EDIT_VALUED and i + 1 < len(rest) else 1
+            options += rest[i : i + taken]
+            i += taken - 1
+            runs.append(-1)  # a word after an option is no longer -a/-r's
+        else:
+            words.append(token)
+            if runs and runs[-1] >= 0:
+                runs[-1] += 1
+            else:
+                free += 1
+        i += 1
+    asnsql_reads_it = free == 1 and 0 not in runs
+    if len(set(modes)) != 1 or len(words) < 2 or asnsql_reads_it:
+        return argv
+    return ["edit", words[0], *options, modes[0], *words[1:]]
+
+
+# Options of jwst's commands that asnsql does not take: what it does instead.
+_LEAVE_OUT = "leave it out"
+JWST_ONLY: dict[str, dict[str, str]] = {
+    "generate": {
+        "--DMS": "jwst's operations mode (its log format; with -i, the background "
+        f"candidates of those ids run too); asnsql has no such mode: {_LEAVE_OUT}",
+        "--format": f"asnsql writes associations as JSON only, jwst's default: {_LEAVE_OUT}",
+        "--pool-format": "asnsql reads pools as delimited text, as jwst's default ascii "
+        "format; give the delimiter with -d/--delimiter",
+        "--merge": "asnsql does not merge the Level 2 associations of one candidate "
+        f"(jwst's --merge, off by default): {_LEAVE_OUT}",
+        "--no-merge": "asnsql never merges Level 2 associations, jwst's default (its "
+        f"--no-merge is deprecated): {_LEAVE_OUT}",
+        "--per-pool-algorithm": "jwst's choice of generator, which gives the same "
+        f"associations; asnsql has one: {_LEAVE_OUT}",
+        "--version": "asnsql --version prints the version",
+    },
+    "from-list": {
+        "-f": f"asnsql writes associations as JSON only, asn_from_list's default: {_LEAVE_OUT}",
+        "--format": "asnsql writes associations as JSON only, asn_from_list's default: "
+        f"{_LEAVE_OUT}",
+        "-r": "asn_from_list's rule class; asnsql takes the association type from "
+        "-t/--type (image3, spec2, ...)",
+        "--rule": "asn_from_list's rule class; asnsql takes the association type from "
+        "-t/--type (image3, spec2, ...)",
+        "--ruledefs": "asn_from_list's rule files; asnsql takes the association type from "
+        "-t/--type (image3, spec2, ...)",
+    },
+    "edit": {
+        "-i": "asnsql spells asn_edit's -i as --ignore (-i is a candidate id in asnsql)",
+    },
+    "make-pool": {
+        "-v": f"asnsql always prints make-pool's warnings, and nothing else: {_LEAVE_OUT}",
+        "--verbose": f"asnsql always prints make-pool's warnings, and nothing else: {_LEAVE_OUT}",
+    },
+    "gather": {
+        "-v": f"asnsql always prints what gather wrote: {_LEAVE_OUT}",
+        "--verbose": f"asnsql always prints what gather wrote: {_LEAVE_OUT}",
+        "-c": "asnsql copies in Python; --link or --symlink link the files instead",
+        "--cmd": "asnsql copies in Python; --link or --symlink link the files instead",
+    },
+}
+
+
+def explain_jwst_options(command: Any, name: str) -> Any:
+    """``command`` (a click command) refusing an option only jwst's command of the same
+    job has with what asnsql does instead, rather than click's bare "no such option"."""
+    known = JWST_ONLY.get(name)
+    if command is None or not known or getattr(command, "_explains_jwst", False):
+        return command
+    parse_args = command.parse_args
+
+    def parse(ctx: Any, args: list[str]) -> Any:
+        try:
+            return parse_args(ctx, args)
+        except click.exceptions.NoSuchOption as exc:
+            reason = known.get(exc.option_name)
+            if reason is None:
+                raise
+            raise click.exceptions.UsageError(f"{exc.option_name}: {reason}", ctx=ctx) from None
+
+    command.parse_args = parse
+    command._explains_jwst = True
+    return command
