@@ -195,6 +195,10 @@ def test_the_report_of_mega_pool_shows_every_association_member_and_orphan(
             where run_id = {run_id} and asn_id = 'o021' and row_no is not null""",
     )
     assert page.cells() == o021_members
+    page.js("document.getElementById('grid-section').scrollIntoView()")
+    page.page.screenshot(path=str(tmp_path / "report-grid.png"))
+    if os.environ.get("ASNSQL_DOCS_SCREENSHOT"):
+        page.page.screenshot(path=str(ROOT / "docs" / "_static" / "report.png"))
 
     # ... and by an exposure type as well: the associations holding one, its rows only.
     page.choose("#f-type", "nrs_msaspec,")
@@ -209,11 +213,6 @@ def test_the_report_of_mega_pool_shows_every_association_member_and_orphan(
     assert with_type and page.visible_associations() == with_type
     rows = page.js("document.getElementById('shown').textContent")
     assert re.fullmatch(rf"\d+ exposures × {len(with_type)} associations", rows)
-    page.page.locator("#grid-section").scroll_into_view_if_needed()
-    page.js("document.getElementById('grid-section').scrollIntoView()")
-    page.page.screenshot(path=str(tmp_path / "report-grid.png"))
-    if os.environ.get("ASNSQL_DOCS_SCREENSHOT"):
-        page.page.screenshot(path=str(ROOT / "docs" / "_static" / "report.png"))
 
     # A click on a cell picks its association in the list.
     page.page.locator("#grid rect.cell").first.click()
@@ -312,9 +311,8 @@ def _hostile_pool(folder: Path) -> Path:
         if line.startswith("jw_00003_uncal.fits"):
             lines[n] = line.replace("MIR_IMAGE", "</script><img src=x onerror=alert(2)>")
         if line.startswith("jw_00004_uncal.fits"):
-            lines[n] = line.replace(
-                "[('o001', 'observation')]", "[('o001', 'observation'), ('c1000', '\\'><em>e</em>')]"
-            )
+            hostile = "[('o001', 'observation'), ('c1000', '\\'><em>e</em>')]"
+            lines[n] = line.replace("[('o001', 'observation')]", hostile)
     path = folder / "hostile.csv"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -40,7 +40,7 @@ ROLE_COLOURS = {
     "segmap": "#c2a31a",
     "direct_image": "#d1477a",
 }
-SPARE_COLOURS = ("#6b7f99", "#9c6b4e", "#5e8c31", "#b35c5c", "#4d6fa8", "#8a8a8a")
+SPARE_COLOURS = ("#7a7fd6", "#5e8c31", "#c77dbd", "#4db3a0", "#b35c5c", "#8a8a8a")
 
 
 @dataclass

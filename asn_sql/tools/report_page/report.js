@@ -63,9 +63,14 @@
 
   function draw(cols, rows) {
     var nc = cols.length, nr = rows.length;
-    var s = Math.max(4, Math.min(12, Math.floor(1600 / Math.max(nc, 1))));
+    var s = Math.max(4, Math.min(16, Math.floor(1600 / Math.max(nc, 1))));
     var labels = s >= 12 && nr <= 400;
-    var left = labels ? 300 : 10, top = labels ? 190 : 10;
+    // Room for the longest label, at about 6.1 px a character of the 10 px monospace font.
+    function room(names) {
+      return 16 + 6.1 * names.reduce(function (most, n) { return Math.max(most, String(n).length); }, 0);
+    }
+    var left = labels ? room(rows.map(function (j) { return X[j][0]; })) : 10;
+    var top = labels ? room(cols.map(function (a) { return A[a][0]; })) : 10;
     var svg = node("svg", {
       width: left + nc * s + 2, height: top + nr * s + 2, role: "img",
       "aria-label": "membership grid: " + nr + " exposures by " + nc + " associations",
@@ -78,7 +83,7 @@
         svg.appendChild(node("rect", { x: left + i * s, y: top - 7, width: s, height: 5, "class": "chg " + A[a][5] }));
       }
       if (labels) {
-        var x = left + i * s + s - 3, y = top - 10;
+        var x = left + i * s + s / 2 + 3, y = top - 10;
         svg.appendChild(node("text", { x: x, y: y, transform: "rotate(-90 " + x + " " + y + ")" }, A[a][0]));
       }
     });
@@ -88,7 +93,7 @@
         svg.appendChild(node("rect", { x: left - 8, y: top + r * s, width: 5, height: s, "class": "orph" }));
       }
       if (labels) {
-        svg.appendChild(node("text", { x: left - 11, y: top + r * s + s - 2, "text-anchor": "end" }, X[j][0]));
+        svg.appendChild(node("text", { x: left - 11, y: top + r * s + s / 2 + 3, "text-anchor": "end" }, X[j][0]));
       }
     });
     var gap = s > 5 ? 1 : 0;
