@@ -11,6 +11,7 @@ import typer
 from asn_sql import __version__
 from asn_sql.cli import batch as cli_batch
 from asn_sql.cli import files as cli_files
+from asn_sql.cli import report as cli_report
 from asn_sql.cli import tools as cli_tools
 from asn_sql.cli.boundary import AsnSqlGroup
 from asn_sql.cli.common import (
@@ -455,6 +456,7 @@ def say(text: str) -> None:
 
 # Commands over association files (asn_sql/cli/files.py).
 app.command()(cli_files.diff)
+app.command()(cli_report.report)
 app.command("from-list")(cli_files.from_list)
 app.command("from-query")(cli_files.from_query)
 app.command()(cli_files.edit)

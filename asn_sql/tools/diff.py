@@ -377,7 +377,7 @@ def report_lines(report: DiffReport) -> list[str]:
     for change in sorted(report.changed, key=lambda c: c.old):
         names = change.old if change.old == change.new else f"{change.old} -> {change.new}"
         lines.append(f"changed  {names} (similarity {change.similarity:.2f})")
-        lines += [f"    {line}" for line in _change_lines(change)]
+        lines += [f"    {line}" for line in change_lines(change)]
     return lines
 
 
@@ -395,7 +395,8 @@ def _brief(asn: Canonical) -> str:
     return f"{asn.file} ({f['asn_type']}, {f['asn_rule']}, {f['asn_id']}, {n} members)"
 
 
-def _change_lines(change: Change) -> list[str]:
+def change_lines(change: Change) -> list[str]:
+    """What differs in a changed pair, one line each, as the report lists it under the pair."""
     # The file names head the change already.
     fields = {name: pair for name, pair in change.fields.items() if name != "file"}
     lines = [f"{name}: {old!r} -> {new!r}" for name, (old, new) in fields.items()]
