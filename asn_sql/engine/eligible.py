@@ -70,6 +70,17 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
         raise RuleError(f"the rules of {table} failed together: {first_line(exc)}") from None
 
 
+def rules_present(
+    con: duckdb.DuckDBPyConnection, table: str, science: str = "role = 'science'"
+) -> dict[str, bool]:
+    """The rules with a row in ``table``, each with whether one of its rows is a science
+    row (the SQL test ``science``). The passes after the eligible rows are rendered for these rules alone: every
+    row they make carries its rule's name, so a rule without rows adds nothing to them
+    but SQL to plan."""
+    rows = con.execute(f"select rule, bool_or({science}) from {table} group by rule").fetchall()
+    return {rule: bool(science) for rule, science in rows}
+
+
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str | None]]:
     return con.execute(
         "select column_name, column_default from information_schema.columns "

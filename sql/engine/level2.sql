@@ -4,10 +4,19 @@
 -- its extra compatibility test, nod overlap test, suffix, candidate, WFSS and
 -- imprint settings; `finalize` false (--no-finalize) leaves out what jwst's
 -- finalize does: imprint pruning, nod splits, candidate validity, WFSS catalogs.
+-- `rules` holds only the rules with eligible rows (every row below carries its
+-- rule's name), so a pass that serves shapes or settings no such rule has is left
+-- out: it would find no row to work on.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
+{% set shapes = rules | map(attribute='shape') | list -%}
+{% set with_science = 'science' in shapes or 'single' in shapes -%}
+{% set with_groups = 'group' in shapes -%}
+{% set with_replayed = 'replayed' in shapes -%}
+{% set with_imprints = rules | selectattr('prune_imprints') | list | length > 0 -%}
+{% set with_wfss = rules | selectattr('wfss') | list | length > 0 -%}
 {#- The keys compatible_under_locks compares plainly (NULL on either side, or equal). -#}
 {% set plain_keys = keys | reject('in', ['k_opt_elem', 'k_opt_elem2', 'k_grating']) | list -%}
 
@@ -82,6 +91,7 @@ group by all
 {%- endmacro %}
 
 -- ---- One association per science exposure (shapes `science` and `single`) ----
+{% if with_science %}
 
 -- MODE (jwst's Constraint_Mode) locks columns: its filter/band test reads the
 -- first of filter, band that the association's founding row sets, and from then
@@ -349,11 +359,18 @@ where p.deferred or p.row_no >= s.seed_row
 
 create or replace temp table l2_members as
 {{ members_of('l2_founding') }};
+{% else %}
+create or replace temp table l2_members as
+select rule, asn_type, rule_rank, scope_id, ''::varchar as association, row_no as seed_row,
+       0 as split_index, row_no as science_row, row_no, role, 1 as phase, 0 as requeue_row
+from l2_eligible where false;
+{% endif %}
 
 -- Rules that replay jwst's pass themselves (shape `replayed`) name each
 -- member's association by the row that founded it. Members come as jwst adds
 -- them: from the founding row on in pool order, then the rows offered again,
 -- target acquisitions last.
+{% if with_replayed -%}
 insert into l2_members
 select
     e.rule, e.asn_type, e.rule_rank, e.scope_id,
@@ -363,6 +380,7 @@ select
     0
 from l2_eligible as e
 where e.shape = 'replayed';
+{%- endif %}
 
 -- An association takes a file once: of two copies, the one that joins first
 -- (jwst finds the second already a member).
@@ -377,6 +395,7 @@ where (association, row_no) in (
 );
 {%- endmacro %}
 {{ once_per_file() }}
+{% if with_science %}
 
 -- jwst fixes an association's optional key the first time a member sets it; a
 -- later member with another value is refused. The science and the founder fix
@@ -557,8 +576,10 @@ insert into l2_founding by name select * from l2_refounding;
 insert into l2_members {{ members_of('l2_refounding') }};
 {{ once_per_file() }}
 {{ fold('l2_refounding') }}
+{% endif %}
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----
+{% if with_groups %}
 
 -- MODE's filter/band and pupil/grating tests read the column the group's
 -- first row that sets one fixes (see l2_row_locks): lock keys of the pass, read
@@ -594,7 +615,7 @@ where {{ x.is_set_text('e.exposerr') }};
 
 {% if finalize %}
 -- Imprint pruning of groups happens before they are split (Asn_Lv2NRSIFUNod).
-{{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}
+{% if with_imprints %}{{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}{% endif %}
 
 -- jwst splits only valid groups: in a background candidate the group must hold
 -- a background exposure itself (nods the split turns into background do not count).
@@ -647,6 +668,7 @@ select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.rule || '/' || m.group_id 
 from l2_group_members as m;
 
 {% endif %}
+{% endif %}
 -- Associations that held a member with an error before imprint pruning and the
 -- WFSS catalogs removed members.
 create or replace temp table l2_degraded as
@@ -655,12 +677,16 @@ from l2_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ x.is_set_text('e.exposerr') }}
 union
+{%- if with_groups %}
 select m.rule || '/' || m.group_id || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
 from l2_group_members as m
 join l2_group_degraded using (group_id)
-where m.is_science;
+where m.is_science
+{%- else %}
+select null::varchar where false
+{%- endif %};
 
-{% if finalize %}
+{% if finalize and with_imprints %}
 -- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial);
 -- jwst does not prune the splits of a group again.
 {{ l2.prune_imprints('l2_members', 'association', rules | rejectattr('shape', 'equalto', 'group') | list) }}
@@ -694,7 +720,7 @@ from l2_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 group by m.association;
 
-{% if finalize %}
+{% if finalize and with_wfss %}
 -- WFSS: the direct images give way to the catalogs of the one chosen.
 {{ l2.wfss_catalogs('l2_members', rules) }}
 {% endif %}
@@ -722,7 +748,7 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 -- group's first row, which a split need not hold)
 join scope_exposures as founder on founder.scope_id = m.scope_id and founder.row_no = m.seed_row;
 
-{% if not finalize %}
+{% if not finalize and with_science %}
 -- Unfinalized, jwst also numbers (but does not write) the associations a
 -- non-science row founded when it could join none and no science took: one per
 -- such row that no earlier row of its rule it agrees with founded before.
@@ -783,6 +809,6 @@ join (
     group by association
 ) as a using (association);
 
-{% if finalize %}
+{% if finalize and with_wfss %}
 {{ l2.insert_wfss_catalogs() }}
 {% endif %}

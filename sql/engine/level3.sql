@@ -4,6 +4,9 @@
 -- product-name and validity expressions, and whether it adds nod backgrounds;
 -- `finalize` false (--no-finalize) keeps invalid associations and adds no nod
 -- backgrounds, as jwst's unfinalized associations are.
+-- `rules` holds only the rules with eligible rows (every row below carries its
+-- rule's name), and `acquisitions` says whether any scope holds a target
+-- acquisition: without one, the pass is rendered without their part.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 {% import 'macros/grouping.sql' as grouping -%}
@@ -32,6 +35,7 @@
     'k_subarray': 'l.k_subarray is null'} %}
 {%- set acq_rules = rules | selectattr('acq_keys') | list %}
 
+{% if acquisitions -%}
 -- Target acquisitions a rule tests on keys an association may leave unset: jwst
 -- offers each to the associations holding an exposure of its observation, and the
 -- rule's tests before the one it fails fix those keys (Constraint_Target then the
@@ -92,6 +96,7 @@ select * from (select null::varchar as rule, null::integer as scope_id, null::in
     null::varchar as pupil, null::varchar as grating, null::integer as obs_num,
     null::integer[] as acq_order) where false
 {%- endfor %};
+{%- endif %}
 
 {{ grouping.wildcard_groups(
     'l3',
@@ -100,7 +105,7 @@ select * from (select null::varchar as rule, null::integer as scope_id, null::in
       join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no)",
     keys,
     {'k_opt2': {'sources': ['pupil', 'grating'], 'required': false}},
-    acquisitions='l3_acquisitions',
+    acquisitions='l3_acquisitions' if acquisitions else none,
     base=['k_program', 'k_instrume']) }}
 
 -- Members read after the association was founded join in the main pass (phase
