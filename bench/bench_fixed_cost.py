@@ -215,8 +215,9 @@ def print_profile(profiled: dict[str, Any], shown: int) -> None:
     print("  costliest statements (wall ms: bind / optimize / execute; characters; phase):")
     for statement in profiled["top"][:shown]:
         print(
-            f"    {statement['total'] * 1000:6.1f} ms: {statement['bind'] * 1000:5.1f} / "
-            f"{statement['optimize'] * 1000:5.1f} / {statement['execute'] * 1000:5.1f}; "
+            f"    {statement['total'] * 1000:6.1f} ms: {statement.get('bind', 0) * 1000:5.1f} / "
+            f"{statement.get('optimize', 0) * 1000:5.1f} / "
+            f"{statement.get('execute', 0) * 1000:5.1f}; "
             f"{statement['chars']:6,} ch; {statement['phase']:>10}; {statement['head']}"
         )
 

@@ -242,6 +242,11 @@ join scope_exposures as x on x.scope_id = w.scope_id and x.row_no = w.seed_row
 where w.several;
 
 create or replace temp table l2_seeds as
+select rule, scope_id, science_row, seed_row from l2_waiting where not several;
+
+-- (no part where two or more rows wait: nothing to replay)
+-- asnsql: unless_empty l2_waiting_keys
+insert into l2_seeds
 with several as (
     select * exclude (several) from l2_waiting where several
 ),
@@ -267,12 +272,11 @@ replay as (
     )
     select part_no, unnest(founders) as seed_row from pass
 )
-select rule, scope_id, science_row, seed_row from l2_waiting where not several
-union all
 select w.rule, w.scope_id, w.science_row, w.seed_row
 from several as w
 semi join replay as r on r.part_no = w.part_no and r.seed_row = w.seed_row;
 
+-- asnsql: end
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
 -- its name), or a row whose other role joins an association founded before it,
@@ -451,6 +455,8 @@ join {{ founding }} as f
 join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
 join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no;
 
+-- (no association contested: nothing to replay or refuse; the caller ends the block)
+-- asnsql: unless_empty l2_fold_members
 create or replace temp table l2_fold_refused as
 with recursive fold using key (association) as (
     -- the science and the founder fix their keys first
@@ -504,6 +510,8 @@ where exists (
 {%- endmacro %}
 {{ fold('l2_founding') }}
 
+-- (nobody refused: nobody founds anew)
+-- asnsql: unless_empty l2_fold_refused
 -- A member refused when read (not when offered again) founds an association of
 -- its own where it joined no other of its rule when read; the first science
 -- after it that agrees with it under its own locks joins that association, as
@@ -576,6 +584,9 @@ insert into l2_founding by name select * from l2_refounding;
 insert into l2_members {{ members_of('l2_refounding') }};
 {{ once_per_file() }}
 {{ fold('l2_refounding') }}
+-- asnsql: end
+-- asnsql: end
+-- asnsql: end
 {% endif %}
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----

@@ -127,6 +127,7 @@ qualify row_number() over (partition by c.group_id, e.filename order by c.row_no
 -- member of their observation (jwst's Asn_Lv3ACQ_Reprocess): at their row when
 -- the association already had such a member then (phase 1), else at the end (3).
 create or replace temp table l3_members as
+{%- if acquisitions %}
 -- per association and observation, the first member (not a TA) of the main pass:
 -- a TA read after it joins at its row. One row per observation, so the cost
 -- grows with members plus TAs, not members times TAs.
@@ -165,6 +166,9 @@ select a.group_id, a.rule, a.asn_type, a.rule_rank, a.scope_id, a.row_no, 'targe
        {{ l3.expname('t', "'target_acquisition'") }}, a.phase
 from acquisitions as a
 join scope_exposures as t on t.scope_id = a.scope_id and t.row_no = a.row_no;
+{%- else %}
+select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped;
+{%- endif %}
 
 -- One row per association: its keys, candidate, and what validity and naming need.
 create or replace temp table l3_summaries as
@@ -291,6 +295,7 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 -- unfinalized, jwst keeps (and numbers) invalid associations, unwritten
 where {{ 'a.is_valid' if finalize else 'true' }};
 
+{% if finalize and rules | selectattr('nod_backgrounds') | list -%}
 -- Nod backgrounds (Asn_Lv3SpectralTarget): each science member again as the
 -- background of the others, named for its extracted spectrum (_x1d), placed
 -- after all of the association's members (positions 1..group_size above).
@@ -310,3 +315,4 @@ from (select *, count(*) over (partition by group_id) as group_size from l3_memb
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ 'a.is_valid and a.adds_nod_backgrounds' if finalize else 'false' }} and m.role = 'science';
+{%- endif %}
