@@ -131,6 +131,19 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
     return con
 
 
+# Below this many rows a pool runs on one DuckDB thread: its statements each take a
+# few milliseconds, which a second thread only adds waiting to (on a busy machine,
+# for a thread the scheduler has not run yet).
+SMALL_POOL_ROWS = 10_000
+
+
+def fit_threads(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    """One DuckDB thread for a pool of fewer than SMALL_POOL_ROWS rows, unless
+    ``$ASNSQL_THREADS`` sets the number."""
+    if rows < SMALL_POOL_ROWS and not os.environ.get(THREADS_ENV):
+        con.execute("set threads = 1")
+
+
 def attach(
     con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:

@@ -80,6 +80,10 @@ def generate_run(
     """Run the rules of ``options.levels`` over one loaded pool, in one transaction."""
     started = db.now()
     with db.transaction(con):
+        rows = con.execute(
+            "select row_count from pools where pool_id = $pool_id", {"pool_id": pool_id}
+        ).fetchone()
+        db.fit_threads(con, int(rows[0]) if rows else 0)
         rules, warnings, timings = decide_associations(con, pool_id, options, progress)
         clock = time.perf_counter()
         run_id = _next_run_id(con)
