@@ -131,6 +131,19 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
     return con
 
 
+# Below this many rows a pool runs on one DuckDB thread: its statements each take a
+# few milliseconds, which a second thread only adds waiting to (on a busy machine,
+# for a thread the scheduler has not run yet).
+SMALL_POOL_ROWS = 10_000
+
+
+def fit_threads(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    """One DuckDB thread for a pool of fewer than SMALL_POOL_ROWS rows, unless
+    ``$ASNSQL_THREADS`` sets the number."""
+    if rows < SMALL_POOL_ROWS and not os.environ.get(THREADS_ENV):
+        con.execute("set threads = 1")
+
+
 def attach(
     con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
@@ -236,8 +249,14 @@ def _check_not_newer(con: duckdb.DuckDBPyConnection, path: Path) -> list[Migrati
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    for migration in _check_not_newer(con, path):
-        with transaction(con):
+    pending = _check_not_newer(con, path)
+    if not pending:
+        return
+    # One transaction for all of them (a new database has them all to apply): each
+    # file still lands with its row in schema_migrations, and one commit costs less
+    # than one a file.
+    with transaction(con):
+        for migration in pending:
             try:
                 con.execute(migration.path.read_text(encoding="utf-8"))
             except duckdb.Error as exc:
@@ -322,13 +341,36 @@ def now() -> datetime:
 def execute_script(
     con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Run every statement of ``sql``, giving each the bound parameters it names."""
+    """Run every statement of ``sql``, giving each the bound parameters it names.
+
+    A comment line ``-- asnsql: unless_empty TABLE`` before a statement skips it and
+    those after it, up to the matching ``-- asnsql: end`` (a comment before a later
+    statement), when TABLE has no row: a pass that has nothing to work on is not
+    planned at all. The skipped statements must change nothing when TABLE is empty,
+    and create no table read outside the block."""
     params = params or {}
     result = con
+    skipping = 0  # how deep inside skipped blocks; 0: running
     for statement in con.extract_statements(sql):
+        for marker, table in _GUARD.findall(statement.query):
+            if marker == "end":
+                skipping = max(skipping - 1, 0)
+            elif skipping or not has_rows(con, table):
+                skipping += 1
+        if skipping:
+            continue
         wanted = {name: params[name] for name in statement.named_parameters}
         result = con.execute(statement, wanted) if wanted else con.execute(statement)
     return result
+
+
+_GUARD = re.compile(r"^\s*--\s*asnsql:\s*(unless_empty|end)\b\s*([a-z0-9_]*)", re.M)
+
+
+def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``table`` (a name from asnsql's own SQL, never from a pool) has a row."""
+    row = con.execute(f"select exists (select 1 from {table})").fetchone()
+    return bool(row and row[0])
 
 
 # Columns of `exposures` that asnsql fills itself rather than from a pool column.

@@ -189,13 +189,27 @@ def _files_digest() -> str:
     return digest.hexdigest()
 
 
+# Versions of sql/ whose cached SQL is kept: two installations of asnsql under one
+# user (two virtualenvs, a checkout and a release) would otherwise remove each other's
+# on every run and pay for rendering again.
+_KEPT_VERSIONS = 4
+
+
 def _forget_other_versions(current: Path) -> None:
-    """Remove the cached SQL of other versions of sql/: it is never read again."""
+    """Remove the cached SQL of versions of sql/ not used lately: all but the
+    ``_KEPT_VERSIONS - 1`` most recently written, besides ``current``."""
     if not current.parent.is_dir():
         return
+    others = []
     for entry in current.parent.iterdir():
         if entry == current:
             continue
+        try:
+            others.append((entry.stat().st_mtime, entry))
+        except OSError:
+            continue
+    others.sort(reverse=True)
+    for _, entry in others[_KEPT_VERSIONS - 1 :]:
         if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
         else:

@@ -70,12 +70,28 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
         raise RuleError(f"the rules of {table} failed together: {first_line(exc)}") from None
 
 
+def rules_present(
+    con: duckdb.DuckDBPyConnection, table: str, science: str = "role = 'science'"
+) -> dict[str, bool]:
+    """The rules with a row in ``table``, each with whether one of its rows is a science
+    row (the SQL test ``science``). The passes after the eligible rows are rendered for
+    these rules alone: every row they make carries its rule's name, so a rule without
+    rows adds nothing to them but SQL to plan."""
+    rows = con.execute(f"select rule, bool_or({science}) from {table} group by rule").fetchall()
+    return {rule: bool(science) for rule, science in rows}
+
+
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str | None]]:
-    return con.execute(
-        "select column_name, column_default from information_schema.columns "
-        "where table_catalog = 'temp' and table_name = $table order by ordinal_position",
-        {"table": table},
-    ).fetchall()
+    # Remembered with the rendered SQL: sql/engine/level<N>_eligible.sql fixes them.
+    def read() -> str:
+        rows = con.execute(
+            "select column_name, column_default from information_schema.columns "
+            "where table_catalog = 'temp' and table_name = $table order by ordinal_position",
+            {"table": table},
+        ).fetchall()
+        return json.dumps(rows)
+
+    return [(name, default) for name, default in json.loads(cached(("columns", table), read))]
 
 
 def _rule_columns(con: duckdb.DuckDBPyConnection, branch: Branch) -> list[str]:
@@ -93,13 +109,17 @@ def _rule_columns(con: duckdb.DuckDBPyConnection, branch: Branch) -> list[str]:
 
 def _required_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     """Columns a rule must return: NOT NULL, no default (the engine's constants aside)."""
-    rows = con.execute(
-        "select column_name from information_schema.columns "
-        "where table_catalog = 'temp' and table_name = $table "
-        "and is_nullable = 'NO' and column_default is null",
-        {"table": table},
-    ).fetchall()
-    return {name for (name,) in rows}
+
+    def read() -> str:
+        rows = con.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = 'temp' and table_name = $table "
+            "and is_nullable = 'NO' and column_default is null",
+            {"table": table},
+        ).fetchall()
+        return json.dumps(sorted(name for (name,) in rows))
+
+    return set(json.loads(cached(("required columns", table), read)))
 
 
 def _check_contract(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
-from asn_sql.engine.eligible import Branch, insert_eligible
+from asn_sql.engine.eligible import Branch, insert_eligible, rules_present
 from asn_sql.engine.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.errors import RuleError, first_line
 from asn_sql.progress import Progress
@@ -100,6 +100,16 @@ def run_level2(
         for rule, spec in zip(rules, specs, strict=True)
     ]
     insert_eligible(con, "l2_eligible", branches)
+    # Finalized, a rule makes associations only around a science row (but a replayed
+    # one, whose associations may hold none): the others' rows find no partner below.
+    present = rules_present(con, "l2_eligible", science="is_science")
+    specs = [
+        spec
+        for spec in specs
+        if spec.name in present and (present[spec.name] or spec.shape == "replayed" or not finalize)
+    ]
+    if not specs:
+        return  # no association to make, and nothing else reads the passes' tables
     try:
         db.execute_script(con, render_sql("engine/level2.sql", rules=specs, finalize=finalize))
     except duckdb.Error as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from asn_sql import db
-from asn_sql.engine.eligible import Branch, insert_eligible
+from asn_sql.engine.eligible import Branch, insert_eligible, rules_present
 from asn_sql.engine.rules import Rule, rank, render_rule, rule_macro
 from asn_sql.errors import RuleError, first_line
 from asn_sql.templates import render_sql
@@ -81,8 +81,28 @@ def run_level3(
         for rule in rules
     ]
     insert_eligible(con, "l3_eligible", branches)
-    specs = [grouping_spec(rule) for rule in rules]
+    present = rules_present(con, "l3_eligible")
+    specs = [spec for spec in map(grouping_spec, rules) if spec.name in present]
+    if not specs:
+        return  # no eligible row: no association, and nothing else reads the passes' tables
     try:
-        db.execute_script(con, render_sql("engine/level3.sql", rules=specs, finalize=finalize))
+        db.execute_script(
+            con,
+            render_sql(
+                "engine/level3.sql",
+                rules=specs,
+                finalize=finalize,
+                acquisitions=_has_acquisitions(con),
+            ),
+        )
     except duckdb.Error as exc:
         raise RuleError(f"grouping failed: {first_line(exc)}") from None
+
+
+def _has_acquisitions(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any scope holds a target acquisition: without one, the pass has none to
+    offer and is rendered without their part."""
+    row = con.execute(
+        "select exists (select 1 from scope_exposures where dms_role = 'target_acquisition')"
+    ).fetchone()
+    return bool(row and row[0])

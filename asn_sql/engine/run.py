@@ -80,6 +80,10 @@ def generate_run(
     """Run the rules of ``options.levels`` over one loaded pool, in one transaction."""
     started = db.now()
     with db.transaction(con):
+        rows = con.execute(
+            "select row_count from pools where pool_id = $pool_id", {"pool_id": pool_id}
+        ).fetchone()
+        db.fit_threads(con, int(rows[0]) if rows else 0)
         rules, warnings, timings = decide_associations(con, pool_id, options, progress)
         clock = time.perf_counter()
         run_id = _next_run_id(con)
@@ -196,15 +200,18 @@ def _run_rules(
     finalize: bool = True,
 ) -> None:
     db.execute_script(con, render_sql("engine/rule_matches.sql"))
-    # Both levels' tables exist even when one level runs: finalize reads both.
-    db.execute_script(con, render_sql("engine/level2_eligible.sql"))
-    db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     level2 = [rule for rule in rules if rule.level == 2]
+    level3 = [rule for rule in rules if rule.level == 3]
+    # Both levels' tables exist even when one level runs: finalize reads both (a
+    # level that runs makes its own).
+    if not level2:
+        db.execute_script(con, render_sql("engine/level2_eligible.sql"))
+    if not level3:
+        db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     if level2:
         if progress:
             progress(f"Level 2: {len(level2)} rules (0 of {len(rules)} rules done)")
         run_level2(con, pool_id, level2, progress, finalize)
-    level3 = [rule for rule in rules if rule.level == 3]
     if level3:
         if progress:
             progress(f"Level 3: {len(level3)} rules ({len(level2)} of {len(rules)} rules done)")
@@ -249,6 +256,8 @@ def _record_orphan_reasons(
     con: duckdb.DuckDBPyConnection, rules: list[Rule], params: dict[str, object]
 ) -> None:
     db.execute_script(con, render_sql("engine/orphan_rows.sql"), params)
+    if not db.has_rows(con, "orphan_rows"):
+        return  # every exposure is in an association: no reason to find
     wanted = {
         name
         for (name,) in db.execute_script(

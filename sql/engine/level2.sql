@@ -4,10 +4,19 @@
 -- its extra compatibility test, nod overlap test, suffix, candidate, WFSS and
 -- imprint settings; `finalize` false (--no-finalize) leaves out what jwst's
 -- finalize does: imprint pruning, nod splits, candidate validity, WFSS catalogs.
+-- `rules` holds only the rules with eligible rows (every row below carries its
+-- rule's name), so a pass that serves shapes or settings no such rule has is left
+-- out: it would find no row to work on.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
 {% set keys = l2.keys -%}
+{% set shapes = rules | map(attribute='shape') | list -%}
+{% set with_science = 'science' in shapes or 'single' in shapes -%}
+{% set with_groups = 'group' in shapes -%}
+{% set with_replayed = 'replayed' in shapes -%}
+{% set with_imprints = rules | selectattr('prune_imprints') | list | length > 0 -%}
+{% set with_wfss = rules | selectattr('wfss') | list | length > 0 -%}
 {#- The keys compatible_under_locks compares plainly (NULL on either side, or equal). -#}
 {% set plain_keys = keys | reject('in', ['k_opt_elem', 'k_opt_elem2', 'k_grating']) | list -%}
 
@@ -82,6 +91,7 @@ group by all
 {%- endmacro %}
 
 -- ---- One association per science exposure (shapes `science` and `single`) ----
+{% if with_science %}
 
 -- MODE (jwst's Constraint_Mode) locks columns: its filter/band test reads the
 -- first of filter, band that the association's founding row sets, and from then
@@ -232,6 +242,11 @@ join scope_exposures as x on x.scope_id = w.scope_id and x.row_no = w.seed_row
 where w.several;
 
 create or replace temp table l2_seeds as
+select rule, scope_id, science_row, seed_row from l2_waiting where not several;
+
+-- (no part where two or more rows wait: nothing to replay)
+-- asnsql: unless_empty l2_waiting_keys
+insert into l2_seeds
 with several as (
     select * exclude (several) from l2_waiting where several
 ),
@@ -257,12 +272,11 @@ replay as (
     )
     select part_no, unnest(founders) as seed_row from pass
 )
-select rule, scope_id, science_row, seed_row from l2_waiting where not several
-union all
 select w.rule, w.scope_id, w.science_row, w.seed_row
 from several as w
 semi join replay as r on r.part_no = w.part_no and r.seed_row = w.seed_row;
 
+-- asnsql: end
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
 -- its name), or a row whose other role joins an association founded before it,
@@ -349,11 +363,18 @@ where p.deferred or p.row_no >= s.seed_row
 
 create or replace temp table l2_members as
 {{ members_of('l2_founding') }};
+{% else %}
+create or replace temp table l2_members as
+select rule, asn_type, rule_rank, scope_id, ''::varchar as association, row_no as seed_row,
+       0 as split_index, row_no as science_row, row_no, role, 1 as phase, 0 as requeue_row
+from l2_eligible where false;
+{% endif %}
 
 -- Rules that replay jwst's pass themselves (shape `replayed`) name each
 -- member's association by the row that founded it. Members come as jwst adds
 -- them: from the founding row on in pool order, then the rows offered again,
 -- target acquisitions last.
+{% if with_replayed -%}
 insert into l2_members
 select
     e.rule, e.asn_type, e.rule_rank, e.scope_id,
@@ -363,6 +384,7 @@ select
     0
 from l2_eligible as e
 where e.shape = 'replayed';
+{%- endif %}
 
 -- An association takes a file once: of two copies, the one that joins first
 -- (jwst finds the second already a member).
@@ -377,6 +399,7 @@ where (association, row_no) in (
 );
 {%- endmacro %}
 {{ once_per_file() }}
+{% if with_science %}
 
 -- jwst fixes an association's optional key the first time a member sets it; a
 -- later member with another value is refused. The science and the founder fix
@@ -432,6 +455,8 @@ join {{ founding }} as f
 join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
 join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no;
 
+-- (no association contested: nothing to replay or refuse; the caller ends the block)
+-- asnsql: unless_empty l2_fold_members
 create or replace temp table l2_fold_refused as
 with recursive fold using key (association) as (
     -- the science and the founder fix their keys first
@@ -485,6 +510,8 @@ where exists (
 {%- endmacro %}
 {{ fold('l2_founding') }}
 
+-- (nobody refused: nobody founds anew)
+-- asnsql: unless_empty l2_fold_refused
 -- A member refused when read (not when offered again) founds an association of
 -- its own where it joined no other of its rule when read; the first science
 -- after it that agrees with it under its own locks joins that association, as
@@ -557,8 +584,13 @@ insert into l2_founding by name select * from l2_refounding;
 insert into l2_members {{ members_of('l2_refounding') }};
 {{ once_per_file() }}
 {{ fold('l2_refounding') }}
+-- asnsql: end
+-- asnsql: end
+-- asnsql: end
+{% endif %}
 
 -- ---- Groups split into one association per science exposure (shape `group`) ----
+{% if with_groups %}
 
 -- MODE's filter/band and pupil/grating tests read the column the group's
 -- first row that sets one fixes (see l2_row_locks): lock keys of the pass, read
@@ -594,7 +626,7 @@ where {{ x.is_set_text('e.exposerr') }};
 
 {% if finalize %}
 -- Imprint pruning of groups happens before they are split (Asn_Lv2NRSIFUNod).
-{{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}
+{% if with_imprints %}{{ l2.prune_imprints('l2_group_members', 'group_id', rules) }}{% endif %}
 
 -- jwst splits only valid groups: in a background candidate the group must hold
 -- a background exposure itself (nods the split turns into background do not count).
@@ -647,6 +679,7 @@ select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.rule || '/' || m.group_id 
 from l2_group_members as m;
 
 {% endif %}
+{% endif %}
 -- Associations that held a member with an error before imprint pruning and the
 -- WFSS catalogs removed members.
 create or replace temp table l2_degraded as
@@ -655,12 +688,16 @@ from l2_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ x.is_set_text('e.exposerr') }}
 union
+{%- if with_groups %}
 select m.rule || '/' || m.group_id || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
 from l2_group_members as m
 join l2_group_degraded using (group_id)
-where m.is_science;
+where m.is_science
+{%- else %}
+select null::varchar where false
+{%- endif %};
 
-{% if finalize %}
+{% if finalize and with_imprints %}
 -- Imprint pruning of single-science associations (Asn_Lv2Spec, Asn_Lv2SpecSpecial);
 -- jwst does not prune the splits of a group again.
 {{ l2.prune_imprints('l2_members', 'association', rules | rejectattr('shape', 'equalto', 'group') | list) }}
@@ -694,7 +731,7 @@ from l2_members as m
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 group by m.association;
 
-{% if finalize %}
+{% if finalize and with_wfss %}
 -- WFSS: the direct images give way to the catalogs of the one chosen.
 {{ l2.wfss_catalogs('l2_members', rules) }}
 {% endif %}
@@ -722,7 +759,7 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 -- group's first row, which a split need not hold)
 join scope_exposures as founder on founder.scope_id = m.scope_id and founder.row_no = m.seed_row;
 
-{% if not finalize %}
+{% if not finalize and with_science %}
 -- Unfinalized, jwst also numbers (but does not write) the associations a
 -- non-science row founded when it could join none and no science took: one per
 -- such row that no earlier row of its rule it agrees with founded before.
@@ -783,6 +820,6 @@ join (
     group by association
 ) as a using (association);
 
-{% if finalize %}
+{% if finalize and with_wfss %}
 {{ l2.insert_wfss_catalogs() }}
 {% endif %}

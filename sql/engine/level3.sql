@@ -4,6 +4,9 @@
 -- product-name and validity expressions, and whether it adds nod backgrounds;
 -- `finalize` false (--no-finalize) keeps invalid associations and adds no nod
 -- backgrounds, as jwst's unfinalized associations are.
+-- `rules` holds only the rules with eligible rows (every row below carries its
+-- rule's name), and `acquisitions` says whether any scope holds a target
+-- acquisition: without one, the pass is rendered without their part.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
 {% import 'macros/grouping.sql' as grouping -%}
@@ -32,6 +35,7 @@
     'k_subarray': 'l.k_subarray is null'} %}
 {%- set acq_rules = rules | selectattr('acq_keys') | list %}
 
+{% if acquisitions -%}
 -- Target acquisitions a rule tests on keys an association may leave unset: jwst
 -- offers each to the associations holding an exposure of its observation, and the
 -- rule's tests before the one it fails fix those keys (Constraint_Target then the
@@ -92,6 +96,7 @@ select * from (select null::varchar as rule, null::integer as scope_id, null::in
     null::varchar as pupil, null::varchar as grating, null::integer as obs_num,
     null::integer[] as acq_order) where false
 {%- endfor %};
+{%- endif %}
 
 {{ grouping.wildcard_groups(
     'l3',
@@ -100,7 +105,7 @@ select * from (select null::varchar as rule, null::integer as scope_id, null::in
       join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no)",
     keys,
     {'k_opt2': {'sources': ['pupil', 'grating'], 'required': false}},
-    acquisitions='l3_acquisitions',
+    acquisitions='l3_acquisitions' if acquisitions else none,
     base=['k_program', 'k_instrume']) }}
 
 -- Members read after the association was founded join in the main pass (phase
@@ -122,6 +127,7 @@ qualify row_number() over (partition by c.group_id, e.filename order by c.row_no
 -- member of their observation (jwst's Asn_Lv3ACQ_Reprocess): at their row when
 -- the association already had such a member then (phase 1), else at the end (3).
 create or replace temp table l3_members as
+{%- if acquisitions %}
 -- per association and observation, the first member (not a TA) of the main pass:
 -- a TA read after it joins at its row. One row per observation, so the cost
 -- grows with members plus TAs, not members times TAs.
@@ -160,6 +166,9 @@ select a.group_id, a.rule, a.asn_type, a.rule_rank, a.scope_id, a.row_no, 'targe
        {{ l3.expname('t', "'target_acquisition'") }}, a.phase
 from acquisitions as a
 join scope_exposures as t on t.scope_id = a.scope_id and t.row_no = a.row_no;
+{%- else %}
+select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped;
+{%- endif %}
 
 -- One row per association: its keys, candidate, and what validity and naming need.
 create or replace temp table l3_summaries as
@@ -286,6 +295,7 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 -- unfinalized, jwst keeps (and numbers) invalid associations, unwritten
 where {{ 'a.is_valid' if finalize else 'true' }};
 
+{% if finalize and rules | selectattr('nod_backgrounds') | list -%}
 -- Nod backgrounds (Asn_Lv3SpectralTarget): each science member again as the
 -- background of the others, named for its extracted spectrum (_x1d), placed
 -- after all of the association's members (positions 1..group_size above).
@@ -305,3 +315,4 @@ from (select *, count(*) over (partition by group_id) as group_size from l3_memb
 join l3_named as a using (group_id)
 join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ 'a.is_valid and a.adds_nod_backgrounds' if finalize else 'false' }} and m.role = 'science';
+{%- endif %}
