@@ -312,8 +312,9 @@ def test_a_changed_pool_needs_replace_and_then_replaces_its_rows(
     load_pools(db_path, [pool], delimiter="|", replace=False)
     pool.write_text(text.rstrip("\n").rsplit("\n", 1)[0] + "\n")  # drop the last row
     before = file_digest(db_path)
-    with pytest.raises(PoolError, match="--replace"):
+    with pytest.raises(PoolError, match="already loaded") as refused:
         load_pools(db_path, [pool], delimiter="|", replace=False)
+    assert refused.value.settings == ("replace",)  # the command line adds its option
     assert file_digest(db_path) == before
     (result,) = load_pools(db_path, [pool], delimiter="|", replace=True)
     assert (result.status, result.row_count) == ("replaced", 7)
