@@ -8,6 +8,7 @@ converted by asn_sql/values.py.
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -58,8 +59,6 @@ def print_document(document: dict[str, Any], console: Console) -> None:
 def records(result: QueryResult) -> list[dict[str, Any]]:
     """The rows as objects keyed by column name, for a JSON document; values whose
     column is JSON text already (asn_sql/io/output_rows.py) are parsed back."""
-    import json
-
     return [
         {
             name: json.loads(value) if i in result.json_columns and value is not None else value
