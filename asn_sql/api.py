@@ -34,6 +34,7 @@ class GenerateResult:
     documents: list[Document]
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    pool: str | None = None  # the name of the pool run
 
 
 def resolve_pool(
@@ -113,7 +114,7 @@ def generate_documents(
                 if output_dir is not None
                 else None
             )
-            summary, documents, warnings = _run_in_one_transaction(
+            summary, documents, warnings, pool_name = _run_in_one_transaction(
                 con,
                 db_path,
                 pool,
@@ -133,7 +134,7 @@ def generate_documents(
         raise
     held.release()
     con.close()
-    result = GenerateResult(summary, documents, written, warnings + summary.warnings)
+    result = GenerateResult(summary, documents, written, warnings + summary.warnings, pool_name)
     if held.pending:
         raise interrupt.InterruptedAfterCommit(result)
     return result
@@ -159,7 +160,7 @@ def _run_in_one_transaction(
     save_orphans: Path | None = None,
     keep_documents: bool = True,
     before_commit: Callable[[], None] | None = None,
-) -> tuple[RunSummary, list[Document], list[str]]:
+) -> tuple[RunSummary, list[Document], list[str], str]:
     staged_pool = None
     if pool is not None and Path(pool).is_file():
         # Checked before the database is touched: a bad pool file changes nothing.
@@ -172,6 +173,9 @@ def _run_in_one_transaction(
         else:
             pool_id, warnings = _loaded_pool(con, pool), []
         summary = generate_run(con, pool_id, options, progress)
+        (pool_name,) = con.execute(
+            "select name from pools where pool_id = $pool", {"pool": pool_id}
+        ).fetchone()  # type: ignore[misc]
         # Documents are built, checked and written a batch at a time (one pass: the
         # "documents" phase); "write" is the wait until every file is on disk.
         clock = time.perf_counter()
@@ -200,7 +204,7 @@ def _run_in_one_transaction(
         summary.timings["write"] = time.perf_counter() - clock
         if before_commit is not None:
             before_commit()
-    return summary, documents, warnings
+    return summary, documents, warnings, pool_name
 
 
 def generate(

@@ -17,6 +17,7 @@ import math
 import re
 import uuid
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 
@@ -38,6 +39,24 @@ def json_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(json_text(v) for v in value) + "]"
     return json.dumps(_scalar(value))
+
+
+def document_json(value: Any, indent: str = "") -> str:
+    """A whole JSON document (``--format json``) as strict JSON text, two spaces an
+    indent: dicts, lists and tuples nest; a Path is its text; every other value is
+    written as :func:`json_text` writes it (NaN as null, strings escaped)."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = (
+            f"{inner}{json.dumps(_key(k))}: {document_json(v, inner)}" for k, v in value.items()
+        )
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list | tuple) and value:
+        items = (inner + document_json(v, inner) for v in value)
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    if isinstance(value, PurePath):
+        return json.dumps(str(value))
+    return json_text(value)
 
 
 def cell_text(value: Any) -> str:

@@ -137,11 +137,6 @@ JWST_OPTIONS = [
         "(see 'asnsql generate --help')",
     ),
     (
-        ["generate", "{pool}", "--format", "json"],
-        "Error: --format: asnsql writes associations as JSON only, jwst's default: "
-        "leave it out (see 'asnsql generate --help')",
-    ),
-    (
         ["generate", "--pool-format=ascii", "{pool}"],
         "Error: --pool-format: asnsql reads pools as delimited text, as jwst's default "
         "ascii format; give the delimiter with -d/--delimiter (see 'asnsql generate --help')",

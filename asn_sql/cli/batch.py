@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,7 @@ from asn_sql.cli.common import (
     IdsOption,
     LevelOption,
     NoFinalizeOption,
+    ReportFormatOption,
     ShownDebugOption,
     VersionIdOption,
     echo,
@@ -30,8 +31,12 @@ from asn_sql.cli.common import (
     out,
     warn,
 )
+from asn_sql.cli.formats import ReportFormat, print_document
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER
 from asn_sql.errors import UsageError
+
+if TYPE_CHECKING:
+    from asn_sql.tools.batch import PoolReport
 
 SCHEDULER_ENV = "ASNSQL_SCHEDULER"
 
@@ -83,6 +88,7 @@ def batch(
     dry_run: DryRunOption = False,
     no_finalize: NoFinalizeOption = False,
     delimiter: DelimiterOption = DEFAULT_DELIMITER,
+    output: ReportFormatOption = ReportFormat.text,
     db: DbOption = Path(DEFAULT_DB),
     debug: ShownDebugOption = False,
 ) -> None:
@@ -108,10 +114,18 @@ def batch(
         force=force,
     )
     found = find_pools(pools)
-    with open_executor(workers, scheduler) as (executor, slots), _PoolBar(len(found)) as bar:
+    json_output = output is ReportFormat.json
+    bar = _PoolBar(len(found), print_folders=not json_output)
+    with open_executor(workers, scheduler) as (executor, slots), bar:
         # Local processes share the machine's cores; a Dask worker runs one task a thread.
         threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
         summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
+    if json_output:
+        from asn_sql.cli.reports import batch_document
+
+        given = {str(path): n for n, path in enumerate(found)}
+        reports = sorted(bar.reports, key=lambda pool: given.get(pool.source, len(given)))
+        print_document(batch_document(summary, reports), out)
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_type.items()))
     total = sum(summary.by_type.values())
     err.print(
@@ -127,8 +141,11 @@ def batch(
 class _PoolBar:
     """A progress bar over pools on stderr (a terminal only), and each pool's lines."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, print_folders: bool = True) -> None:
         from rich import progress
+
+        self._print_folders = print_folders
+        self.reports: list[PoolReport] = []  # every pool's, in the order they ended
 
         self._progress = progress.Progress(
             progress.TextColumn("pools"),
@@ -154,9 +171,10 @@ class _PoolBar:
         from asn_sql.tools.batch import PoolReport
 
         assert isinstance(pool, PoolReport)
+        self.reports.append(pool)
         warn(pool.warnings)
         if pool.error is not None:
             echo(err, error_line(pool.error, pool.error_settings))
-        elif pool.folder is not None:
+        elif pool.folder is not None and self._print_folders:
             echo(out, str(pool.folder))
         self._progress.advance(self._task)

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from asn_sql.cli.formats import OutputFormat
+from asn_sql.cli.formats import OutputFormat, ReportFormat
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError, UsageError
 from asn_sql.interrupt import Interrupted
@@ -44,6 +44,16 @@ DebugOption = Annotated[
 ]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Print rows as a table, CSV or JSON.")
+]
+# The same spelling for commands that report what they did (generate, diff, explain, ...).
+ReportFormatOption = Annotated[
+    ReportFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Print the result as text for people or as one JSON document for scripts "
+        "(messages for people still go to stderr).",
+    ),
 ]
 
 RulesOption = Annotated[

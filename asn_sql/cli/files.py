@@ -14,6 +14,7 @@ import typer
 from asn_sql.cli.common import (
     DbOption,
     DebugOption,
+    ReportFormatOption,
     echo,
     err,
     handle_errors,
@@ -21,6 +22,7 @@ from asn_sql.cli.common import (
     output_file,
     warn,
 )
+from asn_sql.cli.formats import ReportFormat, print_document
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
 
@@ -33,6 +35,7 @@ def diff(
     new: Annotated[
         str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
     ],
+    output: ReportFormatOption = ReportFormat.text,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
@@ -43,8 +46,13 @@ def diff(
     (old_docs, old_notes), (new_docs, new_notes) = read_diff_side(old, db), read_diff_side(new, db)
     warn(old_notes + new_notes)
     report = diff_documents(old_docs, new_docs)
-    for line in report_lines(report):
-        echo(out, line)
+    if output is ReportFormat.json:
+        from asn_sql.cli.reports import diff_document
+
+        print_document(diff_document(report, old_notes + new_notes), out)
+    else:
+        for line in report_lines(report):
+            echo(out, line)
     echo(err, summary_line(report))
     if not report.equal:
         raise typer.Exit(code=1)
@@ -233,17 +241,24 @@ def validate(
     files: Annotated[
         list[Path], typer.Argument(help="Association files (.json) to check.", show_default=False)
     ],
+    output: ReportFormatOption = ReportFormat.text,
     debug: DebugOption = False,
 ) -> None:
     """Check association files against jwst's schemas, printing every error with its path."""
     from asn_sql.io.documents import file_errors
 
-    invalid = 0
+    checked = []
     for path in files:
         errors = file_errors(path)
-        invalid += bool(errors)
-        for line in errors:
-            echo(out, line)
+        checked.append((path, errors))
+        if output is ReportFormat.text:
+            for line in errors:
+                echo(out, line)
+    invalid = sum(bool(errors) for _, errors in checked)
+    if output is ReportFormat.json:
+        from asn_sql.cli.reports import validate_document
+
+        print_document(validate_document(checked), out)
     if invalid:
         raise UsageError(f"{invalid} of {len(files)} files invalid")
     err.print(f"{len(files)} files valid", highlight=False)

@@ -1,4 +1,5 @@
-"""Printing query results as a rich table, CSV or JSON.
+"""Printing query results as a rich table, CSV or JSON, and a command's result as text
+for people or as one JSON document for scripts (``--format json``).
 
 Values are data, never markup: table cells and headers are rich Text (no markup, no
 emoji codes) with control characters shown as escapes; CSV and JSON go out exactly,
@@ -7,6 +8,7 @@ converted by asn_sql/values.py.
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ from rich.text import Text
 from asn_sql.values import (
     cell_text,
     csv_line,
+    document_json,
     json_keys,
     printable,
     record_line,
@@ -35,6 +38,34 @@ class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+class ReportFormat(StrEnum):
+    """How a command that reports what it did prints it: lines for people, or one JSON
+    document for scripts (its keys are listed in docs/commands.md, "JSON output")."""
+
+    text = "text"
+    json = "json"
+
+
+def print_document(document: dict[str, Any], console: Console) -> None:
+    """Print ``document`` as one strict JSON document, written as it is (not through rich,
+    which would take it for markup or wrap it). A command printing JSON prints nothing
+    else on stdout: its messages for people go to stderr."""
+    console.file.write(document_json(document) + "\n")
+    console.file.flush()
+
+
+def records(result: QueryResult) -> list[dict[str, Any]]:
+    """The rows as objects keyed by column name, for a JSON document; values whose
+    column is JSON text already (asn_sql/io/output_rows.py) are parsed back."""
+    return [
+        {
+            name: json.loads(value) if i in result.json_columns and value is not None else value
+            for i, (name, value) in enumerate(zip(result.columns, row, strict=True))
+        }
+        for row in result.rows
+    ]
 
 
 def to_text(value: Any) -> str:

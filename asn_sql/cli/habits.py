@@ -85,7 +85,6 @@ JWST_ONLY: dict[str, dict[str, str]] = {
     "generate": {
         "--DMS": "jwst's operations mode (its log format; with -i, the background "
         f"candidates of those ids run too); asnsql has no such mode: {_LEAVE_OUT}",
-        "--format": f"asnsql writes associations as JSON only, jwst's default: {_LEAVE_OUT}",
         "--pool-format": "asnsql reads pools as delimited text, as jwst's default ascii "
         "format; give the delimiter with -d/--delimiter",
         "--merge": "asnsql does not merge the Level 2 associations of one candidate "

@@ -27,6 +27,7 @@ from asn_sql.cli.common import (
     LevelOption,
     NoFinalizeOption,
     PlainHelpGroup,
+    ReportFormatOption,
     RulesOption,
     ShownDebugOption,
     VersionIdOption,
@@ -39,7 +40,7 @@ from asn_sql.cli.common import (
     output_file,
     warn,
 )
-from asn_sql.cli.formats import OutputFormat, RowPrinter, print_rows
+from asn_sql.cli.formats import OutputFormat, ReportFormat, RowPrinter, print_document, print_rows
 from asn_sql.cli.habits import edit_in_asnsql_order, explain_jwst_options, move_global_options
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
 from asn_sql.errors import UsageError
@@ -216,6 +217,7 @@ def generate(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also print the time each phase took.")
     ] = False,
+    output: ReportFormatOption = ReportFormat.text,
     db: DbOption = Path(DEFAULT_DB),
     debug: ShownDebugOption = False,
 ) -> None:
@@ -246,7 +248,7 @@ def generate(
         assert isinstance(stopped.done, GenerateResult)
         result, interrupted = stopped.done, True
     try:
-        _report_run(result, dry_run, verbose)
+        _report_run(result, dry_run, verbose, output, options.levels)
     except KeyboardInterrupt:
         interrupted = True
     if interrupted:
@@ -263,10 +265,21 @@ def generate(
         )
 
 
-def _report_run(result: GenerateResult, dry_run: bool, verbose: bool) -> None:
-    """What generate did: warnings, the paths written (stdout), the summary line."""
+def _report_run(
+    result: GenerateResult,
+    dry_run: bool,
+    verbose: bool,
+    output: ReportFormat,
+    levels: tuple[int, ...],
+) -> None:
+    """What generate did: warnings, the paths written (stdout) or the JSON document, the
+    summary line."""
     warn(result.warnings)
-    if result.written:
+    if output is ReportFormat.json:
+        from asn_sql.cli.reports import generate_document
+
+        print_document(generate_document(result, levels, dry_run), out)
+    elif result.written:
         # One print for every file: a print per line costs more than the run's finalize.
         echo_lines(out, result.written)
     summary = result.summary
@@ -360,7 +373,12 @@ def orphans(
     from asn_sql.tools.runs import list_orphans
 
     run_id, result = list_orphans(db, run)
-    print_rows(result, output, out)
+    if output is OutputFormat.json:
+        from asn_sql.cli.reports import orphans_document
+
+        print_document(orphans_document(run_id, result), out)
+    else:
+        print_rows(result, output, out)
     err.print(
         f"run {run_id}: {len(result.rows)} exposures in no association"
         + (" (asnsql explain FILE says more)" if result.rows else ""),
@@ -387,13 +405,20 @@ def runs(
     debug: DebugOption = False,
 ) -> None:
     """List the kept runs, or delete some."""
+    from asn_sql.cli.reports import deleted_runs_document, runs_document
     from asn_sql.tools.runs import delete_runs, list_runs
 
     if delete:
-        for run_id, n in delete_runs(db, delete):
+        deleted = delete_runs(db, delete)
+        for run_id, n in deleted:
             err.print(f"deleted run {run_id} ({n} associations)", markup=False, highlight=False)
+        if output is OutputFormat.json:
+            print_document(deleted_runs_document(deleted), out)
         return
-    print_rows(list_runs(db), output, out)
+    if output is OutputFormat.json:
+        print_document(runs_document(list_runs(db)), out)
+    else:
+        print_rows(list_runs(db), output, out)
 
 
 @app.command()
@@ -415,6 +440,7 @@ def explain(
     ] = False,
     rules_dir: RulesOption = None,
     ignore_default: IgnoreDefaultOption = False,
+    output: ReportFormatOption = ReportFormat.text,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
@@ -424,6 +450,13 @@ def explain(
     found_all = explain_exposure(
         db, exposure, run, rules_dir=rules_dir, ignore_default=ignore_default
     )
+    if output is ReportFormat.json:
+        from asn_sql.cli.reports import explain_document
+
+        for found in found_all:
+            warn(found.warnings)
+        print_document(explain_document(found_all), out)
+        return
     for found in found_all:
         warn(found.warnings)
         kind = found.exp_type or "unset"
