@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,3 +51,25 @@ def query_rows(db_path: Path, sql: str) -> list[tuple]:
 def file_digest(path: Path) -> str | None:
     """sha256 of a file's bytes, or None when it does not exist."""
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time, user and system, that process ``pid`` has used so far (Linux's
+    /proc); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass; whether it held.
+
+    Tests wait for what they need (a file, a process's progress), never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -9,13 +9,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from conftest import BAD, POOLS
+from conftest import BAD, POOLS, cpu_seconds, wait_until
 from typer.testing import CliRunner
 
 from asn_sql.api import generate_documents
@@ -255,11 +254,14 @@ def test_ctrl_c_stops_a_batch_with_one_line_and_keeps_what_was_recorded(tmp_path
         # a shell's background job ignores SIGINT; give the child the default handler
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    # Interrupt while the workers start and take their first pools.
-    deadline = time.monotonic() + 60
-    while not _children(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
+    # Interrupt while the workers start and take their first pools: once they have
+    # worked a second between them (CPU time, whatever the load), far from six pools.
+    wait_until(
+        lambda: (
+            process.poll() is not None
+            or sum(cpu_seconds(int(child)) for child in _children(process.pid)) >= 1.0
+        )
+    )
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
