@@ -59,7 +59,18 @@ def count(tmp_path: Path, pool: str, levels: tuple[int, ...], **options: object)
     return len(result.documents)
 
 
-@pytest.mark.parametrize(("pool", "counts"), sorted(LEVEL3_COUNTS.items()))
+# Three generates a pool: the quick run takes a few pools that differ in all three modes,
+# the slow one (`-m slow`, .ci/run) every pool.
+QUICK_POOLS = ("pool_001_candidates", "pool_007_spec_miri", "pool_duplicate")
+
+
+@pytest.mark.parametrize(
+    ("pool", "counts"),
+    [
+        pytest.param(pool, counts, marks=() if pool in QUICK_POOLS else pytest.mark.slow)
+        for pool, counts in sorted(LEVEL3_COUNTS.items())
+    ],
+)
 def test_level3_counts_per_mode_match_jwst(
     tmp_path: Path, pool: str, counts: tuple[int, int, int]
 ) -> None:
