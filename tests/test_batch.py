@@ -132,24 +132,45 @@ def batch(*args: str) -> Any:
     return CliRunner().invoke(app, ["batch", *args])
 
 
+def pools_folder(which: str, tmp_path: Path) -> tuple[Path, list[Path], frozenset[str]]:
+    """A folder of pools for a batch: fixtures/pools itself ("every"), or a folder of
+    copies of three small pools ("some"; only pools.source differs from one by one)."""
+    if which == "every":
+        return POOLS, ALL_POOLS, frozenset()
+    folder = tmp_path / "pools"
+    folder.mkdir()
+    copies = [Path(shutil.copy(POOLS / name, folder / name)) for name in SMALL_POOLS[:3]]
+    return folder, copies, frozenset({"source"})
+
+
+# Every fixture pool is a sweep (`-m slow`, run once by .ci/run); three pools are quick.
+FOLDERS = [pytest.param("some"), pytest.param("every", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("which", FOLDERS)
 def test_batch_on_a_dask_cluster_records_what_generate_records(
-    reference, cluster, tmp_path: Path
+    reference, cluster, tmp_path: Path, which: str
 ) -> None:
+    folder, pools, ignored = pools_folder(which, tmp_path)
     db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
     result = batch(
-        str(POOLS), "-p", str(out), "--db", str(db_path), "--scheduler", cluster.scheduler_address
+        str(folder), "-p", str(out), "--db", str(db_path), "--scheduler", cluster.scheduler_address
     )
     assert result.exit_code == 0, result.output
-    assert f"batch: {len(ALL_POOLS)} pools done, 0 skipped, 0 failed" in result.stderr
-    assert_same_as_one_by_one(reference, db_path, out, ALL_POOLS)
+    assert f"batch: {len(pools)} pools done, 0 skipped, 0 failed" in result.stderr
+    assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
 
 
-def test_batch_on_local_workers_records_what_generate_records(reference, tmp_path: Path) -> None:
+@pytest.mark.parametrize("which", FOLDERS)
+def test_batch_on_local_workers_records_what_generate_records(
+    reference, tmp_path: Path, which: str
+) -> None:
+    folder, pools, ignored = pools_folder(which, tmp_path)
     db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
-    result = batch(str(POOLS), "-p", str(out), "--db", str(db_path), "--workers", "2")
+    result = batch(str(folder), "-p", str(out), "--db", str(db_path), "--workers", "2")
     assert result.exit_code == 0, result.output
-    assert sorted(result.stdout.split()) == sorted(str(out / p.stem) for p in ALL_POOLS)
-    assert_same_as_one_by_one(reference, db_path, out, ALL_POOLS)
+    assert sorted(result.stdout.split()) == sorted(str(out / p.stem) for p in pools)
+    assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
 
 
 def test_a_bad_pool_fails_alone_with_one_error_line_and_exit_1(
