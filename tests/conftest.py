@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,3 +74,44 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+@pytest.fixture(scope="session")
+def generated_template(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``template(pool, **options)``: a database on which ``generate`` ran once (a dry
+    run, run 1) over the fixture pool with those GenerateOptions, made the first time a
+    test asks for it. Never write to it: take a copy with ``generated_db``."""
+    from asn_sql.api import generate_documents
+    from asn_sql.engine.run import GenerateOptions
+
+    made: dict[tuple[str, tuple[tuple[str, object], ...]], Path] = {}
+
+    def template(pool: str, **options: object) -> Path:
+        key = (pool, tuple(sorted(options.items())))
+        if key not in made:
+            path = tmp_path_factory.mktemp("generated") / "asn.duckdb"
+            generate_documents(
+                path,
+                str(POOLS / pool),
+                GenerateOptions(**options),  # type: ignore[arg-type]
+                output_dir=None,
+            )
+            made[key] = path
+        return made[key]
+
+    return template
+
+
+@pytest.fixture
+def generated_db(generated_template: Callable[..., Path], tmp_path: Path) -> Callable[..., Path]:
+    """``copy(pool, name="asn.duckdb", **options)``: a private copy in ``tmp_path`` of a
+    database on which ``generate`` ran over a fixture pool (see ``generated_template``),
+    for tests that read, explain or change a run rather than make it: one generate a
+    session, not one a test."""
+
+    def copy(pool: str, name: str = "asn.duckdb", **options: object) -> Path:
+        target = tmp_path / name
+        shutil.copyfile(generated_template(pool, **options), target)
+        return target
+
+    return copy
