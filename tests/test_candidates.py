@@ -80,14 +80,19 @@ def test_level3_counts_per_mode_match_jwst(
     assert count(tmp_path, pool, (3,), discover=True) == discover
 
 
+def slow(*values: object) -> object:
+    """A case of a sweep that only the slow run takes (`-m slow`, .ci/run)."""
+    return pytest.param(*values, marks=pytest.mark.slow)
+
+
 @pytest.mark.parametrize(
     ("ids", "expected"),
     [
         (("nosuchid",), 0),
         (("o001",), 2),
-        (("o002",), 2),
-        (("o001", "o002"), 4),
-        (("c1000",), 2),
+        slow(("o002",), 2),
+        slow(("o001", "o002"), 4),
+        slow(("c1000",), 2),
         (("c1000", "c1001"), 4),
     ],
 )
@@ -100,11 +105,11 @@ def test_level3_candidate_ids_of_pool_001_match_jwst(
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ({"ids": ("nosuchid",)}, 0),
+        slow({"ids": ("nosuchid",)}, 0),
         ({"ids": ("o001",)}, 10),
         ({}, 70),
         ({"discover": True}, 0),
-        ({"all_candidates": True}, 70),
+        slow({"all_candidates": True}, 70),
     ],
 )
 def test_level2_candidate_modes_of_pool_001_match_jwst(
@@ -117,11 +122,11 @@ def test_level2_candidate_modes_of_pool_001_match_jwst(
     ("options", "expected"),
     [
         ({"all_candidates": True}, 60),
-        ({"ids": ("o001",)}, 2),
-        ({"ids": ("o001", "o002")}, 2),
-        ({"ids": ("c1001",)}, 1),
+        slow({"ids": ("o001",)}, 2),
+        slow({"ids": ("o001", "o002")}, 2),
+        slow({"ids": ("c1001",)}, 1),
         ({"ids": ("o001", "c1001")}, 3),
-        ({"ids": ("c1001", "c1002")}, 2),
+        slow({"ids": ("c1001", "c1002")}, 2),
         ({}, 61),
     ],
 )
