@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,3 +52,66 @@ def query_rows(db_path: Path, sql: str) -> list[tuple]:
 def file_digest(path: Path) -> str | None:
     """sha256 of a file's bytes, or None when it does not exist."""
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time, user and system, that process ``pid`` has used so far (Linux's
+    /proc); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass; whether it held.
+
+    Tests wait for what they need (a file, a process's progress), never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.fixture(scope="session")
+def generated_template(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``template(pool, **options)``: a database on which ``generate`` ran once (a dry
+    run, run 1) over the fixture pool with those GenerateOptions, made the first time a
+    test asks for it. Never write to it: take a copy with ``generated_db``."""
+    from asn_sql.api import generate_documents
+    from asn_sql.engine.run import GenerateOptions
+
+    made: dict[tuple[str, tuple[tuple[str, object], ...]], Path] = {}
+
+    def template(pool: str, **options: object) -> Path:
+        key = (pool, tuple(sorted(options.items())))
+        if key not in made:
+            path = tmp_path_factory.mktemp("generated") / "asn.duckdb"
+            generate_documents(
+                path,
+                str(POOLS / pool),
+                GenerateOptions(**options),  # type: ignore[arg-type]
+                output_dir=None,
+            )
+            made[key] = path
+        return made[key]
+
+    return template
+
+
+@pytest.fixture
+def generated_db(generated_template: Callable[..., Path], tmp_path: Path) -> Callable[..., Path]:
+    """``copy(pool, name="asn.duckdb", **options)``: a private copy in ``tmp_path`` of a
+    database on which ``generate`` ran over a fixture pool (see ``generated_template``),
+    for tests that read, explain or change a run rather than make it: one generate a
+    session, not one a test."""
+
+    def copy(pool: str, name: str = "asn.duckdb", **options: object) -> Path:
+        target = tmp_path / name
+        shutil.copyfile(generated_template(pool, **options), target)
+        return target
+
+    return copy

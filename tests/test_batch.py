@@ -9,13 +9,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from conftest import BAD, POOLS
+from conftest import BAD, POOLS, cpu_seconds, wait_until
 from typer.testing import CliRunner
 
 from asn_sql.api import generate_documents
@@ -133,24 +132,45 @@ def batch(*args: str) -> Any:
     return CliRunner().invoke(app, ["batch", *args])
 
 
+def pools_folder(which: str, tmp_path: Path) -> tuple[Path, list[Path], frozenset[str]]:
+    """A folder of pools for a batch: fixtures/pools itself ("every"), or a folder of
+    copies of three small pools ("some"; only pools.source differs from one by one)."""
+    if which == "every":
+        return POOLS, ALL_POOLS, frozenset()
+    folder = tmp_path / "pools"
+    folder.mkdir()
+    copies = [Path(shutil.copy(POOLS / name, folder / name)) for name in SMALL_POOLS[:3]]
+    return folder, copies, frozenset({"source"})
+
+
+# Every fixture pool is a sweep (`-m slow`, run once by .ci/run); three pools are quick.
+FOLDERS = [pytest.param("some"), pytest.param("every", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("which", FOLDERS)
 def test_batch_on_a_dask_cluster_records_what_generate_records(
-    reference, cluster, tmp_path: Path
+    reference, cluster, tmp_path: Path, which: str
 ) -> None:
+    folder, pools, ignored = pools_folder(which, tmp_path)
     db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
     result = batch(
-        str(POOLS), "-p", str(out), "--db", str(db_path), "--scheduler", cluster.scheduler_address
+        str(folder), "-p", str(out), "--db", str(db_path), "--scheduler", cluster.scheduler_address
     )
     assert result.exit_code == 0, result.output
-    assert f"batch: {len(ALL_POOLS)} pools done, 0 skipped, 0 failed" in result.stderr
-    assert_same_as_one_by_one(reference, db_path, out, ALL_POOLS)
+    assert f"batch: {len(pools)} pools done, 0 skipped, 0 failed" in result.stderr
+    assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
 
 
-def test_batch_on_local_workers_records_what_generate_records(reference, tmp_path: Path) -> None:
+@pytest.mark.parametrize("which", FOLDERS)
+def test_batch_on_local_workers_records_what_generate_records(
+    reference, tmp_path: Path, which: str
+) -> None:
+    folder, pools, ignored = pools_folder(which, tmp_path)
     db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
-    result = batch(str(POOLS), "-p", str(out), "--db", str(db_path), "--workers", "2")
+    result = batch(str(folder), "-p", str(out), "--db", str(db_path), "--workers", "2")
     assert result.exit_code == 0, result.output
-    assert sorted(result.stdout.split()) == sorted(str(out / p.stem) for p in ALL_POOLS)
-    assert_same_as_one_by_one(reference, db_path, out, ALL_POOLS)
+    assert sorted(result.stdout.split()) == sorted(str(out / p.stem) for p in pools)
+    assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
 
 
 def test_a_bad_pool_fails_alone_with_one_error_line_and_exit_1(
@@ -255,11 +275,14 @@ def test_ctrl_c_stops_a_batch_with_one_line_and_keeps_what_was_recorded(tmp_path
         # a shell's background job ignores SIGINT; give the child the default handler
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    # Interrupt while the workers start and take their first pools.
-    deadline = time.monotonic() + 60
-    while not _children(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
+    # Interrupt while the workers start and take their first pools: once they have
+    # worked a second between them (CPU time, whatever the load), far from six pools.
+    wait_until(
+        lambda: (
+            process.poll() is not None
+            or sum(cpu_seconds(int(child)) for child in _children(process.pid)) >= 1.0
+        )
+    )
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err

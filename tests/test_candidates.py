@@ -59,7 +59,18 @@ def count(tmp_path: Path, pool: str, levels: tuple[int, ...], **options: object)
     return len(result.documents)
 
 
-@pytest.mark.parametrize(("pool", "counts"), sorted(LEVEL3_COUNTS.items()))
+# Three generates a pool: the quick run takes a few pools that differ in all three modes,
+# the slow one (`-m slow`, .ci/run) every pool.
+QUICK_POOLS = ("pool_001_candidates", "pool_007_spec_miri", "pool_duplicate")
+
+
+@pytest.mark.parametrize(
+    ("pool", "counts"),
+    [
+        pytest.param(pool, counts, marks=() if pool in QUICK_POOLS else pytest.mark.slow)
+        for pool, counts in sorted(LEVEL3_COUNTS.items())
+    ],
+)
 def test_level3_counts_per_mode_match_jwst(
     tmp_path: Path, pool: str, counts: tuple[int, int, int]
 ) -> None:
@@ -69,14 +80,19 @@ def test_level3_counts_per_mode_match_jwst(
     assert count(tmp_path, pool, (3,), discover=True) == discover
 
 
+def slow(*values: object) -> object:
+    """A case of a sweep that only the slow run takes (`-m slow`, .ci/run)."""
+    return pytest.param(*values, marks=pytest.mark.slow)
+
+
 @pytest.mark.parametrize(
     ("ids", "expected"),
     [
         (("nosuchid",), 0),
         (("o001",), 2),
-        (("o002",), 2),
-        (("o001", "o002"), 4),
-        (("c1000",), 2),
+        slow(("o002",), 2),
+        slow(("o001", "o002"), 4),
+        slow(("c1000",), 2),
         (("c1000", "c1001"), 4),
     ],
 )
@@ -89,11 +105,11 @@ def test_level3_candidate_ids_of_pool_001_match_jwst(
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ({"ids": ("nosuchid",)}, 0),
+        slow({"ids": ("nosuchid",)}, 0),
         ({"ids": ("o001",)}, 10),
         ({}, 70),
         ({"discover": True}, 0),
-        ({"all_candidates": True}, 70),
+        slow({"all_candidates": True}, 70),
     ],
 )
 def test_level2_candidate_modes_of_pool_001_match_jwst(
@@ -106,11 +122,11 @@ def test_level2_candidate_modes_of_pool_001_match_jwst(
     ("options", "expected"),
     [
         ({"all_candidates": True}, 60),
-        ({"ids": ("o001",)}, 2),
-        ({"ids": ("o001", "o002")}, 2),
-        ({"ids": ("c1001",)}, 1),
+        slow({"ids": ("o001",)}, 2),
+        slow({"ids": ("o001", "o002")}, 2),
+        slow({"ids": ("c1001",)}, 1),
         ({"ids": ("o001", "c1001")}, 3),
-        ({"ids": ("c1001", "c1002")}, 2),
+        slow({"ids": ("c1001", "c1002")}, 2),
         ({}, 61),
     ],
 )

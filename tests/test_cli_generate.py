@@ -144,10 +144,9 @@ def test_render_prints_a_rules_sql_and_rejects_unknown_names() -> None:
 
 
 def test_explain_names_the_association_of_a_member_and_why_others_did_not_take_it(
-    tmp_path: Path,
+    generated_db,
 ) -> None:
-    db = tmp_path / "a.duckdb"
-    assert invoke("generate", POOL, "--dry-run", "--db", db).exit_code == 0
+    db = generated_db(POOL.name)  # `generate POOL --dry-run`, run once a session
     result = invoke("explain", "jw09505001001_02101_00001_mirimage_cal.fits", "--all", "--db", db)
     assert result.exit_code == 0, result.output
     assert (
@@ -159,9 +158,8 @@ def test_explain_names_the_association_of_a_member_and_why_others_did_not_take_i
     )
 
 
-def test_explain_of_an_unknown_exposure_is_one_error_line(tmp_path: Path) -> None:
-    db = tmp_path / "a.duckdb"
-    assert invoke("generate", POOL, "--dry-run", "--db", db).exit_code == 0
+def test_explain_of_an_unknown_exposure_is_one_error_line(generated_db) -> None:
+    db = generated_db(POOL.name)
     result = invoke("explain", "jw_99999", "--db", db)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [

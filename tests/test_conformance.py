@@ -18,8 +18,8 @@ from asn_sql.api import generate_documents
 from asn_sql.engine.run import GenerateOptions
 from asn_sql.io.documents import Document
 
-# Every fixture pool through the whole engine: the one `slow` module (.ci/run leaves it
-# out of its second run, on the lowest versions of the dependencies).
+# Every fixture pool through the whole engine: a `slow` module (`python -m pytest -q`
+# leaves it out; .ci/run runs it once, on the newest versions of the dependencies).
 pytestmark = pytest.mark.slow
 
 IGNORED_KEYS = ("constraints", "code_version")

@@ -60,6 +60,8 @@ def test_every_kind_not_yet_reproduced_has_a_fixture() -> None:
     assert set(NOT_YET) <= kinds
 
 
+# A generate per fixture: a sweep, run with `-m slow` (.ci/run runs it once).
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", _cases())
 def test_asnsql_writes_jwsts_documents(folder: Path, tmp_path: Path) -> None:
     result = generate_documents(

@@ -4,9 +4,6 @@ observation candidates."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from conftest import POOLS
 from typer.testing import CliRunner
 
 from asn_sql.cli import main as cli
@@ -18,10 +15,9 @@ def invoke(*args: object):
     return runner.invoke(cli.app, [str(a) for a in args])
 
 
-def test_explain_puts_the_rules_of_its_type_first_and_folds_the_others(tmp_path: Path) -> None:
-    db = tmp_path / "a.duckdb"
-    pool = POOLS / "pool_010_spec_nirspec_lv2bkg.csv"
-    assert invoke("generate", pool, "--dry-run", "--db", db).exit_code == 0
+def test_explain_puts_the_rules_of_its_type_first_and_folds_the_others(generated_db) -> None:
+    # `generate POOL --dry-run`, run once a session
+    db = generated_db("pool_010_spec_nirspec_lv2bkg.csv")
     result = invoke("explain", "jw_00002", "--db", db)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -58,11 +54,9 @@ def test_explain_puts_the_rules_of_its_type_first_and_folds_the_others(tmp_path:
 
 
 def test_a_level_2_association_only_discovered_is_explained_as_jwst_keeps_it(
-    tmp_path: Path,
+    generated_db,
 ) -> None:
-    db = tmp_path / "a.duckdb"
-    pool = POOLS / "jw93060_20150312T160130_pool.csv"
-    assert invoke("generate", pool, "--level", "2", "--dry-run", "--db", db).exit_code == 0
+    db = generated_db("jw93060_20150312T160130_pool.csv", levels=(2,))  # --level 2 --dry-run
     name = "jw93060002001_01101_00001_nrca1_image_uncal.fits"
     result = invoke("explain", name, "--db", db)
     assert result.exit_code == 0, result.output

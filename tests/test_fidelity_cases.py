@@ -42,6 +42,8 @@ def case_options(case: Path) -> GenerateOptions:
     return GenerateOptions(finalize="--no-finalize" not in flags, discover="--discover" in flags)
 
 
+# A generate per case: a sweep, run with `-m slow` (.ci/run runs it once).
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     [

@@ -136,9 +136,8 @@ def test_query_reads_sql_from_a_file_or_stdin(tmp_path: Path) -> None:
     assert empty.exit_code == 2 and empty.stderr.strip() == "Error: no SQL given: the text is empty"
 
 
-def test_tables_keep_names_whole_and_fold_rows_too_wide(tmp_path: Path) -> None:
-    db = tmp_path / "a.duckdb"
-    assert invoke("generate", POOL, "--dry-run", "--db", db).exit_code == 0
+def test_tables_keep_names_whole_and_fold_rows_too_wide(generated_db) -> None:
+    db = generated_db(POOL.name)  # `generate POOL --dry-run`, run once a session
     narrow = invoke("query", "--db", db, "select name from associations order by name desc limit 1")
     assert "jw99009-o064_image2_00001_asn" in narrow.stdout
     wide = invoke("query", "--db", db, "from orphans where filename = 'jw_00002_uncal.fits'")

@@ -52,10 +52,9 @@ def test_old_runs_stay_queryable(tmp_path: Path) -> None:
 
 
 def test_a_failed_run_leaves_the_database_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    generated_db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "asn.duckdb"
-    generate(path, "pool_002_image_miri.csv")
+    path = generated_db("pool_002_image_miri.csv")
     before = file_digest(path)
     broken = rules.find_rule("lv3_image")
     real_render = rules.render_rule
@@ -72,12 +71,11 @@ def test_a_failed_run_leaves_the_database_as_it_was(
 
 
 def test_a_rule_breaking_a_column_constraint_is_not_blamed_on_another(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    generated_db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A NULL role fails only when the rows are inserted, which aborts the
     # transaction; the error must say what failed, not name the next rule.
-    path = tmp_path / "asn.duckdb"
-    generate(path, "pool_002_image_miri.csv")
+    path = generated_db("pool_002_image_miri.csv")
     before = file_digest(path)
     broken = rules.find_rule("lv2_image")
     real_render = rules.render_rule
@@ -96,18 +94,16 @@ def test_a_rule_breaking_a_column_constraint_is_not_blamed_on_another(
     assert file_digest(path) == before
 
 
-def test_orphans_carry_a_reason(tmp_path: Path) -> None:
-    path = tmp_path / "asn.duckdb"
-    generate(path, "pool_010_spec_nirspec_lv2bkg.csv")
+def test_orphans_carry_a_reason(generated_db) -> None:
+    path = generated_db("pool_010_spec_nirspec_lv2bkg.csv")
     reasons = dict(query_rows(path, "select filename, reason from orphans where run_id = 1"))
     assert "jw_00006_uncal.fits" in reasons and "jw_00011_uncal.fits" in reasons
     assert all(reason for reason in reasons.values())
     assert "no science member" in reasons["jw_00011_uncal.fits"]
 
 
-def test_pairings_show_each_science_exposures_background(tmp_path: Path) -> None:
-    path = tmp_path / "asn.duckdb"
-    generate(path, "pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
+def test_pairings_show_each_science_exposures_background(generated_db) -> None:
+    path = generated_db("pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
     pairs = query_rows(
         path,
         "select association, science, member, role from pairings order by association, member",
@@ -136,10 +132,9 @@ def test_degraded_status_follows_the_members_exposure_errors(tmp_path: Path) -> 
     )
 
 
-def test_an_orphans_reason_names_the_failed_condition_in_words(tmp_path: Path) -> None:
+def test_an_orphans_reason_names_the_failed_condition_in_words(generated_db) -> None:
     # As explain does: the macro's comment in sql/macros/, not the SQL it renders to.
-    db_path = tmp_path / "asn.duckdb"
-    generate(db_path, "pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
+    db_path = generated_db("pool_010_spec_nirspec_lv2bkg.csv", levels=(2,))
     assert query_rows(
         db_path, "select filename, reason from orphans where exp_type = 'nrs_fixedslit'"
     ) == [

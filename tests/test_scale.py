@@ -1,9 +1,9 @@
 """Big pools: the generator of bench/, and pools past every size limit of the engine.
 
-The slow tests run pools of 100,000 rows: past 2^31 / 100,000 rows (where the
-candidate order once packed row and position into one INT32) and past 99,999
-associations of one candidate and type (the five digits of a file name's
-sequence number).
+The slow tests run a generated pool program by program, and pools of 100,000 rows:
+past 2^31 / 100,000 rows (where the candidate order once packed row and position into
+one INT32) and past 99,999 associations of one candidate and type (the five digits of
+a file name's sequence number).
 """
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ def test_a_generated_pool_numbers_observations_and_candidates_per_program() -> N
         assert modes[mode] > 0, mode
 
 
+# Eight generates (the pool, then each of its seven programs alone): a sweep; the
+# 100,000-row test below checks the same on the last programs of a big pool.
+@pytest.mark.slow
 def test_a_generated_pool_gives_each_program_the_associations_it_has_alone(
     tmp_path: Path,
 ) -> None:

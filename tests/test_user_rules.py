@@ -185,6 +185,8 @@ def test_a_broken_user_rule_is_one_line_naming_file_and_line(
     assert message in checked.stderr and checked.stderr.count("\n") == 1
 
 
+# Each of the 44 rules through the engine on a scratch database: a sweep (`-m slow`).
+@pytest.mark.slow
 def test_rules_check_passes_every_built_in_rule_file() -> None:
     result = invoke("rules", "--check", sql_dir() / "rules")
     assert result.exit_code == 0, result.output

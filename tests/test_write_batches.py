@@ -5,20 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import POOLS
 
 from asn_sql import db
-from asn_sql.api import generate_documents
-from asn_sql.engine.run import GenerateOptions
 from asn_sql.io.documents import DocumentError, run_documents, write_documents, write_run_documents
 
 
 @pytest.fixture
-def run_db(tmp_path: Path) -> Path:
-    db_path = tmp_path / "asn.duckdb"
-    pool = str(POOLS / "pool_004_wfs.csv")
-    generate_documents(db_path, pool, GenerateOptions(), output_dir=None)
-    return db_path
+def run_db(generated_db) -> Path:
+    """A database holding run 1 of pool_004_wfs.csv, the default options."""
+    return generated_db("pool_004_wfs.csv")
 
 
 def test_batches_write_the_same_files_as_one_pass(run_db: Path, tmp_path: Path) -> None:

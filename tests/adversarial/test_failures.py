@@ -10,11 +10,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import cpu_seconds, wait_until
 
 from asn_sql.io import staged_files
 
@@ -200,13 +200,11 @@ def test_sigint_during_a_real_generate(tmp_path: Path, template_db: Path) -> Non
         stderr=subprocess.PIPE,
         text=True,
     )
-    # -p (with its hidden staging folder) appears once the command has begun its run
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "out").exists() and process.poll() is None:
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    time.sleep(0.5)
+    # -p (with its hidden staging folder) appears once the command has begun its run;
+    # the signal comes when the run has worked a while (CPU time, whatever the load).
+    wait_until(lambda: (tmp_path / "out").exists() or process.poll() is not None)
+    begun = cpu_seconds(process.pid)
+    wait_until(lambda: process.poll() is not None or cpu_seconds(process.pid) > begun + 0.3)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     if process.returncode == 0:
