@@ -213,11 +213,13 @@ left join (
     select group_id, list_sort(list(distinct slit_token)) as slit_tokens
     from l3_grouped where slit_token is not null group by group_id
 ) as t using (group_id)
--- an association holding a direct_image-candidate exposure is named for target 000
+-- an association holding a direct_image-candidate exposure is named for target
+-- 000, where the rule's target test is jwst's Constraint_Target (rule.direct_image_target)
 left join (
     select m.group_id, bool_or(e.in_direct_image) as has_direct_image
     from l3_grouped as m
     join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    where m.rule in ({% for rule in rules if rule.direct_image_target %}'{{ rule.name }}', {% endfor %}'')
     group by m.group_id
 ) as d using (group_id);
 
