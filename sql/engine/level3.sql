@@ -134,27 +134,38 @@ with observations as (
     group by m.group_id, m.rule, m.asn_type, m.rule_rank, m.scope_id, m.k_program, m.k_instrume,
              e.obs_num
 ),
-acquisitions as (
+offered as (
     select
-        o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no,
+        o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no, t.filename,
         case when o.first_main_row < t.row_no then 1 else 3 end as phase
     from observations as o
     join scope_exposures as t
       on t.scope_id = o.scope_id and t.dms_role = 'target_acquisition'
      and t.program = o.k_program and t.instrume = o.k_instrume and t.is_imprt is null
      and t.obs_num = o.obs_num
+),
+-- An association takes a file name once, under the role of the row jwst's pass
+-- adds first: a TA joins unless a member row of its file name came before it
+-- (a copy of the file on a later row of another type is then left out below).
+acquisitions as (
+    select a.*
+    from offered as a
     where not exists (
         select 1 from l3_grouped as g2
         join scope_exposures as e2 on e2.scope_id = g2.scope_id and e2.row_no = g2.row_no
-        where g2.group_id = o.group_id and e2.filename = t.filename
+        where g2.group_id = a.group_id and e2.filename = a.filename
+          and (g2.phase < a.phase or g2.phase = a.phase and g2.row_no < a.row_no)
     )
     -- of two copies of a file, the one that joins first in jwst's pass (a later
     -- copy read when the association holds its observation joins at its row)
-    qualify row_number() over (
-        partition by o.group_id, t.filename
-        order by case when o.first_main_row < t.row_no then 1 else 3 end, t.row_no) = 1
+    qualify row_number() over (partition by a.group_id, a.filename order by a.phase, a.row_no) = 1
 )
-select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped
+select g.group_id, g.rule, g.asn_type, g.rule_rank, g.scope_id, g.row_no, g.role, g.expname, g.phase
+from l3_grouped as g
+join scope_exposures as e on e.scope_id = g.scope_id and e.row_no = g.row_no
+where not exists (
+    select 1 from acquisitions as a where a.group_id = g.group_id and a.filename = e.filename
+)
 union all
 select a.group_id, a.rule, a.asn_type, a.rule_rank, a.scope_id, a.row_no, 'target_acquisition',
        {{ l3.expname('t', "'target_acquisition'") }}, a.phase
