@@ -36,11 +36,17 @@
 -- offers each to the associations holding an exposure of its observation, and the
 -- rule's tests before the one it fails fix those keys (Constraint_Target then the
 -- optical path, or the other way round, rules_level3.py): an association a
--- background founded takes the acquisition's target.
+-- background founded takes the acquisition's target. jwst offers each once in the
+-- pass, at its row, and once more after it (its reprocessing of acquisitions,
+-- Asn_Lv3ACQ_Reprocess), to the associations that then hold its observation:
+-- at_row is the acquisition's place in the pass, past every row for the second
+-- offer, so an acquisition read before its observation's science still fixes
+-- what the science left unset.
 create or replace temp table l3_acquisitions as
 {%- for rule in acq_rules %}
 select
     '{{ rule.name }}' as rule, t.scope_id, t.row_no, 'target_acquisition' as role,
+    t.row_no + case when offer.after_pass then {{ 2 ** 30 }} else 0 end as at_row,
     t.program as k_program, t.instrume as k_instrume,
     {%- for k in keys if k not in ('k_program', 'k_instrume') %}
     {{ acq_values[k] if k in rule.acq_keys else 'null' }} as {{ k }},
@@ -55,6 +61,7 @@ select
         else [{% for k in rule.acq_keys %}{{ keys.index(k) + 1 }}{% if not loop.last %}, {% endif %}{% endfor %}]::integer[]
     end as acq_order
 from scope_exposures as t
+cross join (values (false), (true)) as offer(after_pass)
 -- per scope, program and instrument, the first row that leaves each key unset
 -- (it may found an association with the key unset)
 join (
@@ -76,9 +83,9 @@ join (
     where l.rule = '{{ rule.name }}'
     group by all
 ) as o on o.scope_id = t.scope_id and o.k_program = t.program and o.k_instrume = t.instrume
-     and o.obs_num = t.obs_num and o.first_row < t.row_no
+     and o.obs_num = t.obs_num and (offer.after_pass or o.first_row < t.row_no)
 where t.dms_role = 'target_acquisition' and {{ l3.base('t') }}
-  and ({% for k in rule.acq_keys %}u.unset_{{ k }} < t.row_no and {{ acq_values[k] if k != 'k_opt2' else 'coalesce(t.pupil, t.grating)' }} is not null{% if not loop.last %} or {% endif %}{% endfor %})
+  and ({% for k in rule.acq_keys %}(u.unset_{{ k }} < t.row_no or offer.after_pass and u.unset_{{ k }} is not null) and {{ acq_values[k] if k != 'k_opt2' else 'coalesce(t.pupil, t.grating)' }} is not null{% if not loop.last %} or {% endif %}{% endfor %})
   and not exists (
       select 1 from l3_eligible as own
       where own.rule = '{{ rule.name }}' and own.scope_id = t.scope_id and own.row_no = t.row_no)
@@ -87,7 +94,7 @@ union all
 {%- endif %}
 {%- else %}
 select * from (select null::varchar as rule, null::integer as scope_id, null::integer as row_no,
-    null::varchar as role,
+    null::varchar as role, null::integer as at_row,
     {%- for k in keys %} null::varchar as {{ k }},{% endfor %}
     null::varchar as pupil, null::varchar as grating, null::integer as obs_num,
     null::integer[] as acq_order) where false
