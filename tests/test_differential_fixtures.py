@@ -1,8 +1,10 @@
 """Pools found by bench/differential.py: asnsql must write exactly jwst 3.0.0's documents.
 
 Each fixtures/differential/<kind>_<seed>/ holds a shrunk random pool (pool.csv), what
-jwst 3.0.0's ``asn_generate pool.csv`` wrote for it (expected/), and a README line
-saying what differed when it was found. The comparison is strict: the same file names
+jwst 3.0.0's ``asn_generate pool.csv`` wrote for it (expected/), with the options of
+``options.txt`` when there is one (``-i``, ``--all-candidates``, ``--discover``,
+``--no-finalize``, ``--version-id``), and a README line saying what differed when it
+was found. The comparison is strict: the same file names
 and the same documents but for ``constraints`` and ``code_version``, member order and
 ``degraded_status`` included. jwst is not needed here.
 """
@@ -14,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import options_from_args
 
 from asn_sql.api import generate_documents
-from asn_sql.engine.run import GenerateOptions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
@@ -62,8 +64,12 @@ def test_every_kind_not_yet_reproduced_has_a_fixture() -> None:
 
 @pytest.mark.parametrize("folder", _cases())
 def test_asnsql_writes_jwsts_documents(folder: Path, tmp_path: Path) -> None:
+    options = folder / "options.txt"
     result = generate_documents(
-        tmp_path / "asn.duckdb", str(folder / "pool.csv"), GenerateOptions(), output_dir=None
+        tmp_path / "asn.duckdb",
+        str(folder / "pool.csv"),
+        options_from_args(options.read_text().split() if options.exists() else []),
+        output_dir=None,
     )
     actual = {doc.file_name: comparable(doc.data) for doc in result.documents}
     expected = {
