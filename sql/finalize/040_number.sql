@@ -65,5 +65,11 @@ select
     list_extract($constraint_texts, list_position($constraint_rules, k.rule)) || chr(10) || 'shared values: ' || k.group_key || chr(10)
         || 'candidate: ' || k.acid || ' (' || k.ctype || ')'        as constraints
 from kept as k
-join first_member as p using (match_id)
-where k.kept;
+join first_member as p using (match_id);
+
+-- Those jwst forms and numbers but does not write (unfinalized: invalid or
+-- without science) are kept apart, for the run's unwritten_associations.
+create or replace temp table unwritten_numbered as
+select * from numbered_associations where not kept;
+
+delete from numbered_associations where not kept;
