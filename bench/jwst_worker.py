@@ -5,9 +5,9 @@ Run with the Python of a virtualenv where jwst is installed (never asnsql's own)
     /path/to/jwst-venv/bin/python bench/jwst_worker.py
 
 jwst takes seconds to import, so one process loads it once and then serves requests, one
-JSON object a line on stdin: ``{"pool": "/tmp/x/pool.csv"}``. Each answer is one JSON line
-on stdout: ``{"files": {"<file name>": "<document text>", ...}}`` with what
-``asn_generate <pool>`` (default options) would write, or ``{"error": "<one line>"}``
+JSON object a line on stdin: ``{"pool": "/tmp/x/pool.csv", "args": ["-i", "o001"]}`` (args
+optional). Each answer is one JSON line on stdout: ``{"files": {"<file name>": "<document
+text>", ...}}`` with what ``asn_generate <pool> <args>`` would write, or ``{"error": "<one line>"}``
 when jwst cannot run the pool. jwst's own log output goes to stderr.
 
 This file imports nothing from asnsql and asnsql imports nothing from jwst.

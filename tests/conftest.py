@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from asn_sql import db
+from asn_sql.engine.run import GenerateOptions
 from asn_sql.io.load import LoadResult, load_pools
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -115,3 +116,32 @@ def generated_db(generated_template: Callable[..., Path], tmp_path: Path) -> Cal
         return target
 
     return copy
+
+
+def options_from_args(args: list[str]) -> GenerateOptions:
+    """The GenerateOptions of asn_generate's arguments as a fixture records them
+    (options.txt): -i ID..., --all-candidates, --discover, --no-finalize, --version-id V."""
+    ids: list[str] = []
+    flags: set[str] = set()
+    version_id = None
+    words = iter(args)
+    taking_ids = False
+    for word in words:
+        if word in ("-i", "--ids"):
+            taking_ids = True
+        elif word == "--version-id":
+            version_id, taking_ids = next(words), False
+        elif word.startswith("-"):
+            assert word in ("--all-candidates", "--discover", "--no-finalize"), word
+            flags.add(word)
+            taking_ids = False
+        else:
+            assert taking_ids, f"unexpected argument {word!r}"
+            ids.append(word)
+    return GenerateOptions(
+        ids=tuple(ids) or None,
+        all_candidates="--all-candidates" in flags,
+        discover="--discover" in flags,
+        finalize="--no-finalize" not in flags,
+        version_id=version_id,
+    )

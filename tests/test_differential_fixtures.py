@@ -1,8 +1,10 @@
 """Pools found by bench/differential.py: asnsql must write exactly jwst 3.0.0's documents.
 
 Each fixtures/differential/<kind>_<seed>/ holds a shrunk random pool (pool.csv), what
-jwst 3.0.0's ``asn_generate pool.csv`` wrote for it (expected/), and a README line
-saying what differed when it was found. The comparison is strict: the same file names
+jwst 3.0.0's ``asn_generate pool.csv`` wrote for it (expected/), with the options of
+``options.txt`` when there is one (``-i``, ``--all-candidates``, ``--discover``,
+``--no-finalize``, ``--version-id``), and a README line saying what differed when it
+was found. The comparison is strict: the same file names
 and the same documents but for ``constraints`` and ``code_version``, member order and
 ``degraded_status`` included. jwst is not needed here.
 """
@@ -14,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import options_from_args
 
 from asn_sql.api import generate_documents
-from asn_sql.engine.run import GenerateOptions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
@@ -25,7 +27,12 @@ IGNORED_KEYS = ("constraints", "code_version")
 NOT_YET: dict[str, str] = {
     "lv2spec_product_name_members": (
         "seed 20203: three Lv2Spec associations of NIRSpec science with imprints and "
-        "backgrounds take other science exposures and members than jwst's"
+        "backgrounds take other science exposures and members than jwst's. Cause: a "
+        "background (tile 1) founds an association, an imprint of tile 2 joins it before "
+        "any science and fixes its mosaic tile (Asn_Lv2Spec's mostilno test, which "
+        "backgrounds skip), so the next science of tile 1 cannot take it and founds its "
+        "own; the Level 2 seed pairing (sql/engine/level2.sql) counts only the founder's "
+        "keys, not keys a member joined before the science fixes"
     ),
 }
 
@@ -64,8 +71,12 @@ def test_every_kind_not_yet_reproduced_has_a_fixture() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", _cases())
 def test_asnsql_writes_jwsts_documents(folder: Path, tmp_path: Path) -> None:
+    options = folder / "options.txt"
     result = generate_documents(
-        tmp_path / "asn.duckdb", str(folder / "pool.csv"), GenerateOptions(), output_dir=None
+        tmp_path / "asn.duckdb",
+        str(folder / "pool.csv"),
+        options_from_args(options.read_text().split() if options.exists() else []),
+        output_dir=None,
     )
     actual = {doc.file_name: comparable(doc.data) for doc in result.documents}
     expected = {

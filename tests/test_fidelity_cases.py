@@ -2,7 +2,8 @@
 
 fixtures/cases/<name>/ holds `pool.csv` and `expected/`, what jwst 3.0.0's
 `asn_generate pool.csv -p expected` wrote (with the options of `options.txt`
-when there is one: `--no-finalize`, `--discover`). Each case stands for a kind
+when there is one: `-i`, `--all-candidates`, `--discover`, `--no-finalize`,
+`--version-id`). Each case stands for a kind
 of jwst's row-by-row pass (duplicate rows, re-offer order, degraded status, ...);
 the documents are compared whole, `constraints` and `code_version` aside:
 member order, degraded_status and file names included.
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, options_from_args
 
 from asn_sql.api import generate_documents
 from asn_sql.engine.run import GenerateOptions
@@ -34,12 +35,9 @@ def comparable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_options(case: Path) -> GenerateOptions:
-    """The asn_generate options the case was made with (options.txt, one a line)."""
+    """The asn_generate options the case was made with (options.txt)."""
     path = case / "options.txt"
-    flags = set(path.read_text().split()) if path.exists() else set()
-    unknown = flags - {"--no-finalize", "--discover"}
-    assert not unknown, f"{case.name}: options.txt has {sorted(unknown)}"
-    return GenerateOptions(finalize="--no-finalize" not in flags, discover="--discover" in flags)
+    return options_from_args(path.read_text().split() if path.exists() else [])
 
 
 # A generate per case: a sweep, run with `-m slow` (.ci/run runs it once).

@@ -19,6 +19,10 @@ from asn_sql.errors import RuleError, first_line
 from asn_sql.templates import render_sql
 
 LATE_JOIN_MODES = ("always", "never", "unless_direct_image")
+# Which target test the rule makes: jwst's Constraint_Target (an exposure of a
+# direct_image candidate names the association t000) or the rule's own test on
+# its science exposures (AMI, coronagraphy: a direct_image candidate changes nothing).
+TARGET_TESTS = ("candidate", "science")
 # The keys a rule may test a target acquisition on (its target and optical path
 # tests, rules_level3_base.py Constraint_Target and Constraint_Optical_Path).
 ACQ_KEYS = ("k_target", "k_filter", "k_opt2", "k_slit", "k_subarray")
@@ -34,6 +38,7 @@ class GroupingSpec:
     is_valid: str
     nod_backgrounds: bool
     acq_keys: tuple[str, ...]
+    direct_image_target: bool
 
 
 def grouping_spec(rule: Rule) -> GroupingSpec:
@@ -45,6 +50,9 @@ def grouping_spec(rule: Rule) -> GroupingSpec:
     if product_name is None:
         raise RuleError("a Level 3 rule defines a product_name(g) macro", path=rule.path)
     is_valid = rule_macro(rule, "is_valid", "g") or "g.observations_ok"
+    target_test = rule.setting("target", "candidate")
+    if target_test not in TARGET_TESTS:
+        raise RuleError(f"target must be one of {', '.join(TARGET_TESTS)}", path=rule.path)
     acq_keys = tuple(k.strip() for k in rule.setting("acq_keys", "").split(",") if k.strip())
     unknown = [k for k in acq_keys if k not in ACQ_KEYS]
     if unknown or len(set(acq_keys)) != len(acq_keys):
@@ -59,6 +67,7 @@ def grouping_spec(rule: Rule) -> GroupingSpec:
         is_valid=is_valid,
         nod_backgrounds=rule.setting("nod_backgrounds", "no") == "yes",
         acq_keys=acq_keys,
+        direct_image_target=target_test == "candidate",
     )
 
 

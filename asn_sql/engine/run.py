@@ -236,6 +236,9 @@ def _params(
         "pool_id": pool_id,
         "run_id": run_id,
         "finalize": options.finalize,
+        # jwst renumbers per candidate and type when it finalizes or discovers (the
+        # default mode discovers too); else files keep its run-wide creation counters
+        "resequenced": options.finalize or options.discover or options.mode == "default",
         "keep_candidates": options.mode != "discover",
         "version_id": options.version_id,
         "constraint_rules": [rule.name for rule in rules],

@@ -36,7 +36,14 @@ def list_runs(db_path: Path) -> QueryResult:
 
 
 # Every table that holds rows of a run (migrations 0002, 0003); views follow them.
-_RUN_TABLES = ("members", "products", "associations", "orphan_reasons", "runs")
+_RUN_TABLES = (
+    "members",
+    "products",
+    "associations",
+    "unwritten_associations",
+    "orphan_reasons",
+    "runs",
+)
 
 
 def delete_runs(db_path: Path, run_ids: Sequence[int]) -> list[tuple[int, int]]:

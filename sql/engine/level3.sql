@@ -40,11 +40,17 @@
 -- offers each to the associations holding an exposure of its observation, and the
 -- rule's tests before the one it fails fix those keys (Constraint_Target then the
 -- optical path, or the other way round, rules_level3.py): an association a
--- background founded takes the acquisition's target.
+-- background founded takes the acquisition's target. jwst offers each once in the
+-- pass, at its row, and once more after it (its reprocessing of acquisitions,
+-- Asn_Lv3ACQ_Reprocess), to the associations that then hold its observation:
+-- at_row is the acquisition's place in the pass, past every row for the second
+-- offer, so an acquisition read before its observation's science still fixes
+-- what the science left unset.
 create or replace temp table l3_acquisitions as
 {%- for rule in acq_rules %}
 select
     '{{ rule.name }}' as rule, t.scope_id, t.row_no, 'target_acquisition' as role,
+    t.row_no + case when offer.after_pass then {{ 2 ** 30 }} else 0 end as at_row,
     t.program as k_program, t.instrume as k_instrume,
     {%- for k in keys if k not in ('k_program', 'k_instrume') %}
     {{ acq_values[k] if k in rule.acq_keys else 'null' }} as {{ k }},
@@ -59,6 +65,7 @@ select
         else [{% for k in rule.acq_keys %}{{ keys.index(k) + 1 }}{% if not loop.last %}, {% endif %}{% endfor %}]::integer[]
     end as acq_order
 from scope_exposures as t
+cross join (values (false), (true)) as offer(after_pass)
 -- per scope, program and instrument, the first row that leaves each key unset
 -- (it may found an association with the key unset)
 join (
@@ -80,9 +87,9 @@ join (
     where l.rule = '{{ rule.name }}'
     group by all
 ) as o on o.scope_id = t.scope_id and o.k_program = t.program and o.k_instrume = t.instrume
-     and o.obs_num = t.obs_num and o.first_row < t.row_no
+     and o.obs_num = t.obs_num and (offer.after_pass or o.first_row < t.row_no)
 where t.dms_role = 'target_acquisition' and {{ l3.base('t') }}
-  and ({% for k in rule.acq_keys %}u.unset_{{ k }} < t.row_no and {{ acq_values[k] if k != 'k_opt2' else 'coalesce(t.pupil, t.grating)' }} is not null{% if not loop.last %} or {% endif %}{% endfor %})
+  and ({% for k in rule.acq_keys %}(u.unset_{{ k }} < t.row_no or offer.after_pass and u.unset_{{ k }} is not null) and {{ acq_values[k] if k != 'k_opt2' else 'coalesce(t.pupil, t.grating)' }} is not null{% if not loop.last %} or {% endif %}{% endfor %})
   and not exists (
       select 1 from l3_eligible as own
       where own.rule = '{{ rule.name }}' and own.scope_id = t.scope_id and own.row_no = t.row_no)
@@ -91,7 +98,7 @@ union all
 {%- endif %}
 {%- else %}
 select * from (select null::varchar as rule, null::integer as scope_id, null::integer as row_no,
-    null::varchar as role,
+    null::varchar as role, null::integer as at_row,
     {%- for k in keys %} null::varchar as {{ k }},{% endfor %}
     null::varchar as pupil, null::varchar as grating, null::integer as obs_num,
     null::integer[] as acq_order) where false
@@ -140,27 +147,38 @@ with observations as (
     group by m.group_id, m.rule, m.asn_type, m.rule_rank, m.scope_id, m.k_program, m.k_instrume,
              e.obs_num
 ),
-acquisitions as (
+offered as (
     select
-        o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no,
+        o.group_id, o.rule, o.asn_type, o.rule_rank, o.scope_id, t.row_no, t.filename,
         case when o.first_main_row < t.row_no then 1 else 3 end as phase
     from observations as o
     join scope_exposures as t
       on t.scope_id = o.scope_id and t.dms_role = 'target_acquisition'
      and t.program = o.k_program and t.instrume = o.k_instrume and t.is_imprt is null
      and t.obs_num = o.obs_num
+),
+-- An association takes a file name once, under the role of the row jwst's pass
+-- adds first: a TA joins unless a member row of its file name came before it
+-- (a copy of the file on a later row of another type is then left out below).
+acquisitions as (
+    select a.*
+    from offered as a
     where not exists (
         select 1 from l3_grouped as g2
         join scope_exposures as e2 on e2.scope_id = g2.scope_id and e2.row_no = g2.row_no
-        where g2.group_id = o.group_id and e2.filename = t.filename
+        where g2.group_id = a.group_id and e2.filename = a.filename
+          and (g2.phase < a.phase or g2.phase = a.phase and g2.row_no < a.row_no)
     )
     -- of two copies of a file, the one that joins first in jwst's pass (a later
     -- copy read when the association holds its observation joins at its row)
-    qualify row_number() over (
-        partition by o.group_id, t.filename
-        order by case when o.first_main_row < t.row_no then 1 else 3 end, t.row_no) = 1
+    qualify row_number() over (partition by a.group_id, a.filename order by a.phase, a.row_no) = 1
 )
-select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, phase from l3_grouped
+select g.group_id, g.rule, g.asn_type, g.rule_rank, g.scope_id, g.row_no, g.role, g.expname, g.phase
+from l3_grouped as g
+join scope_exposures as e on e.scope_id = g.scope_id and e.row_no = g.row_no
+where not exists (
+    select 1 from acquisitions as a where a.group_id = g.group_id and a.filename = e.filename
+)
 union all
 select a.group_id, a.rule, a.asn_type, a.rule_rank, a.scope_id, a.row_no, 'target_acquisition',
        {{ l3.expname('t', "'target_acquisition'") }}, a.phase
@@ -222,11 +240,13 @@ left join (
     select group_id, list_sort(list(distinct slit_token)) as slit_tokens
     from l3_grouped where slit_token is not null group by group_id
 ) as t using (group_id)
--- an association holding a direct_image-candidate exposure is named for target 000
+-- an association holding a direct_image-candidate exposure is named for target
+-- 000, where the rule's target test is jwst's Constraint_Target (rule.direct_image_target)
 left join (
     select m.group_id, bool_or(e.in_direct_image) as has_direct_image
     from l3_grouped as m
     join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
+    where m.rule in ({% for rule in rules if rule.direct_image_target %}'{{ rule.name }}', {% endfor %}'')
     group by m.group_id
 ) as d using (group_id);
 

@@ -27,9 +27,10 @@ wanted as (
        or (list_contains($ids, i.acid)
            and i.first_seen = (select min(first_seen) from ids as j where j.acid = i.acid))
 ),
+-- (with --ids, in the order of the list: jwst runs the candidates in that order)
 candidates as (
     select
-        row_number() over (order by type_seen, id_seen)::integer as scope_id,
+        row_number() over (order by list_position($ids, acid), type_seen, id_seen)::integer as scope_id,
         acid,
         ctype
     from wanted

@@ -2,7 +2,14 @@
 -- last, as jwst's resequencing does, and work out what the documents say:
 -- program (the founding row's, padded to 5), file name, rule name with the
 -- registry prefix, degraded status. Parameters: $pool_id, $version_id,
--- $constraint_rules and $constraint_texts (each rule's constraints in words).
+-- $resequenced, $constraint_rules and $constraint_texts (each rule's constraints
+-- in words).
+-- jwst resequences when it finalizes or discovers; otherwise (--no-finalize with
+-- -i or --all-candidates, no --discover) a file keeps the number the association
+-- took when it was created: one counter for all of Level 2 and one per Level 3
+-- type, over the whole run (every candidate and rule), so the numbers of one
+-- candidate and type have gaps, and associations jwst forms but cannot write
+-- (`counted`) take a number too.
 {% import 'macros/exposures.sql' as x -%}
 
 create or replace temp table numbered_associations as
@@ -10,13 +17,18 @@ with kept as (
     select
         f.*,
         row_number() over (
-            partition by f.acid, f.asn_type
+            partition by case when $resequenced then f.acid end,
+                         case when $resequenced or f.level = 3 then f.asn_type end,
+                         f.level
             -- unfinalized, jwst numbers them in the order it created them
             order by case when $finalize then 0 else f.scope_id end,
                      case when $finalize then 0 else f.seed_row end,
                      case when $finalize then 0 else f.rule_rank end,
                      f.scope_id desc, f.seed_row desc, f.rule_rank desc, f.split_index desc
-        )::integer as sequence
+        )::integer
+        -- jwst's Level 2 counter starts at 1 and counts before it gives, so its
+        -- first association is number 2
+        + case when not $resequenced and f.level = 2 then 1 else 0 end as sequence
     from found_associations as f
     where f.kept or f.counted
 ),
@@ -53,5 +65,11 @@ select
     list_extract($constraint_texts, list_position($constraint_rules, k.rule)) || chr(10) || 'shared values: ' || k.group_key || chr(10)
         || 'candidate: ' || k.acid || ' (' || k.ctype || ')'        as constraints
 from kept as k
-join first_member as p using (match_id)
-where k.kept;
+join first_member as p using (match_id);
+
+-- Those jwst forms and numbers but does not write (unfinalized: invalid or
+-- without science) are kept apart, for the run's unwritten_associations.
+create or replace temp table unwritten_numbered as
+select * from numbered_associations where not kept;
+
+delete from numbered_associations where not kept;

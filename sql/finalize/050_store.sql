@@ -1,5 +1,5 @@
--- Keep the run's associations, products and members. Parameters: $run_id,
--- $pool_id, $version_id. asn_no follows the output order: Level 2 first, then by
+-- Keep the run's associations, products and members, and the associations
+-- formed but not written. Parameters: $run_id, $pool_id, $version_id. asn_no follows the output order: Level 2 first, then by
 -- asn_id, asn_type and sequence.
 
 create or replace temp table stored_numbers as
@@ -38,3 +38,13 @@ join stored_numbers as s using (match_id)
 join rule_matches as m
   on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
    = (a.level, a.rule, a.scope_id, a.group_key, a.split_index);
+
+insert into unwritten_associations (
+    run_id, pool_id, name, level, asn_type, asn_rule, asn_id, sequence, product_name, target,
+    n_members, reason, seed_row
+)
+select
+    $run_id, $pool_id, u.name, u.level, u.asn_type, u.asn_rule, u.acid, u.sequence, u.product_name,
+    u.target, u.n_members, u.fate, u.seed_row
+from unwritten_numbered as u
+order by u.level, u.acid, u.asn_type, u.sequence;

@@ -14,7 +14,7 @@
     value of a lock key only says whether the rule keys on it ('' = not); a row
     keyed on a required one sets one of its columns (the rule's test sees to it).
     `acquisitions` (optional) is a relation of target acquisitions, with the
-    source's columns, obs_num, and acq_order: the indexes (1-based, into `keys`)
+    source's columns, obs_num, at_row (its place in the pass, in row numbers) and acq_order: the indexes (1-based, into `keys`)
     of the keys jwst's rule tests an acquisition on before the test it fails, in
     test order, cut at the first one it cannot pass. jwst offers an acquisition to
     an association holding an exposure of its observation (rules_level3_base.py
@@ -122,7 +122,7 @@ with placed as (
 ),
 {%- if acquisitions %}
 acq_rows as (
-    select a.rule, a.scope_id, a.row_no, e.filename, a.obs_num, a.acq_order,
+    select a.rule, a.scope_id, a.at_row as row_no, e.filename, a.obs_num, a.acq_order,
            [{% for k in keys %}{{ slot('a', k, locks) }}{% if not loop.last %}, {% endif %}{% endfor %}] as keys
            {%- if locks %}, a.opts{% endif %}
     from (

@@ -25,7 +25,10 @@
 {%- endmacro %}
 
 {#- Whether exposure r passes the shared values of the association of s (BASE,
-    MODE, exp_type), so that jwst offers r to it. -#}
+    MODE, exp_type, Constraint_Special), so that jwst offers r to it. Constraint_Special
+    reads bkgdtarg, else is_psf, and the first member fixes which one it reads: a
+    PSF reference that is also a background target joins an association of PSF
+    references. -#}
 {% macro same_values(r, s) -%}
 ({{ r }}.program = {{ s }}.program and {{ r }}.exp_type = {{ s }}.exp_type
  and {{ r }}.instrume = {{ s }}.instrume and {{ r }}.detector = {{ s }}.detector
@@ -34,8 +37,8 @@
  and (coalesce({{ r }}.pupil, {{ r }}.grating) is null or coalesce({{ s }}.pupil, {{ s }}.grating) is null
       or coalesce('pupil:' || {{ r }}.pupil, 'grating:' || {{ r }}.grating)
          = coalesce('pupil:' || {{ s }}.pupil, 'grating:' || {{ s }}.grating))
- and coalesce('bkgdtarg:' || {{ r }}.bkgdtarg, 'is_psf:' || {{ r }}.is_psf)
-     = coalesce('bkgdtarg:' || {{ s }}.bkgdtarg, 'is_psf:' || {{ s }}.is_psf)
+ and case when {{ s }}.bkgdtarg is not null then {{ r }}.bkgdtarg = {{ s }}.bkgdtarg
+          else {{ r }}.is_psf = {{ s }}.is_psf end
  {%- for k in ['tsovisit', 'fxd_slit', 'subarray', 'channel'] %}
  and ({{ r }}.{{ k }} is null or {{ s }}.{{ k }} is null or {{ r }}.{{ k }} = {{ s }}.{{ k }})
  {%- endfor %})
@@ -100,7 +103,7 @@ founding_imprints as (
       and (i.mostilno is null or coalesce((
           select arg_max(p.dms_role = 'imprint', p.row_no)
           from usable as p
-          where p.scope_id = i.scope_id and p.row_no < i.row_no and {{ same_values('p', 'i') }}), true))
+          where p.scope_id = i.scope_id and p.row_no < i.row_no and {{ same_values('i', 'p') }}), true))
 )
 select
     {{ l2.member('e', "'science'", 'true') }},

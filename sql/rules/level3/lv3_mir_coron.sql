@@ -13,6 +13,7 @@
 -- members:   science, psf (both _calints), target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<slit>][-<subarray>]
 -- late_join: always
+-- target:    science
 -- acq_keys:  k_filter, k_opt2, k_slit, k_subarray
 {% import 'macros/level3.sql' as l3 -%}
 

@@ -12,6 +12,7 @@
 -- members:   science (_cal: processed as plain images, not per integration), target_acquisition
 -- product:   jw<program>-<acid>_<target>_<instrument>_<opt_elem>[-<subarray>]-image3
 -- late_join: always
+-- target:    science
 -- acq_keys:  k_filter, k_opt2, k_slit, k_subarray
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level3.sql' as l3 -%}
