@@ -243,7 +243,9 @@ def orphan_changes(
         if name not in old.reasons
     ]
     adopted = [
-        OrphanChange(name, old.exp_types.get(name), list(new.holders.get(name, ())))
+        OrphanChange(
+            name, new.exp_types.get(name, old.exp_types.get(name)), list(new.holders.get(name, ()))
+        )
         for name in sorted(old.reasons)
         if name not in new.reasons
     ]
