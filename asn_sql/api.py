@@ -20,9 +20,11 @@ from asn_sql.errors import MissingFileError, UsageError
 from asn_sql.io.documents import Document, run_documents, stage_run_documents
 from asn_sql.io.load import load_into, load_staged, stage_pools
 from asn_sql.io.pool import DEFAULT_DELIMITER
+from asn_sql.io.query import reading
 from asn_sql.io.staged_files import Protected, StagedFolder, protected_database
 from asn_sql.names import check_version_id
-from asn_sql.tools import runs
+from asn_sql.tools import runs, versions
+from asn_sql.tools.diff import RunExposures
 from asn_sql.tools.runs import DuplicateNames
 
 
@@ -59,10 +61,12 @@ def resolve_pool(
 def _loaded_pool(con: duckdb.DuckDBPyConnection, pool: str | None) -> int:
     loaded = con.execute("select pool_id, name from pools order by pool_id").fetchall()
     if pool is not None:
-        matches = [pid for pid, name in loaded if pool in (name, Path(name).stem)]
-        if not matches:
-            raise UsageError(f"{pool!r} is neither a pool file nor the name of a loaded pool")
-        return matches[0]
+        found = versions.find_pool(con, pool)
+        if found is None:
+            raise UsageError(
+                f"{pool!r} is neither a pool file nor the name of a loaded pool or program"
+            )
+        return found
     if len(loaded) == 1:
         return loaded[0][0]
     if not loaded:
@@ -270,16 +274,58 @@ def read_run(db_path: Path, run_id: int) -> dict[str, dict[str, Any]]:
         con.close()
 
 
+@dataclass
+class DiffSide:
+    """One side of ``asnsql diff``: documents by file name, skip notes, and for a run
+    (given by id or by pool) its id and exposures, so that orphans are compared too."""
+
+    documents: dict[str, dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    exposures: RunExposures | None = None
+    pool: str | None = None  # the pool named, whose latest run this is
+
+
 def read_diff_side(side: str, db_path: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """One side of ``asnsql diff`` (:func:`diff_side`): the documents by file name and
+    skip notes."""
+    found = diff_side(side, db_path)
+    return found.documents, found.notes
+
+
+def diff_side(side: str, db_path: Path) -> DiffSide:
     """One side of ``asnsql diff``: a folder of association files (preferred when such a
-    folder exists) or a run id. Returns the documents by file name and skip notes."""
+    folder exists), a run id, or a loaded pool's name or program (its latest run)."""
     if Path(side).is_dir():
         # Imported here: only diff reads folders of association files.
         from asn_sql.tools.diff import read_directory
 
-        return read_directory(Path(side))
+        documents, notes = read_directory(Path(side))
+        return DiffSide(documents, notes)
     if side.isdigit():
-        return read_run(db_path, int(side)), []
+        return _run_side(db_path, int(side), None)
+    if db_path.exists():
+        with reading(db_path) as con:
+            pool_id = versions.find_pool(con, side)
+            run_id = None if pool_id is None else versions.latest_run_of_pool(con, pool_id)
+        if run_id is not None:
+            return _run_side(db_path, run_id, side)
     if not os.path.lexists(side):
-        raise MissingFileError("no such folder of association files (nor a run id)", path=side)
-    raise UsageError(f"{side!r} is neither a folder of association files nor a run id")
+        raise MissingFileError(
+            "no such folder of association files (nor a run id or a loaded pool)", path=side
+        )
+    raise UsageError(
+        f"{side!r} is neither a folder of association files, a run id nor a loaded pool"
+    )
+
+
+def _run_side(db_path: Path, run_id: int, pool: str | None) -> DiffSide:
+    con = open_read_only(db_path)
+    try:
+        known = con.execute("select count(*) from runs where run_id = $run", {"run": run_id})
+        if not known.fetchone()[0]:  # type: ignore[index]
+            raise UsageError(f"there is no run {run_id} (asnsql query 'from runs')", path=db_path)
+        documents = {doc.file_name: doc.data for doc in run_documents(con, run_id)}
+        return DiffSide(documents, [], run_id, versions.run_exposures(con, run_id), pool)
+    finally:
+        con.close()

@@ -13,7 +13,13 @@ from typer.testing import CliRunner
 from asn_sql.api import generate_documents
 from asn_sql.cli.main import app
 from asn_sql.engine.run import GenerateOptions
-from asn_sql.tools.diff import diff_documents, read_directory
+from asn_sql.tools.diff import (
+    RunExposures,
+    diff_documents,
+    read_directory,
+    report_lines,
+    summary_line,
+)
 
 runner = CliRunner()
 POOL_010 = EXPECTED / "pool_010_spec_nirspec_lv2bkg"
@@ -139,3 +145,44 @@ def test_diff_rejects_bad_sides_with_one_error_line(
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and words in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_a_renamed_association_whose_members_changed_is_changed_not_renamed() -> None:
+    def asn(*names: str) -> dict:
+        members = [{"expname": name, "exptype": "science"} for name in names]
+        return {"asn_type": "image3", "products": [{"name": "p", "members": members}]}
+
+    report = diff_documents(
+        {"a_00001.json": asn("f1", "f2", "f3")}, {"a_00002.json": asn("f1", "f2")}
+    )
+    assert report.renamed == []
+    assert report_lines(report) == [
+        "changed  a_00001.json -> a_00002.json (similarity 0.67)",
+        "    - member f3 (science)",
+    ]
+
+
+def test_two_runs_orphans_are_compared_by_file_name() -> None:
+    old = RunExposures(
+        exp_types={"e1": "mir_image", "e2": "mir_image", "e3": "mir_dark", "e4": "mir_dark"},
+        holders={"e1": ("a.json",), "e2": ("a.json", "b.json")},
+        reasons={"e3": "no rule", "e4": "no rule"},
+    )
+    new = RunExposures(
+        exp_types={"e1": "mir_image", "e2": "mir_dark", "e3": "mir_image", "e5": "mir_dark"},
+        holders={"e1": ("a.json",), "e3": ("c.json",)},
+        reasons={"e2": "no rule now", "e5": "no rule either"},
+    )
+    report = diff_documents({}, {}, old, new)
+    assert report_lines(report) == [
+        "orphaned e2 (mir_dark), was in a.json, b.json: no rule now",
+        "orphaned e5 (mir_dark), new in the pool: no rule either",
+        "adopted  e3 (mir_image), now in c.json",
+        "gone     e4 (mir_dark), an orphan no longer in the pool",
+    ]
+    assert summary_line(report) == (
+        "0 same, 0 renamed, 0 changed, 0 removed, 0 added, 2 orphaned, 2 no longer orphans"
+    )
+    assert not report.equal
+    # Without both sides' exposures (a folder), orphans are not compared.
+    assert summary_line(diff_documents({}, {}, old, None)).endswith("0 added")

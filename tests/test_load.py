@@ -54,6 +54,7 @@ JWST_READS = {
     "pool_duplicate.csv": (2, "9df6a8a20824c5be"),
     # hand-made (fixtures/README.md)
     "direct_image_discovery.csv": (4, "4c31960569e4fbdb"),
+    "jw09505_20251219t041512_pool.csv": (10, "84ec590d8e3854c2"),
     # the bad/ pools that jwst can read
     "duplicate_filenames.csv": (4, "15642e5a0e24c189"),
     "malformed_candidate.csv": (5, "6896612225e5fc77"),

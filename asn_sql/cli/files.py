@@ -1,4 +1,4 @@
-"""Commands over association files: diff, from-list, from-query, edit, validate, export.
+"""Commands over association files: diff, changes, from-list, from-query, edit, validate, export.
 
 asn_sql/cli/main.py registers them on the app; the work is in diff.py, from_list.py,
 edit.py, documents.py and export.py.
@@ -26,35 +26,74 @@ from asn_sql.cli.formats import ReportFormat, print_document
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
 
+DiffSideArgument = Annotated[
+    str,
+    typer.Argument(
+        help="A run id, a folder of association files, or a loaded pool's name or program "
+        "(its latest run).",
+        show_default=False,
+    ),
+]
+
 
 @handle_errors
 def diff(
-    old: Annotated[
-        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
-    ],
-    new: Annotated[
-        str, typer.Argument(help="A run id or a folder of association files.", show_default=False)
-    ],
+    old: DiffSideArgument,
+    new: DiffSideArgument,
     output: ReportFormatOption = ReportFormat.text,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
     """Compare two sets of associations; exit 0 when they are equal, 1 when they differ."""
-    from asn_sql.api import read_diff_side
+    from asn_sql.api import diff_side
     from asn_sql.tools.diff import diff_documents, report_lines, summary_line
 
-    (old_docs, old_notes), (new_docs, new_notes) = read_diff_side(old, db), read_diff_side(new, db)
-    warn(old_notes + new_notes)
-    report = diff_documents(old_docs, new_docs)
+    a, b = diff_side(old, db), diff_side(new, db)
+    warn(a.notes + b.notes)
+    for side in (a, b):
+        if side.pool is not None:
+            echo(err, f"{side.pool}: run {side.run_id}")
+    report = diff_documents(a.documents, b.documents, a.exposures, b.exposures)
     if output is ReportFormat.json:
         from asn_sql.cli.reports import diff_document
 
-        print_document(diff_document(report, old_notes + new_notes), out)
+        print_document(diff_document(report, a.notes + b.notes), out)
     else:
         for line in report_lines(report):
             echo(out, line)
     echo(err, summary_line(report))
     if not report.equal:
+        raise typer.Exit(code=1)
+
+
+@handle_errors
+def changes(
+    pool: Annotated[
+        str,
+        typer.Argument(
+            help="A loaded pool's name, or a program (jw01234: its newest version).",
+            show_default=False,
+        ),
+    ],
+    db: DbOption = Path(DEFAULT_DB),
+    debug: DebugOption = False,
+) -> None:
+    """What changed since a pool's version before: associations added, changed, removed, orphans.
+
+    Exit 0 when nothing changed, 1 when something did."""
+    from asn_sql.tools.diff import report_lines, summary_line
+    from asn_sql.tools.versions import pool_changes
+
+    found = pool_changes(db, pool)
+    warn(found.warnings)
+    for line in report_lines(found.report):
+        echo(out, line)
+    echo(
+        err,
+        f"{found.pool} (run {found.run_id}) against {found.previous} (run {found.previous_run_id})",
+    )
+    echo(err, summary_line(found.report))
+    if not found.report.equal:
         raise typer.Exit(code=1)
 
 

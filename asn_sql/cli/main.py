@@ -119,9 +119,15 @@ def load(
         if result.status == "unchanged":
             echo(err, f"{name}: already loaded, unchanged (pool {result.pool_id})")
         else:
+            version = (
+                f" ({result.program}, version {result.version_no} of {result.versions})"
+                if result.program
+                else ""
+            )
             echo(
                 err,
-                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}",
+                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}"
+                + version,
             )
 
 
@@ -137,8 +143,9 @@ def pools(
 
     result = run_query(
         db,
-        "select pool_id, name, row_count as exposures, len(columns) as columns, "
-        "loaded_at, left(sha256, 12) as sha256, source from pools order by pool_id",
+        "select pool_id, name, v.program, v.version, row_count as exposures, "
+        "len(columns) as columns, loaded_at, left(sha256, 12) as sha256, source "
+        "from pools join pool_versions as v using (pool_id, name) order by pool_id",
         for_output=True,
     )
     print_rows(result, output, out)
@@ -490,6 +497,7 @@ def say(text: str) -> None:
 # Commands over association files (asn_sql/cli/files.py).
 app.command()(cli_files.diff)
 app.command()(cli_report.report)
+app.command()(cli_files.changes)
 app.command("from-list")(cli_files.from_list)
 app.command("from-query")(cli_files.from_query)
 app.command()(cli_files.edit)

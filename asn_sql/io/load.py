@@ -36,6 +36,11 @@ class LoadResult:
     pool_id: int
     row_count: int
     warnings: list[str] = field(default_factory=list)
+    # For a pool named as jwst names them (jwPPPPP_YYYYMMDDtHHMMSS_pool.csv): its program
+    # and which of the program's loaded versions it is (the view pool_versions).
+    program: str | None = None
+    version_no: int | None = None
+    versions: int | None = None
 
 
 def load_pools(
@@ -74,7 +79,23 @@ def load_into(
     staged = stage_pools(con, paths, delimiter, contents)
     db.attach(con, db_path)
     with db.transaction(con):
-        return [load_staged(con, pool, replace=replace) for pool in staged]
+        results = [load_staged(con, pool, replace=replace) for pool in staged]
+        _add_versions(con, results)
+        return results
+
+
+def _add_versions(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
+    """Say which version of its program each pool is, once every pool is in."""
+    rows = con.execute(
+        "select pool_id, program, version_no, versions from pool_versions "
+        "where list_contains($ids, pool_id)",
+        {"ids": [result.pool_id for result in results]},
+    ).fetchall()
+    found = {pool_id: rest for pool_id, *rest in rows}
+    for result in results:
+        result.program, result.version_no, result.versions = found.get(
+            result.pool_id, (None, None, None)
+        )
 
 
 def stage_pools(

@@ -1,4 +1,5 @@
-"""Comparing two sets of association documents: which were added, removed, renamed or changed."""
+"""Comparing two sets of association documents: which were added, removed, renamed or changed,
+and, between two runs, which exposures became or stopped being orphans."""
 
 from __future__ import annotations
 
@@ -94,18 +95,46 @@ class Change:
 
     @property
     def is_rename(self) -> bool:
-        """Only the file name differs."""
-        return set(self.fields) == {"file"} and not self.products
+        """Only the file name differs: same fields, products and members otherwise."""
+        members = self.roles or self.removed or self.added or self.moved_out or self.moved_in
+        return set(self.fields) == {"file"} and not self.products and not members
+
+
+@dataclass(frozen=True)
+class RunExposures:
+    """A run's pool as diff compares orphans, by exposure file name: each exposure's
+    type, the association files holding it (none for an orphan), and each orphan's reason."""
+
+    exp_types: dict[str, str | None]
+    holders: dict[str, tuple[str, ...]]
+    reasons: dict[str, str]
+
+
+@dataclass
+class OrphanChange:
+    """An exposure that became an orphan (``reason`` says why) or stopped being one.
+
+    ``associations``: for a new orphan, the files it was in before (none: it is new in
+    the pool); for a former orphan, the files it is in now (none: it left the pool)."""
+
+    filename: str
+    exp_type: str | None
+    associations: list[str]
+    reason: str | None = None
 
 
 @dataclass
 class DiffReport:
-    """The outcome of comparing side A (old) with side B (new)."""
+    """The outcome of comparing side A (old) with side B (new); orphans are compared
+    (``orphans_compared``) only when both sides are runs."""
 
     same: list[tuple[str, str]]
     changes: list[Change]
     removed: list[Canonical]
     added: list[Canonical]
+    orphaned: list[OrphanChange] = field(default_factory=list)
+    adopted: list[OrphanChange] = field(default_factory=list)
+    orphans_compared: bool = False
 
     @property
     def renamed(self) -> list[Change]:
@@ -119,8 +148,9 @@ class DiffReport:
 
     @property
     def equal(self) -> bool:
-        """Whether both sides hold the same associations under the same names."""
-        return not (self.changes or self.removed or self.added)
+        """Whether both sides hold the same associations under the same names (and, for
+        two runs, the same orphans)."""
+        return not (self.changes or self.removed or self.added or self.orphaned or self.adopted)
 
     def counts(self) -> dict[str, int]:
         """exact, differ, missing, extra: the conformance checker's four numbers."""
@@ -178,20 +208,48 @@ def _is_association(data: Any) -> bool:
 
 
 def diff_documents(
-    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+    old: Mapping[str, Mapping[str, Any]],
+    new: Mapping[str, Mapping[str, Any]],
+    old_exposures: RunExposures | None = None,
+    new_exposures: RunExposures | None = None,
 ) -> DiffReport:
-    """Compare two sets of documents keyed by file name, pairing them by content."""
+    """Compare two sets of documents keyed by file name, pairing them by content; with
+    both sides' exposures (two runs), also which exposures became or stopped being orphans."""
     a = [Canonical.of(name, data) for name, data in sorted(old.items())]
     b = [Canonical.of(name, data) for name, data in sorted(new.items())]
     same, pairs, free_a, free_b = pair_associations(a, b)
     changes = [_change(a[i], b[j], score) for i, j, score in pairs]
     _find_moves(changes, [b[j] for j in free_b])
-    return DiffReport(
+    report = DiffReport(
         same=[(a[i].file, b[j].file) for i, j in same],
         changes=changes,
         removed=[a[i] for i in free_a],
         added=[b[j] for j in free_b],
     )
+    if old_exposures is not None and new_exposures is not None:
+        report.orphaned, report.adopted = orphan_changes(old_exposures, new_exposures)
+        report.orphans_compared = True
+    return report
+
+
+def orphan_changes(
+    old: RunExposures, new: RunExposures
+) -> tuple[list[OrphanChange], list[OrphanChange]]:
+    """The exposures that are orphans in ``new`` but were not in ``old``, and those that
+    were orphans in ``old`` but are not in ``new``, each by file name."""
+    orphaned = [
+        OrphanChange(name, new.exp_types.get(name), list(old.holders.get(name, ())), reason)
+        for name, reason in sorted(new.reasons.items())
+        if name not in old.reasons
+    ]
+    adopted = [
+        OrphanChange(
+            name, new.exp_types.get(name, old.exp_types.get(name)), list(new.holders.get(name, ()))
+        )
+        for name in sorted(old.reasons)
+        if name not in new.reasons
+    ]
+    return orphaned, adopted
 
 
 Pairs = list[tuple[int, int, float]]
@@ -378,15 +436,32 @@ def report_lines(report: DiffReport) -> list[str]:
         names = change.old if change.old == change.new else f"{change.old} -> {change.new}"
         lines.append(f"changed  {names} (similarity {change.similarity:.2f})")
         lines += [f"    {line}" for line in change_lines(change)]
+    lines += [_orphan_line(orphan) for orphan in report.orphaned]
+    lines += [_adopted_line(orphan) for orphan in report.adopted]
     return lines
 
 
+def _orphan_line(orphan: OrphanChange) -> str:
+    where = f"was in {', '.join(orphan.associations)}" if orphan.associations else "new in the pool"
+    return f"orphaned {orphan.filename} ({orphan.exp_type}), {where}: {orphan.reason}"
+
+
+def _adopted_line(orphan: OrphanChange) -> str:
+    if orphan.associations:
+        now_in = ", ".join(orphan.associations)
+        return f"adopted  {orphan.filename} ({orphan.exp_type}), now in {now_in}"
+    return f"gone     {orphan.filename} ({orphan.exp_type}), an orphan no longer in the pool"
+
+
 def summary_line(report: DiffReport) -> str:
-    """One line of counts."""
-    return (
+    """One line of counts (orphans' too when they were compared)."""
+    line = (
         f"{len(report.same)} same, {len(report.renamed)} renamed, {len(report.changed)} changed, "
         f"{len(report.removed)} removed, {len(report.added)} added"
     )
+    if report.orphans_compared:
+        line += f", {len(report.orphaned)} orphaned, {len(report.adopted)} no longer orphans"
+    return line
 
 
 def _brief(asn: Canonical) -> str:
