@@ -3,6 +3,8 @@ argument order, one line for an option only jwst has, and shell completion."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -37,15 +39,16 @@ def test_db_before_the_command_means_what_it_means_after(tmp_path: Path) -> None
         asnsql("pools", "-f", "csv", "--db", after),
     ]
     assert [r.exit_code for r in listed] == [0, 0, 0], [r.output for r in listed]
-    rows = [[line.split(",")[:4] for line in r.stdout.splitlines()] for r in listed]
+    wanted = ("pool_id", "name", "exposures", "columns", "sha256")  # not loaded_at
+    tables = [
+        [tuple(row[key] for key in wanted) for row in csv.DictReader(io.StringIO(r.stdout))]
+        for r in listed
+    ]
     assert (
-        rows[0]
-        == rows[1]
-        == rows[2]
-        == [
-            ["pool_id", "name", "exposures", "columns"],
-            ["1", "pool_002_image_miri.csv", "8", "48"],
-        ]
+        tables[0]
+        == tables[1]
+        == tables[2]
+        == [("1", "pool_002_image_miri.csv", "8", "48", "d82f8150305c")]
     )
     query = asnsql("--db", before, "query", "select count(*) as n from exposures", "-f", "csv")
     assert (query.exit_code, query.stdout) == (0, "n\n8\n")

@@ -29,7 +29,8 @@ interpreter running the tests) and ``asnsql`` (``python -m asn_sql``), first on
 - A command outside a transcript must exit with 0.
 
 The ```` ```python ```` block of the Python API page needs jwst: this test does
-not run it, ``tests/test_jwst_pipeline.py`` does where jwst is installed; the ```` ```sql ```` examples of the database page are queries, not commands.
+not run it, ``tests/test_jwst_pipeline.py`` does where jwst is installed; the
+```` ```sql ```` examples of the database page are queries, not commands.
 About 50 s of CPU time (some 55 commands, each a new process).
 """
 
