@@ -68,6 +68,48 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
                 continue
 
 
+def record_condition_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+    """Fill temp table `condition_failures` for every row of every scope: per rule and
+    SELECT of it, the first condition the row fails there (its index from 0); rows that
+    pass every condition of a SELECT have no row. One statement for all rules."""
+    con.execute(
+        "create or replace temp table condition_failures (row_no integer, scope_id integer, "
+        "rule varchar, select_no integer, condition_no integer)"
+    )
+    parts, params = [], {}
+    for rule in rules:
+        for select_no, (source, alias, conditions) in enumerate(selects(render_rule(rule))):
+            n = len(parts)
+            parts.append(_scope_failures_sql(source, alias, conditions, n))
+            params |= {f"rule_{n}": rule.name, f"select_{n}": select_no, f"n_{n}": len(conditions)}
+    if not parts:
+        return
+    try:
+        db.execute_script(
+            con, "insert into condition_failures\n" + "\nunion all\n".join(parts), params
+        )
+    except duckdb.Error:
+        # Some select's conditions need more than scope_exposures: try them one by one.
+        for part in parts:
+            try:
+                db.execute_script(con, "insert into condition_failures\n" + part, params)
+            except duckdb.Error:
+                continue
+
+
+def _scope_failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:
+    tests = ", ".join(f"coalesce(({c}), false)" for c in conditions) or "true"
+    return f"""
+        select row_no, scope_id, $rule_{n}, $select_{n}, failed - 1
+        from (
+            select distinct {alias}.row_no, {alias}.scope_id,
+                   list_position([{tests}], false) as failed
+            from {source}
+        )
+        where failed is not null and failed > 0 and $n_{n} > 0
+    """
+
+
 # A condition longer than this is cut in a reason (the rule file has it whole).
 _SHOWN = 160
 

@@ -35,8 +35,17 @@ def list_runs(db_path: Path) -> QueryResult:
         )
 
 
-# Every table that holds rows of a run (migrations 0002, 0003); views follow them.
-_RUN_TABLES = ("members", "products", "associations", "orphan_reasons", "runs")
+# Every table that holds rows of a run (migrations 0002, 0003, 0009); views follow them.
+_RUN_TABLES = (
+    "members",
+    "products",
+    "associations",
+    "orphan_reasons",
+    "explain_rules",
+    "explain_conditions",
+    "explain_verdicts",
+    "runs",
+)
 
 
 def delete_runs(db_path: Path, run_ids: Sequence[int]) -> list[tuple[int, int]]:
