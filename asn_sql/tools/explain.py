@@ -44,6 +44,8 @@ class Verdict:
     scopes: list[str] = field(default_factory=list)
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (scope, why)
     condition: str | None = None  # the first condition it fails, in words
+    # where that condition is: (SELECT, condition) of the rule's SQL, both from 0
+    condition_at: tuple[int, int] | None = None
     values: dict[str, str] = field(default_factory=dict)  # the columns that condition reads
 
 
@@ -99,15 +101,18 @@ def explain(
 ) -> list[Explanation]:
     """Explain every exposure of the run's pool whose file has the root of ``exposure``.
 
-    Read from the run's stored verdicts; ``rules_dir``/``ignore_default`` matter only
-    for a run recorded before those were stored, which is explained by running its
-    work again (asn_sql/tools/explain_rerun.py), with a warning saying so."""
+    Read from the run's stored verdicts. A run recorded before those were stored, or
+    rules given on purpose (``rules_dir``/``ignore_default``, generate's -r and
+    --ignore-default), is explained by running the work again with those rules
+    (asn_sql/tools/explain_rerun.py); for an old run a warning says so."""
     con = sandbox.open_read_only(db_path)
     try:
         run_id, pool_id = _run(con, run_id)
-        if not has_verdicts(con, run_id):
+        stored = has_verdicts(con, run_id)
+        if not stored or rules_dir is not None or ignore_default:
+            # Rules given on purpose: explain with them as they are now, as before 0009.
             con.close()
-            return _rerun(db_path, exposure, run_id, rules_dir, ignore_default)
+            return _rerun(db_path, exposure, run_id, rules_dir, ignore_default, stored)
         rows = con.execute(
             render_sql("explain/find_exposures.sql"), {"pool_id": pool_id, "name": exposure}
         ).fetchall()
@@ -126,7 +131,12 @@ def explain(
 
 
 def _rerun(
-    db_path: Path, exposure: str, run_id: int, rules_dir: Path | None, ignore_default: bool
+    db_path: Path,
+    exposure: str,
+    run_id: int,
+    rules_dir: Path | None,
+    ignore_default: bool,
+    stored: bool,
 ) -> list[Explanation]:
     from asn_sql.tools import explain_rerun
 
@@ -146,7 +156,7 @@ def _rerun(
         )
         for e in found
     ]
-    if converted:
+    if converted and not stored:
         converted[0].warnings = [
             f"run {run_id} was recorded before asnsql stored why (migration 0009): its "
             "work was done again, slowly; generate again for a quick explain",
@@ -240,17 +250,13 @@ def _exposure_values(con: Any, params: dict[str, Any]) -> dict[str, str]:
 
 def _rules_using_type(con: Any, params: dict[str, Any], exp_type: str | None) -> set[str]:
     """The rules that may use some exposure of this exp_type in the run (or this very
-    exposure): eligible somewhere, taken or not."""
+    exposure): eligible somewhere (stored taken or not)."""
     unset = "(" + ", ".join(f"'{v}'" for v in _UNSET) + ")"
     found = con.execute(
         f"""
         with used as (
             select rule, row_no from explain_verdicts
             where run_id = $run and role is not null
-            union all
-            select a.rule, m.row_no
-            from members as m join associations as a using (run_id, asn_no)
-            where m.run_id = $run
         )
         select distinct u.rule
         from used as u
@@ -298,6 +304,7 @@ def _verdict(
     # the condition failed latest, as the rule reads its SELECTs in order
     best = max(failed, key=lambda r: (r[5], -r[4]))
     verdict.condition = best[6] or "a condition of the rule"
+    verdict.condition_at = (best[4], best[5])
     verdict.values = dict.fromkeys(best[7] or [], "")
     verdict.reason = verdict.condition
     return verdict

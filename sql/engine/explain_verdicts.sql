@@ -2,8 +2,7 @@
 -- not take the exposure there. Either the role it could have had (and, when its
 -- association was dropped, why), or the first of the rule's conditions it fails
 -- (temp table condition_failures, from asn_sql/engine/conditions.py), for the
--- rules it is eligible for nowhere. Rules whose associations hold the exposure
--- have no row. Parameters: $run_id.
+-- rules it is eligible for nowhere and that did not take it. Parameters: $run_id.
 
 insert into explain_verdicts
 with eligible as (
@@ -17,10 +16,10 @@ taken as (
     join associations as a using (run_id, asn_no)
     where m.run_id = $run_id
 ),
+-- every eligible row, taken or not: which rules use exposures of a type is read from them
 roles as (
     select rule, row_no, scope_id, string_agg(distinct role, '/' order by role) as role
     from eligible
-    anti join taken using (rule, row_no)
     group by all
 ),
 fates as (

@@ -16,17 +16,12 @@ verdicts as (
     semi join orphaned as o using (row_no)
     where v.run_id = $run_id
 ),
--- the rules that use exposures of a type in this run: eligible for one, taken or not
+-- the rules that use exposures of a type in this run: eligible for one (stored taken or not)
 typed as (
-    select distinct u.rule, x.exp_type
-    from (
-        select rule, row_no from explain_verdicts where run_id = $run_id and role is not null
-        union all
-        select a.rule, m.row_no
-        from members as m join associations as a using (run_id, asn_no)
-        where m.run_id = $run_id
-    ) as u
-    join exposures as x on x.pool_id = $pool_id and x.row_no = u.row_no
+    select distinct v.rule, x.exp_type
+    from explain_verdicts as v
+    join exposures as x on x.pool_id = $pool_id and x.row_no = v.row_no
+    where v.run_id = $run_id and v.role is not null
 ),
 eligible as (
     select
