@@ -15,7 +15,7 @@ import duckdb
 
 from asn_sql import __version__, db
 from asn_sql.db import exposure_columns
-from asn_sql.engine.conditions import record_first_failures
+from asn_sql.engine.conditions import record_condition_failures, record_first_failures
 from asn_sql.engine.level2 import run_level2
 from asn_sql.engine.level3 import run_level3
 from asn_sql.engine.rule_check import check_rules
@@ -259,6 +259,8 @@ def _record_orphan_reasons(
             con, render_sql("engine/orphan_rules.sql"), params
         ).fetchall()
     }
+    # one evaluation of every rule's conditions serves the orphans and explain
+    record_condition_failures(con, rules)
     record_first_failures(con, [rule for rule in rules if rule.name in wanted])
     db.execute_script(con, render_sql("engine/orphan_reasons.sql"), params)
 

@@ -7,14 +7,15 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.engine.condition_words import condition_columns, condition_words, written_conditions
-from asn_sql.engine.conditions import record_condition_failures, selects
+from asn_sql.engine.conditions import selects
 from asn_sql.engine.rules import Rule, rank, render_rule
 from asn_sql.templates import render_sql
 
 
 def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: int) -> None:
     """Store the run's rules, their conditions and the verdicts of every exposure; needs
-    the temp tables a run decides with (scopes, l2/l3_eligible, found_associations)."""
+    the temp tables a run decides with (scopes, l2/l3_eligible, found_associations) and
+    condition_failures (asn_sql/engine/conditions.py, made for the orphans' reasons)."""
     conditions: list[tuple[str, int, int, str, list[str]]] = []
     for rule in rules:
         found = selects(render_rule(rule))
@@ -50,5 +51,4 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: i
                 "columns": [c[4] for c in conditions],
             },
         )
-    record_condition_failures(con, rules)
     db.execute_script(con, render_sql("engine/explain_verdicts.sql"), {"run_id": run_id})

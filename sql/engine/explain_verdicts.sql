@@ -40,4 +40,5 @@ select $run_id, c.row_no, c.rule, s.acid, s.ctype, null, null, c.select_no, c.co
 from condition_failures as c
 join scopes as s using (scope_id)
 anti join (select distinct rule, row_no from eligible) as e using (rule, row_no)
-anti join taken as t using (rule, row_no);
+anti join taken as t using (rule, row_no)
+where c.condition_no < c.n_conditions;
