@@ -66,7 +66,8 @@ def explain(
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
-    """Say which associations hold an exposure and why the rules of its type did not."""
+    """Say which associations hold an exposure and why the rules of its type did not;
+    with --orphans, why each exposure of a run is in none."""
     if orphans:
         _explain_orphans(db, _run_argument(exposure, run))
         return
