@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 
 from asn_sql import sandbox
-from asn_sql.engine.condition_words import needed, words
-from asn_sql.engine.conditions import selects, split_conditions
+from asn_sql.engine.condition_words import condition_words
+from asn_sql.engine.conditions import selects
 from asn_sql.engine.rules import Rule, render_rule, rules_hash
 from asn_sql.engine.run import GenerateOptions, decide_associations
 from asn_sql.errors import UsageError
-from asn_sql.templates import environment, render_sql
+from asn_sql.templates import render_sql
 
 
 @dataclass
@@ -270,44 +270,10 @@ def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int)
                 best = (index, text, source, alias, select_index)
     if best is None:
         return None
-    index, text, source, alias, select_index = best
-    plain = re.sub(rf"\b{alias}\.", "", " ".join(text.split()))
-    said = words(rule, select_index, index, text, alias, shape)
-    detail = _derived_detail(con, text, source, alias, row_no)
-    if detail:
-        return f"{said}{detail}"
-    here = _values(con, text, row_no)
-    need = needed(text, alias)
-    if said != plain:  # the words of a macro: enough with the values, unless simple
-        return f"{said}: needs {need}{here}" if need else f"fails {said}{here}"
-    need = need or (plain if len(plain) <= _SHOWN else plain[:_SHOWN] + " ...")
-    return f"needs {need}{here}"
-
-
-# Conditions longer than this are cut when shown (the rule file has them whole).
-_SHOWN = 160
-
-
-def _derived_detail(
-    con: duckdb.DuckDBPyConnection, condition: str, source: str, alias: str, row_no: int
-) -> str:
-    """For a condition on a column scope_exposures derives (l2_mode_ok), the part of
-    its definition the exposure fails."""
-    match = re.fullmatch(rf"\(?\s*{alias}\.(\w+)\s*\)?", condition.strip())
-    if match is None or match.group(1) not in DERIVED_COLUMNS:
-        return ""
-    template, macro = DERIVED_COLUMNS[match.group(1)]
-    definition = str(getattr(environment().get_template(template).module, macro)(alias))
-    parts = [p.strip() for p in split_conditions(definition.strip()[1:-1]) if p.strip()]
-    failures = _evaluate(con, source, alias, parts, row_no)
-    if not failures:
-        return ""
-    failed = failures[0][1]
-    return f": fails {' '.join(failed.split())}{_values(con, failed, row_no)}"
-
-
-# Columns scope_exposures derives with a macro, so explain can show the part that fails.
-DERIVED_COLUMNS = {"l2_mode_ok": ("macros/level2.sql", "compute_mode_ok")}
+    index, text, _, alias, select_index = best
+    # in words, as explain says it from a stored run (asn_sql/engine/condition_words.py)
+    said = condition_words(rule, select_index, index, text, alias, shape)
+    return f"{said}{_values(con, text, row_no)}"
 
 
 def _evaluate(
