@@ -204,8 +204,8 @@ def _rules_using_type(con: duckdb.DuckDBPyConnection, row_no: int) -> tuple[str 
 def _reason(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str:
     """The first thing that kept ``rule`` from taking the exposure."""
     eligible = con.execute(
-        f"select list(distinct s.acid || ' (' || s.ctype || ')' order by s.acid || ' (' || "
-        f"s.ctype || ')'), list(distinct e.role order by e.role) "
+        f"select list(distinct {_named('s')} order by {_named('s')}), "
+        f"list(distinct e.role order by e.role) "
         f"from l{rule.level}_eligible as e join scopes as s using (scope_id) "
         f"where e.rule = $rule and e.row_no = $row",
         {"rule": rule.name, "row": row_no},
@@ -220,8 +220,8 @@ def _fate(
 ) -> str:
     where = f"eligible as {'/'.join(roles)} in {', '.join(acids)}"
     fates = con.execute(
-        """
-        select distinct f.acid || ' (' || f.ctype || ')', f.fate
+        f"""
+        select distinct {_named("f")}, f.fate
         from found_associations as f
         join rule_matches as m
           on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
@@ -246,6 +246,14 @@ def _fate(
     return (
         f"{where}, but none of its associations passed the rule's own checks "
         f"({'; '.join(rule.constraints)})"
+    )
+
+
+def _named(alias: str) -> str:
+    """SQL naming a scope as explain does (asn_sql/tools/explain.py, scope_name)."""
+    return (
+        f"{alias}.acid || ' (' || case {alias}.ctype when 'unknown' then "
+        f"'bare number in ASN_CANDIDATE, type unknown' else {alias}.ctype end || ')'"
     )
 
 
