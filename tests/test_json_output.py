@@ -219,6 +219,10 @@ def test_explain_carries_what_the_text_says(made: dict[str, Any]) -> None:
         expected = [dataclasses.asdict(item) for item in found]
         for item in expected:
             item.pop("warnings")
+            for verdict in item["verdicts"]:  # tuples become objects in JSON
+                verdict["dropped"] = [{"scope": a, "why": b} for a, b in verdict["dropped"]]
+                at = verdict["condition_at"]
+                verdict["condition_at"] = at and {"select_no": at[0], "condition_no": at[1]}
         assert doc == {"exposures": expected, "warnings": []}
         # its memberships are the members table's
         (exposure,) = doc["exposures"]
@@ -233,6 +237,17 @@ def test_explain_carries_what_the_text_says(made: dict[str, Any]) -> None:
     assert text.stdout.count("\n  in ") == len(held) > 0
     missing = asnsql("explain", "jw_99999", "-f", "json", "--db", made["db"])
     assert (missing.exit_code, missing.stdout) == (2, "")
+
+
+def test_explain_orphans_carries_every_orphan_of_the_run(made: dict[str, Any]) -> None:
+    from asn_sql.tools.explain import explain_orphans
+
+    doc = as_json(asnsql("explain", "--orphans", "2", "-f", "json", "--db", made["db"]))
+    assert_documented(doc, "explain --orphans")
+    run_id, found = explain_orphans(made["db"], 2)
+    assert doc == {"run_id": run_id, "orphans": [dataclasses.asdict(o) for o in found]}
+    orphans = query_rows(made["db"], "select filename from orphans where run_id = 2")
+    assert sorted(o["filename"] for o in doc["orphans"]) == sorted(r[0] for r in orphans) != []
 
 
 def _edit(path: Path, change: Any) -> None:

@@ -160,7 +160,16 @@ def test_verbose_times_every_phase_writing_included(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     line = next(x for x in result.stderr.splitlines() if x.startswith("timings: "))
     phases = [part.split()[0] for part in line.removeprefix("timings: ").split(", ")]
-    assert phases == ["scopes", "rules", "finalize", "store", "orphans", "documents", "write"]
+    assert phases == [
+        "scopes",
+        "rules",
+        "finalize",
+        "store",
+        "orphans",
+        "explain",
+        "documents",
+        "write",
+    ]
 
 
 def test_progress_says_the_phase_and_counts(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from asn_sql import __version__
 from asn_sql.cli import batch as cli_batch
+from asn_sql.cli import explain as cli_explain
 from asn_sql.cli import files as cli_files
 from asn_sql.cli import report as cli_report
 from asn_sql.cli import tools as cli_tools
@@ -428,72 +429,14 @@ def runs(
         print_rows(list_runs(db), output, out)
 
 
-@app.command()
-@handle_errors
-def explain(
-    exposure: Annotated[
-        str,
-        typer.Argument(
-            help="An exposure's file name or root, any suffix (jw_00001, jw_00001_cal.fits).",
-            show_default=False,
-        ),
-    ],
-    run: Annotated[
-        int | None,
-        typer.Option("--run", help="The run to explain (default: the latest).", show_default=False),
-    ] = None,
-    all_rules: Annotated[
-        bool, typer.Option("--all", help="Also say why each rule of other exposure types did not.")
-    ] = False,
-    rules_dir: RulesOption = None,
-    ignore_default: IgnoreDefaultOption = False,
-    output: ReportFormatOption = ReportFormat.text,
-    db: DbOption = Path(DEFAULT_DB),
-    debug: DebugOption = False,
-) -> None:
-    """Say which associations hold an exposure and why the rules of its type did not."""
-    from asn_sql.tools.explain import explain as explain_exposure
-
-    found_all = explain_exposure(
-        db, exposure, run, rules_dir=rules_dir, ignore_default=ignore_default
-    )
-    if output is ReportFormat.json:
-        from asn_sql.cli.reports import explain_document
-
-        for found in found_all:
-            warn(found.warnings)
-        print_document(explain_document(found_all), out)
-        return
-    for found in found_all:
-        warn(found.warnings)
-        kind = found.exp_type or "unset"
-        say(f"{found.filename} (row {found.row_no}, {kind}), run {found.run_id}")
-        if found.left_out:
-            say(f"  {found.left_out}")
-        elif not found.memberships:
-            say("  in no association")
-        for member in found.memberships:
-            say(f"  in {member.association}: {member.exptype} of {member.product} ({member.rule})")
-        typed = [v for v in found.verdicts if v.uses_type]
-        others = [v for v in found.verdicts if not v.uses_type]
-        if typed:
-            say(f"  rules that take {kind} exposures:")
-        for verdict in typed:
-            say(f"    not {verdict.rule}: {verdict.reason}")
-        if others and all_rules:
-            say(f"  rules that take no {kind} exposure in this run:")
-            for verdict in others:
-                say(f"    not {verdict.rule}: {verdict.reason}")
-        elif others:
-            say(f"  {len(others)} other rules take no {kind} exposure in this run (--all: why)")
-
-
 def say(text: str) -> None:
     """One line of a report on stdout; pool values in it are data: control characters
     shown as escapes."""
     echo(out, text)
 
 
+# Why an exposure is where it is (asn_sql/cli/explain.py).
+app.command()(cli_explain.explain)
 # Commands over association files (asn_sql/cli/files.py).
 app.command()(cli_files.diff)
 app.command()(cli_report.report)

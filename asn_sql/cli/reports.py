@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from asn_sql.io.query import QueryResult
     from asn_sql.tools.batch import BatchSummary, PoolReport
     from asn_sql.tools.diff import Canonical, Change, DiffReport
-    from asn_sql.tools.explain import Explanation
+    from asn_sql.tools.explain import Explanation, OrphanReason, Verdict
 
 
 def generate_document(
@@ -99,7 +99,8 @@ def _change(change: Change) -> dict[str, Any]:
 
 
 def explain_document(found: list[Explanation]) -> dict[str, Any]:
-    """Every exposure `explain` found: its associations and each rule's reason."""
+    """Every exposure `explain` found: its associations and each rule's reason, in words
+    and as data."""
     return {
         "exposures": [
             {
@@ -117,19 +118,38 @@ def explain_document(found: list[Explanation]) -> dict[str, Any]:
                     }
                     for m in item.memberships
                 ],
-                "verdicts": [
-                    {
-                        "rule": v.rule,
-                        "level": v.level,
-                        "reason": v.reason,
-                        "uses_type": v.uses_type,
-                    }
-                    for v in item.verdicts
-                ],
+                "verdicts": [_verdict(v) for v in item.verdicts],
             }
             for item in found
         ],
         "warnings": [warning for item in found for warning in item.warnings],
+    }
+
+
+def _verdict(v: Verdict) -> dict[str, Any]:
+    at = v.condition_at
+    return {
+        "rule": v.rule,
+        "level": v.level,
+        "reason": v.reason,
+        "uses_type": v.uses_type,
+        "roles": v.roles,
+        "scopes": v.scopes,
+        "dropped": [{"scope": scope, "why": why} for scope, why in v.dropped],
+        "condition": v.condition,
+        "condition_at": None if at is None else {"select_no": at[0], "condition_no": at[1]},
+        "values": v.values,
+    }
+
+
+def explain_orphans_document(run_id: int, found: list[OrphanReason]) -> dict[str, Any]:
+    """Every orphan of a run and the rule that came closest to taking it."""
+    return {
+        "run_id": run_id,
+        "orphans": [
+            {"filename": o.filename, "exp_type": o.exp_type, "rule": o.rule, "why": o.why}
+            for o in found
+        ],
     }
 
 

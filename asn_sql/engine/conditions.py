@@ -26,7 +26,8 @@ _SOURCE = re.compile(r"\s*scope_exposures\s+(?:as\s+)?([a-z_][a-z0-9_]*)\s+", re
 def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     """Fill temp table `first_failures` for the rows of temp table `orphan_rows`: per
     rule, the first condition each row fails and how many it passed before it (the
-    most over the row's scopes). One statement for all rules, as planning dominates."""
+    most over the row's scopes), from temp table `condition_failures`
+    (:func:`record_condition_failures`, which must have run over these rules)."""
     con.execute(
         "create or replace temp table first_failures (row_no integer, level integer, "
         "rule varchar, rule_rank integer, passed integer, condition varchar)"
@@ -34,38 +35,88 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
     # condition_words reads rule files with this module's selects: imported here.
     from asn_sql.engine.condition_words import words, written_conditions
 
-    parts, params = [], {}
+    names, numbers, levels, ranks, texts = [], [], [], [], []
     for rule in rules:
         found = selects(render_rule(rule))
         shape = [len(conditions) for _, _, conditions in found]
         written = written_conditions(rule)
-        for select_index, (source, alias, conditions) in enumerate(found):
-            n = len(parts)
-            parts.append(_failures_sql(source, alias, conditions, n))
-            # The orphans' reasons name the condition as explain does: in words where
+        for select_index, (_, alias, conditions) in enumerate(found):
+            names.append(rule.name)
+            numbers.append(select_index)
+            levels.append(rule.level)
+            ranks.append(rank(rule))
+            # The orphans' reasons name the condition as explain did: in words where
             # the rule file has them (a macro's comment), else its SQL, cut short.
-            texts = [
-                _cut(words(rule, select_index, i, c, alias, shape, written))
-                for i, c in enumerate(conditions)
-            ]
-            params |= {
-                f"level_{n}": rule.level,
-                f"rule_{n}": rule.name,
-                f"rank_{n}": rank(rule),
-                f"texts_{n}": texts,
-                f"n_{n}": len(conditions),
-            }
+            texts.append(
+                [
+                    _cut(words(rule, select_index, i, c, alias, shape, written))
+                    for i, c in enumerate(conditions)
+                ]
+            )
+    if not names:
+        return
+    con.execute(
+        """
+        insert into first_failures
+        with selects as (
+            select unnest($names) as rule, unnest($numbers) as select_no,
+                   unnest($levels) as level, unnest($ranks) as rule_rank,
+                   unnest($texts) as texts
+        ),
+        passed as (
+            select c.row_no, c.rule, c.select_no, max(c.condition_no) as passed,
+                   any_value(c.n_conditions) as n
+            from condition_failures as c
+            semi join orphan_rows as o using (row_no)
+            group by all
+        )
+        select p.row_no, s.level, p.rule, s.rule_rank, p.passed,
+               list_extract(s.texts, p.passed + 1)
+        from passed as p
+        join selects as s using (rule, select_no)
+        where p.passed < p.n
+        """,
+        {"names": names, "numbers": numbers, "levels": levels, "ranks": ranks, "texts": texts},
+    )
+
+
+def record_condition_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+    """Fill temp table `condition_failures` for every row of every scope: per rule and
+    SELECT of it, the first condition the row fails there (its index from 0), or
+    ``n_conditions`` when it passes them all. One statement for all rules, as planning
+    dominates; the orphans' reasons and explain's verdicts both read it."""
+    con.execute(
+        "create or replace temp table condition_failures (row_no integer, scope_id integer, "
+        "rule varchar, select_no integer, condition_no integer, n_conditions integer)"
+    )
+    parts, params = [], {}
+    for rule in rules:
+        for select_no, (source, alias, conditions) in enumerate(selects(render_rule(rule))):
+            n = len(parts)
+            parts.append(_scope_failures_sql(source, alias, conditions, n))
+            params |= {f"rule_{n}": rule.name, f"select_{n}": select_no, f"n_{n}": len(conditions)}
     if not parts:
         return
     try:
-        db.execute_script(con, "insert into first_failures\n" + "\nunion all\n".join(parts), params)
+        db.execute_script(
+            con, "insert into condition_failures\n" + "\nunion all\n".join(parts), params
+        )
     except duckdb.Error:
         # Some select's conditions need more than scope_exposures: try them one by one.
         for part in parts:
             try:
-                db.execute_script(con, "insert into first_failures\n" + part, params)
+                db.execute_script(con, "insert into condition_failures\n" + part, params)
             except duckdb.Error:
                 continue
+
+
+def _scope_failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:
+    tests = ", ".join(f"coalesce(({c}), false)" for c in conditions) or "true"
+    return f"""
+        select distinct {alias}.row_no, {alias}.scope_id, $rule_{n}, $select_{n},
+               coalesce(nullif(list_position([{tests}], false), 0), $n_{n} + 1) - 1, $n_{n}
+        from {source}
+    """
 
 
 # A condition longer than this is cut in a reason (the rule file has it whole).
@@ -74,23 +125,6 @@ _SHOWN = 160
 
 def _cut(text: str) -> str:
     return text if len(text) <= _SHOWN else text[:_SHOWN] + " ..."
-
-
-def _failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:
-    tests = ", ".join(f"coalesce(({c}), false)" for c in conditions)
-    return f"""
-        select row_no, $level_{n}, $rule_{n}, $rank_{n}, passed,
-               list_extract($texts_{n}, passed + 1)
-        from (
-            select {alias}.row_no,
-                   max(coalesce(nullif(list_position([{tests}], false), 0), $n_{n} + 1) - 1)
-                       as passed
-            from {source}
-            where {alias}.row_no in (select row_no from orphan_rows)
-            group by all
-        )
-        where passed < $n_{n}
-    """
 
 
 def selects(sql: str) -> list[tuple[str, str, list[str]]]:

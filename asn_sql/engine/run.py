@@ -15,12 +15,13 @@ import duckdb
 
 from asn_sql import __version__, db
 from asn_sql.db import exposure_columns
-from asn_sql.engine.conditions import record_first_failures
+from asn_sql.engine.conditions import record_condition_failures, record_first_failures
 from asn_sql.engine.level2 import run_level2
 from asn_sql.engine.level3 import run_level3
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.rules import Rule, rules_hash
 from asn_sql.engine.user_rules import rule_set
+from asn_sql.engine.verdicts import record_verdicts
 from asn_sql.errors import RuleError
 from asn_sql.names import ACID_PATTERN, ASN_FILE_PATTERN, UNSAFE_PATTERN
 from asn_sql.progress import Progress
@@ -96,6 +97,9 @@ def generate_run(
             progress("finding why exposures are in no association")
         _record_orphan_reasons(con, rules, params)
         timings["orphans"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        record_verdicts(con, rules, run_id)
+        timings["explain"] = time.perf_counter() - clock
         summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
     summary.warnings = warnings
     return summary
@@ -267,6 +271,8 @@ def _record_orphan_reasons(
             con, render_sql("engine/orphan_rules.sql"), params
         ).fetchall()
     }
+    # one evaluation of every rule's conditions serves the orphans and explain
+    record_condition_failures(con, rules)
     record_first_failures(con, [rule for rule in rules if rule.name in wanted])
     db.execute_script(con, render_sql("engine/orphan_reasons.sql"), params)
 

@@ -1,20 +1,23 @@
-"""Why an exposure is, or is not, in each association of a run (`asnsql explain`)."""
+"""Why an exposure is, or is not, in each association of a run (`asnsql explain`), read
+from what the run stored (migration 0009): no rule runs again.
+
+A run recorded before asnsql stored its verdicts is explained by running its work again
+(asn_sql/tools/explain_rerun.py), with a note saying so.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
+from typing import Any
 
 from asn_sql import sandbox
-from asn_sql.engine.condition_words import needed, words
-from asn_sql.engine.conditions import selects, split_conditions
-from asn_sql.engine.rules import Rule, render_rule, rules_hash
-from asn_sql.engine.run import GenerateOptions, decide_associations
 from asn_sql.errors import UsageError
-from asn_sql.templates import environment, render_sql
+from asn_sql.names import UNSAFE_PATTERN
+from asn_sql.templates import render_sql
+
+# The values jwst reads as unset (the engine's scope_exposures reads them as NULL).
+_UNSET = ("", "null", "--", "n", "f", "false", "n/a")
 
 
 @dataclass
@@ -29,13 +32,21 @@ class Membership:
 
 @dataclass
 class Verdict:
-    """Why one rule did not take the exposure; ``uses_type``: the rule takes exposures of its
-    exp_type in this run (those come first; the others fold into one line)."""
+    """Why one rule did not take the exposure. ``reason`` says it in words; the other
+    fields hold the same as data. ``uses_type``: the rule takes exposures of the
+    exposure's exp_type in this run (those come first; the others fold into one line)."""
 
     rule: str
     level: int
     reason: str
     uses_type: bool = True
+    roles: list[str] = field(default_factory=list)  # eligible as, in ``scopes``
+    scopes: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (scope, why)
+    condition: str | None = None  # the first condition it fails, in words
+    # where that condition is: (SELECT, condition) of the rule's SQL, both from 0
+    condition_at: tuple[int, int] | None = None
+    values: dict[str, str] = field(default_factory=dict)  # the columns that condition reads
 
 
 @dataclass
@@ -53,6 +64,33 @@ class Explanation:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class OrphanReason:
+    """One orphan of a run and the rule that came closest to taking it."""
+
+    filename: str
+    exp_type: str | None
+    rule: str | None
+    why: str
+
+
+def scope_name(acid: str, ctype: str) -> str:
+    """A scope as a person knows it: the candidate id and what its type means."""
+    if ctype == "unknown":
+        # jwst reads an ASN_CANDIDATE cell that is a bare whole number as a candidate of
+        # type "unknown"; its substring test then also gives it the rows of c<number>.
+        return f"{acid} (bare number in ASN_CANDIDATE, type unknown)"
+    return f"{acid} ({ctype})"
+
+
+def has_verdicts(con: Any, run_id: int) -> bool:
+    """Whether the run stored its verdicts (runs made since migration 0009)."""
+    row = con.execute(
+        "select count(*) from explain_rules where run_id = $run", {"run": run_id}
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def explain(
     db_path: Path,
     exposure: str,
@@ -63,58 +101,72 @@ def explain(
 ) -> list[Explanation]:
     """Explain every exposure of the run's pool whose file has the root of ``exposure``.
 
-    ``rules_dir``/``ignore_default`` give the rules the run was made with (generate's
-    -r/--ignore-default); a warning says when they do not match the run's rules hash.
-    Without them, the run's own (recorded by migration 0006): UsageError when its folder
-    is gone or its rule files changed since."""
+    Read from the run's stored verdicts. A run recorded before those were stored, or
+    rules given on purpose (``rules_dir``/``ignore_default``, generate's -r and
+    --ignore-default), is explained by running the work again with those rules
+    (asn_sql/tools/explain_rerun.py); for an old run a warning says so."""
     con = sandbox.open_read_only(db_path)
     try:
-        run_id, pool_id, options, run_hash = _run(con, run_id)
-        from_run = rules_dir is None and not ignore_default and options.rules_dir is not None
-        if from_run:
-            assert options.rules_dir is not None
-            if not options.rules_dir.is_dir():
-                raise UsageError(
-                    f"run {run_id} was made with the rules of {options.rules_dir}, which is "
-                    "gone: give a rules folder",
-                    settings=("rules_dir",),
-                )
-        else:
-            options = replace(options, rules_dir=rules_dir, ignore_default=ignore_default)
+        run_id, pool_id = _run(con, run_id)
+        stored = has_verdicts(con, run_id)
+        if not stored or rules_dir is not None or ignore_default:
+            # Rules given on purpose: explain with them as they are now, as before 0009.
+            con.close()
+            return _rerun(db_path, exposure, run_id, rules_dir, ignore_default, stored)
         rows = con.execute(
             render_sql("explain/find_exposures.sql"), {"pool_id": pool_id, "name": exposure}
         ).fetchall()
         if not rows:
             raise UsageError(f"no exposure named like {exposure!r} in the pool of run {run_id}")
-        rules, _, _ = decide_associations(con, pool_id, options)
-        warnings = []
-        if rules_hash(rules) != run_hash and from_run:
-            raise UsageError(
-                f"the rule files of {options.rules_dir} changed since run {run_id}: "
-                "give the rules folder to explain with them as they are now",
-                settings=("rules_dir",),
-            )
-        if rules_hash(rules) != run_hash:
-            warnings.append(
-                f"run {run_id} was made with other rules than these (another rules folder, "
-                "the default rules ignored or not, or edited rule files): give the rules "
-                "options the run was generated with"
-            )
-        found = [_explain_row(con, run_id, row_no, filename, rules) for row_no, filename in rows]
-        if found:
-            found[0].warnings = warnings
-        return found
+        rules = con.execute(
+            "select rule, level, any_candidate, constraints from explain_rules "
+            "where run_id = $run order by rule_no",
+            {"run": run_id},
+        ).fetchall()
+        return [
+            _explain_row(con, run_id, pool_id, row_no, filename, rules) for row_no, filename in rows
+        ]
     finally:
         con.close()
 
 
-def _run(
-    con: duckdb.DuckDBPyConnection, run_id: int | None
-) -> tuple[int, int, GenerateOptions, str]:
-    query = (
-        "select run_id, pool_id, levels, mode, candidate_ids, finalized, rules_hash, "
-        "rules_dir, ignore_default from runs"
+def _rerun(
+    db_path: Path,
+    exposure: str,
+    run_id: int,
+    rules_dir: Path | None,
+    ignore_default: bool,
+    stored: bool,
+) -> list[Explanation]:
+    from asn_sql.tools import explain_rerun
+
+    found = explain_rerun.explain(
+        db_path, exposure, run_id, rules_dir=rules_dir, ignore_default=ignore_default
     )
+    converted = [
+        Explanation(
+            e.run_id,
+            e.filename,
+            e.row_no,
+            e.exp_type,
+            e.left_out,
+            [Membership(*vars(m).values()) for m in e.memberships],
+            [Verdict(v.rule, v.level, v.reason, v.uses_type) for v in e.verdicts],
+            e.warnings,
+        )
+        for e in found
+    ]
+    if converted and not stored:
+        converted[0].warnings = [
+            f"run {run_id} was recorded before asnsql stored why (migration 0009): its "
+            "work was done again, slowly; generate again for a quick explain",
+            *converted[0].warnings,
+        ]
+    return converted
+
+
+def _run(con: Any, run_id: int | None) -> tuple[int, int]:
+    query = "select run_id, pool_id from runs"
     row = (
         con.execute(query + " where run_id = $run", {"run": run_id}).fetchone()
         if run_id is not None
@@ -124,23 +176,14 @@ def _run(
         raise UsageError(
             f"no run {run_id}" if run_id is not None else "no run yet; run asnsql generate first"
         )
-    run, pool, levels, mode, ids, finalized, run_hash, rules_dir, ignore_default = row
-    options = GenerateOptions(
-        levels=tuple(levels),
-        ids=tuple(ids) if ids else None,
-        all_candidates=mode == "all-candidates",
-        discover=mode == "discover",
-        finalize=finalized,
-        rules_dir=Path(rules_dir) if rules_dir is not None else None,
-        ignore_default=bool(ignore_default),
-    )
-    return run, pool, options, run_hash
+    return int(row[0]), int(row[1])
 
 
 def _explain_row(
-    con: duckdb.DuckDBPyConnection, run_id: int, row_no: int, filename: str, rules: list[Rule]
+    con: Any, run_id: int, pool_id: int, row_no: int, filename: str, rules: list[tuple]
 ) -> Explanation:
     explanation = Explanation(run_id, filename, row_no)
+    params = {"run": run_id, "row": row_no, "pool": pool_id}
     explanation.memberships = [
         Membership(*row)
         for row in con.execute(
@@ -155,203 +198,133 @@ def _explain_row(
             {"run": run_id, "row": row_no},
         ).fetchall()
     ]
-    taken = {m.rule for m in explanation.memberships}
-    # An unsafe FILENAME keeps the row out of every scope; the run stored why
-    # (sql/engine/orphan_reasons.sql).
-    unusable = con.execute(
-        "select x.exp_type, r.reason from unusable_rows as u "
-        "join orphan_reasons as r on r.run_id = $run and r.row_no = u.row_no "
-        "join runs on runs.run_id = r.run_id "
-        "join exposures as x on x.pool_id = runs.pool_id and x.row_no = u.row_no "
-        "where u.row_no = $row",
-        {"run": run_id, "row": row_no},
+    exp_type, reason = con.execute(
+        "select x.exp_type, case when regexp_matches(x.filename, $unsafe) then o.reason end "
+        "from exposures as x left join orphan_reasons as o on o.run_id = $run "
+        "and o.row_no = x.row_no where x.pool_id = $pool and x.row_no = $row",
+        params | {"unsafe": UNSAFE_PATTERN},
     ).fetchone()
-    if unusable is not None:
-        explanation.exp_type, explanation.left_out = unusable
+    explanation.exp_type = _value(exp_type)
+    if reason is not None:
+        explanation.left_out = reason
         return explanation
-    explanation.exp_type, typed = _rules_using_type(con, row_no)
-    for rule in rules:
-        if rule.name not in taken:
-            explanation.verdicts.append(
-                Verdict(rule.name, rule.level, _reason(con, rule, row_no), rule.name in typed)
-            )
+    typed = _rules_using_type(con, params, explanation.exp_type)
+    stored: dict[str, list[tuple]] = {}
+    for row in con.execute(
+        "select v.rule, v.acid, v.ctype, v.role, v.fate, v.select_no, v.condition_no, "
+        "c.words, c.columns from explain_verdicts as v left join explain_conditions as c "
+        "using (run_id, rule, select_no, condition_no) "
+        "where v.run_id = $run and v.row_no = $row order by v.acid, v.ctype",
+        {"run": run_id, "row": row_no},
+    ).fetchall():
+        stored.setdefault(row[0], []).append(row[1:])
+    taken = {m.rule for m in explanation.memberships}
+    values = _exposure_values(con, params)
+    for name, level, any_candidate, constraints in rules:
+        if name not in taken:
+            verdict = _verdict(name, level, any_candidate, constraints, stored.get(name, []))
+            verdict.uses_type = name in typed
+            if verdict.condition is not None:
+                verdict.values = {c: values[c] for c in verdict.values if c in values}
+                if verdict.values:
+                    shown = ", ".join(f"{c} = {v}" for c, v in verdict.values.items())
+                    verdict.reason = f"{verdict.condition} (here {shown})"
+            explanation.verdicts.append(verdict)
     return explanation
 
 
-def _rules_using_type(con: duckdb.DuckDBPyConnection, row_no: int) -> tuple[str | None, set[str]]:
-    """The exposure's exp_type and the rules that may use some exposure of that type in
-    this run (or this very exposure), as the orphans' reasons count them."""
-    row = con.execute(
-        """
-        with me as (select exp_type from scope_exposures where row_no = $row limit 1),
-        eligible as (
-            select rule, row_no from l2_eligible union all select rule, row_no from l3_eligible
+def _value(value: Any) -> str | None:
+    return None if value is None or str(value).strip().lower() in _UNSET else str(value)
+
+
+def _exposure_values(con: Any, params: dict[str, Any]) -> dict[str, str]:
+    """The exposure's pool values, as a rule reads them: 'unset' for jwst's empty ones."""
+    relation = con.execute(
+        "select * exclude (pool_id, row_no) from exposures where pool_id = $pool and row_no = $row",
+        {"pool": params["pool"], "row": params["row"]},
+    )
+    names = [d[0] for d in relation.description]
+    row = relation.fetchone() or []
+    return {n: (_value(v) or "unset") for n, v in zip(names, row, strict=False)}
+
+
+def _rules_using_type(con: Any, params: dict[str, Any], exp_type: str | None) -> set[str]:
+    """The rules that may use some exposure of this exp_type in the run (or this very
+    exposure): eligible somewhere (stored taken or not)."""
+    unset = "(" + ", ".join(f"'{v}'" for v in _UNSET) + ")"
+    found = con.execute(
+        f"""
+        with used as (
+            select rule, row_no from explain_verdicts
+            where run_id = $run and role is not null
         )
-        select (select exp_type from me),
-               list(distinct e.rule) filter (where e.row_no = $row
-                    or x.exp_type is not distinct from (select exp_type from me))
-        from eligible as e
-        join (select distinct row_no, exp_type from scope_exposures) as x using (row_no)
+        select distinct u.rule
+        from used as u
+        join exposures as x on x.pool_id = $pool and x.row_no = u.row_no
+        where u.row_no = $row
+           or (case when lower(trim(x.exp_type)) in {unset} then null else x.exp_type end)
+              is not distinct from $type
         """,
-        {"row": row_no},
-    ).fetchone()
-    if row is None:
-        return None, set()
-    return row[0], set(row[1] or [])
-
-
-def _reason(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str:
-    """The first thing that kept ``rule`` from taking the exposure."""
-    eligible = con.execute(
-        f"select list(distinct s.acid || ' (' || s.ctype || ')' order by s.acid || ' (' || "
-        f"s.ctype || ')'), list(distinct e.role order by e.role) "
-        f"from l{rule.level}_eligible as e join scopes as s using (scope_id) "
-        f"where e.rule = $rule and e.row_no = $row",
-        {"rule": rule.name, "row": row_no},
-    ).fetchone()
-    if eligible and eligible[0]:
-        return _fate(con, rule, row_no, eligible[0], eligible[1])
-    return first_failed_filter(con, rule, row_no) or "its filters reject it"
-
-
-def _fate(
-    con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int, acids: list[str], roles: list[str]
-) -> str:
-    where = f"eligible as {'/'.join(roles)} in {', '.join(acids)}"
-    fates = con.execute(
-        """
-        select distinct f.acid || ' (' || f.ctype || ')', f.fate
-        from found_associations as f
-        join rule_matches as m
-          on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
-           = (f.level, f.rule, f.scope_id, f.group_key, f.split_index)
-        where f.rule = $rule and m.row_no = $row and not f.kept
-        order by f.acid
-        """,
-        {"rule": rule.name, "row": row_no},
+        params | {"type": exp_type},
     ).fetchall()
-    if fates:
-        return f"{where}, but its association was dropped: " + "; ".join(
-            f"in {acid}, {fate}" for acid, fate in fates
-        )
-    if rule.level == 2 and rule.setting("any_candidate", "no") != "yes":
-        kept_nowhere = [acid for acid in acids if not _keeps_level2(acid)]
-        if kept_nowhere and len(kept_nowhere) == len(acids):
-            return (
-                f"{where}, but jwst keeps Level 2 associations only for observation candidates "
-                "and for background candidates with a background member: none in "
-                + ", ".join(kept_nowhere)
+    return {rule for (rule,) in found}
+
+
+def _verdict(
+    rule: str, level: int, any_candidate: bool, constraints: str, rows: list[tuple]
+) -> Verdict:
+    """One rule's verdict from its stored rows (scope by scope) for the exposure."""
+    eligible = [r for r in rows if r[2] is not None]
+    verdict = Verdict(rule, level, "")
+    if eligible:
+        verdict.roles = sorted({role for r in eligible for role in r[2].split("/")})
+        verdict.scopes = sorted({scope_name(r[0], r[1]) for r in eligible})
+        verdict.dropped = sorted({(scope_name(r[0], r[1]), r[3]) for r in eligible if r[3]})
+        where = f"eligible as {'/'.join(verdict.roles)} in {', '.join(verdict.scopes)}"
+        if verdict.dropped:
+            verdict.reason = f"{where}, but its association was dropped: " + "; ".join(
+                f"in {scope}, {fate}" for scope, fate in verdict.dropped
             )
-    return (
-        f"{where}, but none of its associations passed the rule's own checks "
-        f"({'; '.join(rule.constraints)})"
-    )
+        elif level == 2 and not any_candidate and all(r[1] != "observation" for r in eligible):
+            verdict.reason = (
+                f"{where}, but jwst keeps Level 2 associations only for observation "
+                "candidates and for background candidates with a background member: none in "
+                + ", ".join(verdict.scopes)
+            )
+        else:
+            verdict.reason = (
+                f"{where}, but none of its associations passed the rule's own checks "
+                f"({constraints})"
+            )
+        return verdict
+    failed = [r for r in rows if r[5] is not None]
+    if not failed:
+        verdict.reason = "its filters reject it"
+        return verdict
+    # the condition failed latest, as the rule reads its SELECTs in order
+    best = max(failed, key=lambda r: (r[5], -r[4]))
+    verdict.condition = best[6] or "a condition of the rule"
+    verdict.condition_at = (best[4], best[5])
+    verdict.values = dict.fromkeys(best[7] or [], "")
+    verdict.reason = verdict.condition
+    return verdict
 
 
-def _keeps_level2(scope: str) -> bool:
-    """Whether a scope named ``acid (ctype)`` can keep a Level 2 association at all."""
-    return scope.endswith("(observation)")
-
-
-def first_failed_filter(con: duckdb.DuckDBPyConnection, rule: Rule, row_no: int) -> str | None:
-    """The first of the rule's filter conditions the exposure fails, with its values.
-
-    Each SELECT of the rule over scope_exposures is split at its top-level
-    ANDs; the exposure is tested against each condition in order, in every
-    scope it belongs to, and the condition that failed latest is reported.
-    """
-    best: tuple[int, str, str, str, int] | None = None
-    found = selects(render_rule(rule))
-    shape = [len(conditions) for _, _, conditions in found]
-    for select_index, (source, alias, conditions) in enumerate(found):
-        for index, text in _evaluate(con, source, alias, conditions, row_no):
-            if best is None or index > best[0]:
-                best = (index, text, source, alias, select_index)
-    if best is None:
-        return None
-    index, text, source, alias, select_index = best
-    plain = re.sub(rf"\b{alias}\.", "", " ".join(text.split()))
-    said = words(rule, select_index, index, text, alias, shape)
-    detail = _derived_detail(con, text, source, alias, row_no)
-    if detail:
-        return f"{said}{detail}"
-    here = _values(con, text, row_no)
-    need = needed(text, alias)
-    if said != plain:  # the words of a macro: enough with the values, unless simple
-        return f"{said}: needs {need}{here}" if need else f"fails {said}{here}"
-    need = need or (plain if len(plain) <= _SHOWN else plain[:_SHOWN] + " ...")
-    return f"needs {need}{here}"
-
-
-# Conditions longer than this are cut when shown (the rule file has them whole).
-_SHOWN = 160
-
-
-def _derived_detail(
-    con: duckdb.DuckDBPyConnection, condition: str, source: str, alias: str, row_no: int
-) -> str:
-    """For a condition on a column scope_exposures derives (l2_mode_ok), the part of
-    its definition the exposure fails."""
-    match = re.fullmatch(rf"\(?\s*{alias}\.(\w+)\s*\)?", condition.strip())
-    if match is None or match.group(1) not in DERIVED_COLUMNS:
-        return ""
-    template, macro = DERIVED_COLUMNS[match.group(1)]
-    definition = str(getattr(environment().get_template(template).module, macro)(alias))
-    parts = [p.strip() for p in split_conditions(definition.strip()[1:-1]) if p.strip()]
-    failures = _evaluate(con, source, alias, parts, row_no)
-    if not failures:
-        return ""
-    failed = failures[0][1]
-    return f": fails {' '.join(failed.split())}{_values(con, failed, row_no)}"
-
-
-# Columns scope_exposures derives with a macro, so explain can show the part that fails.
-DERIVED_COLUMNS = {"l2_mode_ok": ("macros/level2.sql", "compute_mode_ok")}
-
-
-def _evaluate(
-    con, source: str, alias: str, conditions: list[str], row_no: int
-) -> list[tuple[int, str]]:
-    """Per scope of the exposure: (index, text) of the first condition it fails."""
-    if not conditions:
-        return []
-    tests = ", ".join(f"coalesce(({c}), false)" for c in conditions)
-    sql = f"select {tests} from {source} where {alias}.row_no = $row"
+def explain_orphans(db_path: Path, run_id: int | None = None) -> tuple[int, list[OrphanReason]]:
+    """Every orphan of a run with the rule that came closest to taking it and the first
+    condition it failed, in words (runs recorded since migration 0009)."""
+    con = sandbox.open_read_only(db_path)
     try:
-        rows = con.execute(sql, {"row": row_no}).fetchall()
-    except duckdb.Error:
-        return []
-    failures = []
-    for results in rows:
-        for index, passed in enumerate(results):
-            if not passed:
-                failures.append((index, conditions[index]))
-                break
-    return failures
-
-
-_COLUMN = re.compile(r"\b[a-z_][a-z0-9_]*\.([a-z_][a-z0-9_]*)\b")
-
-
-def _values(con: duckdb.DuckDBPyConnection, condition: str, row_no: int) -> str:
-    columns = sorted({c for c in _COLUMN.findall(condition)} & set(_exposure_columns(con)))
-    if not columns:
-        return ""
-    row = con.execute(
-        f"select {', '.join(columns)} from scope_exposures where row_no = $row limit 1",
-        {"row": row_no},
-    ).fetchone()
-    shown = ", ".join(
-        f"{c} = {'unset' if v is None else v}" for c, v in zip(columns, row or [], strict=False)
-    )
-    return f" (here {shown})"
-
-
-def _exposure_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        name
-        for (name,) in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_name = 'scope_exposures'"
+        run_id, pool_id = _run(con, run_id)
+        if not has_verdicts(con, run_id):
+            raise UsageError(
+                f"run {run_id} was recorded before asnsql stored why (migration 0009): "
+                "generate again, or see asnsql orphans for its reasons"
+            )
+        rows = con.execute(
+            render_sql("explain/orphans.sql"),
+            {"run_id": run_id, "pool_id": pool_id, "unsafe": UNSAFE_PATTERN},
         ).fetchall()
-    ]
+    finally:
+        con.close()
+    return run_id, [OrphanReason(*row) for row in rows]

@@ -35,13 +35,16 @@ def list_runs(db_path: Path) -> QueryResult:
         )
 
 
-# Every table that holds rows of a run (migrations 0002, 0003); views follow them.
+# Every table that holds rows of a run (migrations 0002, 0003, 0007, 0009); views follow them.
 _RUN_TABLES = (
     "members",
     "products",
     "associations",
     "unwritten_associations",
     "orphan_reasons",
+    "explain_rules",
+    "explain_conditions",
+    "explain_verdicts",
     "runs",
 )
 

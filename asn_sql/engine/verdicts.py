@@ -1,0 +1,54 @@
+"""What a run stores for `asnsql explain`: its rules, their conditions in words, and per
+exposure, rule and scope why the rule did not take the exposure (migration 0009)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from asn_sql import db
+from asn_sql.engine.condition_words import condition_columns, condition_words, written_conditions
+from asn_sql.engine.conditions import selects
+from asn_sql.engine.rules import Rule, rank, render_rule
+from asn_sql.templates import render_sql
+
+
+def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: int) -> None:
+    """Store the run's rules, their conditions and the verdicts of every exposure; needs
+    the temp tables a run decides with (scopes, l2/l3_eligible, found_associations) and
+    condition_failures (asn_sql/engine/conditions.py, made for the orphans' reasons)."""
+    conditions: list[tuple[str, int, int, str, list[str]]] = []
+    for rule in rules:
+        found = selects(render_rule(rule))
+        shape = [len(c) for _, _, c in found]
+        written = written_conditions(rule)
+        for select_no, (_, alias, texts) in enumerate(found):
+            for condition_no, text in enumerate(texts):
+                said = condition_words(rule, select_no, condition_no, text, alias, shape, written)
+                columns = condition_columns(text, alias)
+                conditions.append((rule.name, select_no, condition_no, said, columns))
+    con.execute(
+        "insert into explain_rules select $run, unnest($levels), unnest($rules), "
+        "unnest(range(len($rules))), unnest($ranks), unnest($any), unnest($constraints)",
+        {
+            "run": run_id,
+            "levels": [rule.level for rule in rules],
+            "rules": [rule.name for rule in rules],
+            "ranks": [rank(rule) for rule in rules],
+            "any": [rule.setting("any_candidate", "no") == "yes" for rule in rules],
+            "constraints": ["; ".join(rule.constraints) for rule in rules],
+        },
+    )
+    if conditions:
+        con.execute(
+            "insert into explain_conditions select $run, unnest($rules), unnest($selects), "
+            "unnest($numbers), unnest($words), unnest($columns)",
+            {
+                "run": run_id,
+                "rules": [c[0] for c in conditions],
+                "selects": [c[1] for c in conditions],
+                "numbers": [c[2] for c in conditions],
+                "words": [c[3] for c in conditions],
+                "columns": [c[4] for c in conditions],
+            },
+        )
+    db.execute_script(con, render_sql("engine/explain_verdicts.sql"), {"run_id": run_id})
