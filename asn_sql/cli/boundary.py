@@ -8,6 +8,7 @@ traceback). ``diff`` keeps 1 for "the two sides differ", as diff(1) does.
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -90,6 +91,35 @@ def _usage_line(exc: Any, fallback_path: str) -> str:
     return f"Error: {message} (see '{path} --help')"
 
 
+def is_broken_pipe(exc: BaseException) -> bool:
+    """Whether ``exc`` is the write to a closed pipe (``asnsql query … | head``)."""
+    return isinstance(exc, OSError) and exc.errno == errno.EPIPE
+
+
+def quiet_stdout() -> None:
+    """After the reader of stdout went away: point stdout at /dev/null, so that what is
+    still buffered (flushed at exit) goes nowhere instead of raising again. Reading less
+    than everything is what ``head`` means, so the command ends quietly with exit 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _flush_stdout() -> bool:
+    """Flush stdout; False (and stdout quieted) when its reader went away."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        if not is_broken_pipe(exc):
+            raise
+        quiet_stdout()
+        return False
+    return True
+
+
 def _print(line: str) -> None:
     print(one_line(line), file=sys.stderr, flush=True)
 
@@ -133,11 +163,16 @@ class AsnSqlGroup(TyperGroup):
             _print(interrupt.MESSAGE)
             return interrupt.EXIT_CODE
         except Exception as exc:
+            if is_broken_pipe(exc):
+                quiet_stdout()
+                return 0
             if any(flag in argv for flag in _DEBUG_FLAGS):
                 raise
             message = environment_error(exc)
             _print(f"Error: {message}" if message else internal_error_line(exc))
             return USER_ERROR if message else BUG
+        if not _flush_stdout():
+            return 0
         if code == interrupt.EXIT_CODE:
             # typer turns a KeyboardInterrupt outside a command into a silent 130
             _print(interrupt.MESSAGE)

@@ -94,7 +94,7 @@ def parse_header(path: Path, level: int, *, user: bool = False) -> Rule:
     fields: dict[str, str] = {}
     constraints: list[str] = []
     in_constraints = False
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.startswith("--"):
             break
         item = _LIST_ITEM.match(line)
@@ -104,6 +104,14 @@ def parse_header(path: Path, level: int, *, user: bool = False) -> Rule:
         match = _HEADER_LINE.match(line)
         if match:
             key, value = match.group(1), match.group(2).strip()
+            if key in fields:
+                # Which one counts would be a guess: the level, the type, the rule.
+                raise RuleError(
+                    f"the header names {key} twice (first on line {header_line(path, key)}); "
+                    "keep one",
+                    path=path,
+                    line=number,
+                )
             fields[key] = value
             in_constraints = key == "constraints"
     missing = [key for key in _REQUIRED if key not in fields]
