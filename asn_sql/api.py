@@ -126,17 +126,26 @@ def generate_documents(
                 before_commit=held.hold,
             )
             written = staged.publish() if staged else []
+            interrupt.keep(_kept_run(summary.run_id, output_dir, len(written)))
     except BaseException:
-        held.release()
+        held.release(deliver=False)
         con.close()
         db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
         raise
-    held.release()
+    held.release(deliver=False)
     con.close()
     result = GenerateResult(summary, documents, written, warnings + summary.warnings)
     if held.pending:
         raise interrupt.InterruptedAfterCommit(result)
     return result
+
+
+def _kept_run(run_id: int, output_dir: Path | None, files: int) -> str:
+    """What an interrupt after a run's commit says was kept, and how to remove it."""
+    where = f"its {files} files are in {output_dir}"
+    if output_dir is None:
+        where = "no file written (a dry run)"
+    return f"run {run_id} was committed; {where} (asnsql runs --delete {run_id} removes the run)"
 
 
 def _inputs(db_path: Path, pool: str | None) -> list[Protected]:

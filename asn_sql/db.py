@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from asn_sql import interrupt
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import DatabaseError, MigrationError, first_line
 from asn_sql.resources import migrations_dir
@@ -259,14 +260,21 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     # "begin", so the open transactions are tracked here rather than probed.
     con.execute("begin transaction")
     _OPEN_TRANSACTIONS.add(id(con))
+    held = interrupt.HeldInterrupt()
     try:
         yield con
+        # A signal that came during the block (even one swallowed on its way) rolls it
+        # back; from here to the end of the commit one is only noted, then raised.
+        held.hold()
     except BaseException:
         con.execute("rollback")
         raise
     finally:
         _OPEN_TRANSACTIONS.discard(id(con))
-    con.execute("commit")
+    try:
+        con.execute("commit")
+    finally:
+        held.release()
 
 
 # id() of each connection inside a `transaction` block.

@@ -143,8 +143,39 @@ class AsnSqlGroup(TyperGroup):
     def _run(
         self, argv: list[str], prog_name: str | None, complete_var: str | None, extra: Any
     ) -> int:
+        interrupt.start_command()
         try:
             code = super().main(argv, prog_name, complete_var, False, **extra)
+        except interrupt.Interrupted as exc:
+            _print(exc.message if exc.message != interrupt.MESSAGE else interrupt.message())
+            return interrupt.EXIT_CODE
+        except KeyboardInterrupt:
+            _print(interrupt.message())
+            return interrupt.EXIT_CODE
+        except Exception as exc:
+            if interrupt.requested() and not is_broken_pipe(exc):
+                # Whatever the interrupt became on its way (DuckDB's own error, a
+                # library's): it is the interrupt, not a bug or bad input.
+                _print(interrupt.message())
+                return interrupt.EXIT_CODE
+            return self._failed(exc, argv, prog_name)
+        if interrupt.requested():
+            # The command ended although a signal came (swallowed on the way): it is
+            # still an interrupted command, and says what it kept.
+            _flush_stdout()
+            _print(interrupt.message())
+            return interrupt.EXIT_CODE
+        if not _flush_stdout():
+            return 0
+        if code == interrupt.EXIT_CODE:
+            # typer turns a KeyboardInterrupt outside a command into a silent 130
+            _print(interrupt.message())
+        return code if isinstance(code, int) else 0
+
+    def _failed(self, exc: Exception, argv: list[str], prog_name: str | None) -> int:
+        """The exit code of a command that raised ``exc``, its one line printed."""
+        try:
+            raise exc
         except click.exceptions.UsageError as exc:
             command = argv[0] if argv and argv[0] in self.commands else None
             name = prog_name or "asnsql"
@@ -156,12 +187,6 @@ class AsnSqlGroup(TyperGroup):
         except (typer.Abort, EOFError):
             _print("Error: aborted (the input ended)")
             return USER_ERROR
-        except interrupt.Interrupted as exc:
-            _print(exc.message)
-            return interrupt.EXIT_CODE
-        except KeyboardInterrupt:
-            _print(interrupt.MESSAGE)
-            return interrupt.EXIT_CODE
         except Exception as exc:
             if is_broken_pipe(exc):
                 quiet_stdout()
@@ -171,9 +196,3 @@ class AsnSqlGroup(TyperGroup):
             message = environment_error(exc)
             _print(f"Error: {message}" if message else internal_error_line(exc))
             return USER_ERROR if message else BUG
-        if not _flush_stdout():
-            return 0
-        if code == interrupt.EXIT_CODE:
-            # typer turns a KeyboardInterrupt outside a command into a silent 130
-            _print(interrupt.MESSAGE)
-        return code if isinstance(code, int) else 0

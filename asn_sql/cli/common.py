@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from asn_sql import interrupt
 from asn_sql.cli.boundary import is_broken_pipe, quiet_stdout
 from asn_sql.cli.formats import OutputFormat
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
@@ -186,15 +187,17 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
         except AsnSqlError as exc:
+            if interrupt.requested():
+                raise Interrupted() from None  # an error the interrupt caused
             if kwargs.get("debug"):
                 raise
             echo(err, f"Error: {exc}")
             raise typer.Exit(code=2) from None
-        except KeyboardInterrupt:
-            raise Interrupted() from None
         except Exception as exc:
-            if _duckdb_interrupt(exc):
+            if _duckdb_interrupt(exc) or (interrupt.requested() and not is_broken_pipe(exc)):
                 raise Interrupted() from None
             if is_broken_pipe(exc):
                 # typer would make this exit 1, kept for bugs: stdout's reader is gone

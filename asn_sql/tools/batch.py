@@ -25,6 +25,7 @@ from asn_sql.engine.rules import rules_for, rules_hash
 from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import AsnSqlError, PoolError, UsageError
 from asn_sql.io.pool import read_pool_bytes
+from asn_sql.io.staged_files import Staging
 from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import record_outcome, write_run_folder
@@ -69,11 +70,15 @@ class BatchSummary:
     skipped: int = 0
     failed: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
+    # The runs this batch recorded, with their folder (or pool, on a dry run).
+    recorded: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, report: PoolReport) -> None:
         """Count one pool's report."""
         setattr(self, report.status, getattr(self, report.status) + 1)
         self.by_type.update(report.by_type)
+        if report.status == "done" and report.run_id is not None:
+            self.recorded.append((report.run_id, str(report.folder or report.source)))
 
 
 def find_pools(arguments: Sequence[Path]) -> list[Path]:
@@ -115,11 +120,39 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[
 
     count = check_workers(workers or os.cpu_count() or 1)
     # spawn, not fork: the coordinator holds DuckDB's threads and the file lock, which
-    # a forked child must not inherit.
-    with ProcessPoolExecutor(
-        count, mp_context=get_context("spawn"), initializer=interrupt.quiet_worker
-    ) as executor:
+    # a forked child must not inherit. Each worker ends with the coordinator, even one
+    # killed outright (interrupt.quiet_worker).
+    executor = ProcessPoolExecutor(
+        count,
+        mp_context=get_context("spawn"),
+        initializer=interrupt.quiet_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
         yield executor, count
+    except BaseException:
+        # Interrupted or failed: the workers' results are no longer wanted; waiting for
+        # their tasks to end would keep Ctrl-C waiting for minutes.
+        stop_workers(executor)
+        raise
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def stop_workers(executor: Executor) -> None:
+    """Cancel what has not started and end the local worker processes at once."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass  # ended already
+    for process in processes:
+        try:
+            process.join(timeout=10)
+        except (OSError, ValueError, AssertionError):
+            pass
 
 
 @contextmanager
@@ -135,7 +168,12 @@ def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
     with client:
         slots = sum(client.nthreads().values()) or 1
         # pure=False: a pool given twice (--force) is run again, not served from memory.
-        yield client.get_executor(pure=False), slots
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor, slots
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def run_batch(
@@ -158,9 +196,12 @@ def run_batch(
     if output is not None and output.exists() and not output.is_dir():
         raise UsageError(f"--path {output} is a file, not a folder")
     con = db.open_database(db_path)
+    area: Staging | None = None
+    summary = BatchSummary()
     try:
-        coordinator = _Coordinator(con, settings, threads)
-        summary = BatchSummary()
+        if output is not None:
+            area = _staging_area(output)
+        coordinator = _Coordinator(con, settings, threads, area)
         pending: dict[Future[PoolOutcome], str] = {}
         queue = iter(pools)
 
@@ -178,33 +219,80 @@ def run_batch(
                     finish(task_or_report)
                 else:
                     pending[_submit(executor, task_or_report)] = str(path)
+                interrupt.check()
             if not pending:
                 return summary
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 finish(coordinator.record(pending.pop(future), future))
+                if coordinator.stop:
+                    raise KeyboardInterrupt  # held over a commit: the run is whole
+            interrupt.check()
+    except KeyboardInterrupt:
+        raise interrupt.Interrupted(_interrupted_line(summary, len(pools))) from None
     finally:
         con.close()
+        if area is not None:
+            area.remove()
+
+
+def _staging_area(output: Path) -> Staging:
+    """The batch's locked temporary folder inside ``output`` (made if missing), where each
+    pool's folder is written before it is renamed into place."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        return Staging(output)
+    except OSError as exc:
+        raise UsageError(f"--path {output}: cannot write here: {exc.strerror or exc}") from None
+
+
+def _interrupted_line(summary: BatchSummary, total: int) -> str:
+    """What an interrupted batch kept: the runs recorded (each with its folder) and how
+    to remove them; the pools not recorded were not run (or not finished)."""
+    runs = summary.recorded
+    left = total - summary.done - summary.skipped - summary.failed
+    if not runs:
+        return f"{interrupt.MESSAGE}; no pool was recorded ({left} not run)"
+    ids = " ".join(str(run_id) for run_id, _ in runs)
+    shown = ", ".join(f"run {run_id} ({where})" for run_id, where in runs)
+    return (
+        f"{interrupt.MESSAGE} after {len(runs)} pools were recorded, each whole: {shown} "
+        f"(asnsql runs --delete {ids} removes them); {left} pools not run"
+    )
 
 
 def _submit(executor: Executor, task: PoolTask) -> Future[PoolOutcome]:
+    # A worker process may start here: it starts with SIGINT and SIGTERM blocked, so that
+    # a Ctrl-C during its start-up cannot print a traceback (it ignores both once up).
+    previous = interrupt.block_signals()
     try:
         return executor.submit(run_pool, task)
     except BrokenExecutor:
+        interrupt.check()
         # A worker process died (killed, or out of memory): the pools recorded stay.
         raise AsnSqlError(
             "a worker process stopped unexpectedly (out of memory?); the pools recorded so "
             "far are kept: run the batch again to go on"
         ) from None
+    finally:
+        interrupt.unblock_signals(previous)
 
 
 class _Coordinator:
     """Decides what each pool needs and records what workers return."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: BatchSettings, threads: int):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        settings: BatchSettings,
+        threads: int,
+        area: Staging | None = None,
+    ):
         self.con = con
         self.settings = settings
         self.threads = threads
+        self.area = area
+        self.stop = False  # a signal came while a run was committed: stop after it
         self.rules_hash = rules_hash(rules_for(settings.options.levels))
         self.sql_hash = sql_digest()
         self.migrations = [m.name for m in db.available_migrations()]
@@ -283,7 +371,8 @@ class _Coordinator:
         # from the database, without generating.
         folder = None
         if self.settings.output_dir is not None:
-            folder = write_run_folder(self.con, run_id, self.settings.output_dir, path)
+            assert self.area is not None
+            folder = write_run_folder(self.con, run_id, self.settings.output_dir, path, self.area)
         return PoolReport(source, "skipped", folder=folder, run_id=run_id)
 
     def record(self, source: str, future: Future[PoolOutcome]) -> PoolReport:
@@ -291,14 +380,18 @@ class _Coordinator:
         try:
             outcome = future.result()
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
+            interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
             return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
         if outcome.error is not None:
             return PoolReport(source, "failed", error=_naming(source, outcome.error))
         try:
             self._check_worker(outcome)
-            run_id, folder = record_outcome(self.con, outcome, self.settings.output_dir)
+            recorded = record_outcome(self.con, outcome, self.settings.output_dir, self.area)
         except AsnSqlError as exc:
+            interrupt.check()
             return PoolReport(source, "failed", error=_naming(source, str(exc)))
+        run_id, folder = recorded.run_id, recorded.folder
+        self.stop = recorded.interrupted
         assert outcome.summary is not None
         return PoolReport(
             source,
