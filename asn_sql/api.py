@@ -16,6 +16,7 @@ from asn_sql import db, interrupt, sandbox
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.engine.user_rules import rule_set
+from asn_sql.engine.user_sql import forbid_files
 from asn_sql.errors import UsageError
 from asn_sql.io.documents import Document, run_documents, stage_run_documents
 from asn_sql.io.load import load_into, load_staged, stage_pools
@@ -174,6 +175,9 @@ def _run_in_one_transaction(
         # Checked before the database is touched: a bad pool file changes nothing.
         staged_pool = stage_pools(con, [Path(pool)], delimiter)[0]
     db.attach(con, db_path)
+    if options.rules_dir is not None:
+        # User rules run as `query` does: the run's tables, never a file.
+        forbid_files(con)
     with db.transaction(con):
         if staged_pool is not None:
             loaded = load_staged(con, staged_pool, replace=False)

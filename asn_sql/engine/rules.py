@@ -186,13 +186,16 @@ def rule_macro(rule: Rule, name: str, *args: str) -> str | None:
         return str(macro(*args)).strip() if macro is not None else ""
 
     if rule.user:
-        return (
-            cached(
-                ("macro", *rule.cache_key(), name, args),
-                lambda: render_user(rule.template, rule.path, call),
-            )
-            or None
+        text = cached(
+            ("macro", *rule.cache_key(), name, args),
+            lambda: render_user(rule.template, rule.path, call),
         )
+        if text:
+            # Spliced into the engine's statements: one expression, nothing more.
+            from asn_sql.engine.user_sql import check_expression
+
+            check_expression(text, rule.path, f"its {name} macro")
+        return text or None
     return cached(("macro", *rule.cache_key(), name, args), call) or None
 
 

@@ -83,7 +83,9 @@ class BatchSummary:
 
 def find_pools(arguments: Sequence[Path]) -> list[Path]:
     """Pool files from the command line: a folder stands for every ``*.csv`` in it, in
-    name order; any other argument is taken as a pool file (a missing one fails alone)."""
+    name order; any other argument is taken as a pool file (a missing one fails alone).
+    A file named twice (``p.csv ./p.csv``, a link to it, a folder holding it) is run
+    once, as first named."""
     found: list[Path] = []
     for argument in arguments:
         if argument.is_dir():
@@ -93,7 +95,24 @@ def find_pools(arguments: Sequence[Path]) -> list[Path]:
             found += pools
         else:
             found.append(argument)
-    return found
+    seen: set[object] = set()
+    unique = []
+    for path in found:
+        key = _file_key(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def _file_key(path: Path) -> object:
+    """What makes two names one file: its device and inode (links, hard links, ``./``);
+    for a name that is no file, its absolute path with links resolved."""
+    try:
+        info = path.stat()
+    except OSError:
+        return os.path.realpath(path)
+    return (info.st_dev, info.st_ino)
 
 
 def check_workers(count: int) -> int:
@@ -161,10 +180,16 @@ def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
         from distributed import Client
     except ImportError:
         raise UsageError("--scheduler needs Dask distributed: pip install 'asnsql[dask]'") from None
+    from asn_sql.tools.scheduler_probe import probe_scheduler
+
+    probe_scheduler(address)
     try:
         client = Client(address, timeout="5s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    except Exception as exc:  # Dask's errors of a peer are of many kinds: name the address
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+        ) from None
     with client:
         slots = sum(client.nthreads().values()) or 1
         # pure=False: a pool given twice (--force) is run again, not served from memory.

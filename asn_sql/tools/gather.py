@@ -102,21 +102,21 @@ def plan_gather(
 
 def check_targets(plan: GatherPlan, association: Path) -> None:
     """Raise before anything is written when a file of the plan cannot be written: DEST
-    is a file, or the association's own target or a member's is a folder, a DuckDB
-    database (also through a link) or the association being read."""
+    is a file, or the association's own target or a member's is a folder or a DuckDB
+    database (also through a link). (The association itself may be rewritten in place:
+    it has been read.)"""
     destination = plan.target.parent
     blocker = next(
         (p for p in [destination, *destination.parents] if p.exists() and not p.is_dir()), None
     )
     if blocker is not None:
         raise GatherError(f"cannot make this folder: {blocker} is a file", path=destination)
-    protected = [(association, "the association being gathered")]
     targets = [t.target for t in plan.transfers if not _same_file(t.source, t.target)]
     for target in [plan.target, *targets]:
         if target.is_dir():
             raise GatherError("a folder has this name; nothing was written", path=target)
         try:
-            check_not_protected(target, protected)
+            check_not_protected(target)
         except AsnSqlError as exc:
             raise GatherError(f"{exc.message}; nothing was written", path=target) from None
 

@@ -136,7 +136,7 @@ def check_header_file(name: str) -> None:
     except OSError as exc:
         raise HeaderError(_reason(exc)) from None
     if stat.S_ISDIR(mode):
-        raise HeaderError("is a folder, not a FITS file")
+        raise HeaderError("is a directory")
     if not stat.S_ISREG(mode):
         raise HeaderError("is not a regular file (a device, a pipe or a socket)")
     try:
