@@ -267,12 +267,17 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         # back; from here to the end of the commit one is only noted, then raised.
         held.hold()
     except BaseException:
+        interrupt.committed(False)
         con.execute("rollback")
         raise
     finally:
         _OPEN_TRANSACTIONS.discard(id(con))
     try:
         con.execute("commit")
+        interrupt.committed(True)
+    except BaseException:
+        interrupt.committed(False)
+        raise
     finally:
         held.release()
 

@@ -45,6 +45,7 @@ class _State:
         self.holding = 0
         self.pending = 0
         self.kept: list[str] = []
+        self.on_commit: list[str] = []
 
 
 _state = _State()
@@ -94,7 +95,7 @@ def _on_signal(signum: int, _frame: object) -> None:
 
 def start_command() -> None:
     """Forget what an earlier command of this process kept (the entry point, per command)."""
-    _state.kept = []
+    _state.kept, _state.on_commit = [], []
     _state.seen = 0
 
 
@@ -115,6 +116,20 @@ def keep(what: str) -> None:
     """Note what the command has made durable (``run 3 was committed …``), so that an
     interrupt from now on says it was kept."""
     _state.kept.append(what)
+
+
+def keep_on_commit(what: str) -> None:
+    """Note what the transaction open now makes durable once it commits (:func:`keep` at
+    its commit; forgotten if it rolls back): asn_sql/db.py's ``transaction``."""
+    _state.on_commit.append(what)
+
+
+def committed(done: bool) -> None:
+    """The open transaction committed (``done``) or rolled back: what it noted with
+    :func:`keep_on_commit` is kept, or forgotten."""
+    if done:
+        _state.kept += _state.on_commit
+    _state.on_commit = []
 
 
 def kept() -> list[str]:

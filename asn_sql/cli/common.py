@@ -187,18 +187,20 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except Interrupted:
+            raise  # its message says what the command kept
         except KeyboardInterrupt:
             raise Interrupted() from None
         except AsnSqlError as exc:
             if interrupt.requested():
-                raise Interrupted() from None  # an error the interrupt caused
+                raise _interrupted(exc) from None  # an error the interrupt caused
             if kwargs.get("debug"):
                 raise
             echo(err, f"Error: {exc}")
             raise typer.Exit(code=2) from None
         except Exception as exc:
             if _duckdb_interrupt(exc) or (interrupt.requested() and not is_broken_pipe(exc)):
-                raise Interrupted() from None
+                raise _interrupted(exc) from None
             if is_broken_pipe(exc):
                 # typer would make this exit 1, kept for bugs: stdout's reader is gone
                 quiet_stdout()
@@ -206,6 +208,19 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
+
+
+def _interrupted(exc: BaseException) -> Interrupted:
+    """The Interrupted that ``exc`` was raised while handling (a cleanup that failed in
+    its turn), whose message says what was kept; else a plain one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Interrupted):
+            return current
+        seen.add(id(current))
+        current = current.__context__
+    return Interrupted()
 
 
 def _duckdb_interrupt(exc: Exception) -> bool:

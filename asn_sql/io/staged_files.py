@@ -282,8 +282,9 @@ class StagedFolder:
         beside = self.folder.parent if self._created is not None else self.folder
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if beside != self.folder:
-                remove_stale_staging(self.folder)  # left beside by an earlier run, killed
+            # An earlier run, killed, left its folder inside or beside the folder.
+            for place in {self.folder, self.folder.parent} - {beside}:
+                remove_stale_staging(place)
             self._area = Staging(beside)
             self._staging = self._area.path
             self._staging_fd = os.open(self._staging, os.O_RDONLY | os.O_DIRECTORY)

@@ -151,11 +151,14 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[
         yield executor, count
     except BaseException:
         # Interrupted or failed: the workers' results are no longer wanted; waiting for
-        # their tasks to end would keep Ctrl-C waiting for minutes.
-        stop_workers(executor)
+        # their tasks to end would keep Ctrl-C waiting for minutes. Nothing of this
+        # cleanup may replace the error on its way (its message says what was kept).
+        try:
+            stop_workers(executor)
+        except Exception:  # noqa: S110 - the error on its way is what counts
+            pass
         raise
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def stop_workers(executor: Executor) -> None:
@@ -256,9 +259,11 @@ def run_batch(
     except KeyboardInterrupt:
         raise interrupt.Interrupted(_interrupted_line(summary, len(pools))) from None
     finally:
-        con.close()
-        if area is not None:
-            area.remove()
+        try:
+            con.close()
+        finally:
+            if area is not None:
+                area.remove()
 
 
 def _staging_area(output: Path) -> Staging:
@@ -277,12 +282,13 @@ def _interrupted_line(summary: BatchSummary, total: int) -> str:
     runs = summary.recorded
     left = total - summary.done - summary.skipped - summary.failed
     if not runs:
-        return f"{interrupt.MESSAGE}; no pool was recorded ({left} not run)"
+        return f"{interrupt.MESSAGE}; no pool was recorded"
     ids = " ".join(str(run_id) for run_id, _ in runs)
     shown = ", ".join(f"run {run_id} ({where})" for run_id, where in runs)
+    recorded = "1 pool was" if len(runs) == 1 else f"{len(runs)} pools were"
     return (
-        f"{interrupt.MESSAGE} after {len(runs)} pools were recorded, each whole: {shown} "
-        f"(asnsql runs --delete {ids} removes them); {left} pools not run"
+        f"{interrupt.MESSAGE} after {recorded} recorded, each whole with its folder: "
+        f"{shown} (asnsql runs --delete {ids} removes them); {left} not run"
     )
 
 
