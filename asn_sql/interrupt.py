@@ -82,6 +82,18 @@ def install() -> None:
         signal.signal(signum, _on_signal)
 
 
+def ending(code: int) -> None:
+    """The command has ended with ``code`` and said so: a signal from now on (while the
+    interpreter shuts down) ends the process at once with that code, instead of a
+    traceback from whatever the interpreter was tidying. Only under asnsql's own
+    handlers (the command line), never in a process that merely imports asnsql."""
+    if not _state.installed:
+        return
+    for signum in SIGNALS:
+        if signal.getsignal(signum) is _on_signal:
+            signal.signal(signum, lambda _signum, _frame: os._exit(code))
+
+
 def _on_signal(signum: int, _frame: object) -> None:
     if _state.installed:
         # Remembered for the command's life; under the Python API (a handler of a hold

@@ -138,7 +138,9 @@ class AsnSqlGroup(TyperGroup):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         argv = list(sys.argv[1:] if args is None else args)
-        sys.exit(self._run(argv, prog_name, complete_var, extra))
+        code = self._run(argv, prog_name, complete_var, extra)
+        interrupt.ending(code)
+        sys.exit(code)
 
     def _run(
         self, argv: list[str], prog_name: str | None, complete_var: str | None, extra: Any
