@@ -70,15 +70,11 @@ class BatchSummary:
     skipped: int = 0
     failed: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
-    # The runs this batch recorded, with their folder (or pool, on a dry run).
-    recorded: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, report: PoolReport) -> None:
         """Count one pool's report."""
         setattr(self, report.status, getattr(self, report.status) + 1)
         self.by_type.update(report.by_type)
-        if report.status == "done" and report.run_id is not None:
-            self.recorded.append((report.run_id, str(report.folder or report.source)))
 
 
 def find_pools(arguments: Sequence[Path]) -> list[Path]:
@@ -226,10 +222,12 @@ def run_batch(
     con = db.open_database(db_path)
     area: Staging | None = None
     summary = BatchSummary()
+    recorded: list[tuple[int, str]] = []
     try:
         if output is not None:
             area = _staging_area(output)
         coordinator = _Coordinator(con, settings, threads, area)
+        recorded = coordinator.recorded
         pending: dict[Future[PoolOutcome], str] = {}
         queue = iter(pools)
 
@@ -256,8 +254,11 @@ def run_batch(
                 if coordinator.stop:
                     raise KeyboardInterrupt  # held over a commit: the run is whole
             interrupt.check()
-    except KeyboardInterrupt:
-        raise interrupt.Interrupted(_interrupted_line(summary, len(pools))) from None
+    except BaseException as exc:
+        # DuckDB turns a signal in a statement into an error of its own: still the signal.
+        if isinstance(exc, KeyboardInterrupt) or interrupt.requested():
+            raise interrupt.Interrupted(_interrupted_line(recorded, summary, len(pools))) from None
+        raise
     finally:
         try:
             con.close()
@@ -276,11 +277,10 @@ def _staging_area(output: Path) -> Staging:
         raise UsageError(f"--path {output}: cannot write here: {exc.strerror or exc}") from None
 
 
-def _interrupted_line(summary: BatchSummary, total: int) -> str:
+def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total: int) -> str:
     """What an interrupted batch kept: the runs recorded (each with its folder) and how
     to remove them; the pools not recorded were not run (or not finished)."""
-    runs = summary.recorded
-    left = total - summary.done - summary.skipped - summary.failed
+    left = total - len(runs) - summary.skipped - summary.failed
     if not runs:
         return f"{interrupt.MESSAGE}; no pool was recorded"
     ids = " ".join(str(run_id) for run_id, _ in runs)
@@ -324,6 +324,7 @@ class _Coordinator:
         self.threads = threads
         self.area = area
         self.stop = False  # a signal came while a run was committed: stop after it
+        self.recorded: list[tuple[int, str]] = []  # (run_id, folder) of each run committed
         self.rules_hash = rules_hash(rules_for(settings.options.levels))
         self.sql_hash = sql_digest()
         self.migrations = [m.name for m in db.available_migrations()]
@@ -341,6 +342,7 @@ class _Coordinator:
             if run_id is not None:
                 return self._skip(source, path, run_id)
         except AsnSqlError as exc:
+            interrupt.check()  # an error the signal caused: no pool failed
             return PoolReport(source, "failed", error=_naming(source, str(exc)))
         return PoolTask(
             source, contents, self.settings.delimiter, self.settings.options, self.threads
@@ -413,11 +415,14 @@ class _Coordinator:
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
             interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
             return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
+        interrupt.check()
         if outcome.error is not None:
             return PoolReport(source, "failed", error=_naming(source, outcome.error))
         try:
             self._check_worker(outcome)
-            recorded = record_outcome(self.con, outcome, self.settings.output_dir, self.area)
+            recorded = record_outcome(
+                self.con, outcome, self.settings.output_dir, self.area, self.recorded
+            )
         except AsnSqlError as exc:
             interrupt.check()
             return PoolReport(source, "failed", error=_naming(source, str(exc)))

@@ -48,12 +48,14 @@ def record_outcome(
     outcome: PoolOutcome,
     output_dir: Path | None,
     area: Staging | None = None,
+    recorded: list[tuple[int, str]] | None = None,
 ) -> Recorded:
     """Insert a worker's rows (its pool, when new, and its run) with the database's own
     pool_id and run_id, in one transaction, and place the pool's folder with the commit.
 
     On any error the database and the folder are as they were. Raises PoolError when a
-    different pool of that name is loaded.
+    different pool of that name is loaded. ``recorded`` gets (run_id, folder) at the
+    commit, before a held signal is let through.
     """
     source = Path(outcome.source)
     folder = pool_folder(output_dir, source) if output_dir else None
@@ -80,6 +82,9 @@ def record_outcome(
                 backup = _swap_in(staged, folder, area)
                 placed = True
         committed = True
+        if recorded is not None:
+            # Still held: no signal can come between the commit and this note.
+            recorded.append((run_id, str(folder if folder is not None else source)))
     except BaseException:
         if placed and not committed:
             _swap_back(folder, backup)  # type: ignore[arg-type]
