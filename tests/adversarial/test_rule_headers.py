@@ -31,6 +31,9 @@ def _rule(folder: Path, first_lines: list[str], renamed: str = "My_Image") -> Pa
         (["-- level: 3", "-- rule: Other"], "rule"),
         (["-- level: 3", "-- asn_type: image2"], "asn_type"),
         (["-- level: 3", "-- constraints:", "--   - x"], "constraints"),
+        (["-- level: 3", "-- Level: 2"], "level"),
+        (["-- level: 3", "-- level : 2"], "level"),
+        (["-- LEVEL: 2", "-- level: 3"], "level"),
     ],
 )
 def test_a_header_key_named_twice_is_refused_by_check_and_generate(
@@ -57,6 +60,6 @@ def _lines(path: Path, key: str) -> list[int]:
     for number, text in enumerate(path.read_text().splitlines(), start=1):
         if not text.startswith("--"):
             break
-        if text.replace(" ", "").startswith(f"--{key}:"):
+        if text.replace(" ", "").lower().startswith(f"--{key}:"):
             found.append(number)
     return found
