@@ -110,7 +110,7 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
     folder ``<spill_beside>.tmp`` next to the database (``.tmp`` here when None),
     which it removes when the connection closes.
     """
-    con = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
+    con = interrupt.watch(duckdb.connect(":memory:", config=dict(NO_EXTENSIONS)))
     settings = resource_settings()
     try:
         con.execute("set memory_limit = $m", {"m": settings["memory_limit"]})

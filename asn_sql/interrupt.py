@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -73,13 +74,61 @@ class InterruptedAfterCommit(KeyboardInterrupt):
 
 def install() -> None:
     """Make SIGINT and SIGTERM raise KeyboardInterrupt (noted, and held where work is made
-    durable). A SIGINT the process was started ignoring (a background job of a
-    non-interactive shell, nohup) stays ignored, as in every program."""
+    durable), and stop the DuckDB statements running then. A SIGINT the process was
+    started ignoring (a background job of a non-interactive shell, nohup) stays
+    ignored, as in every program."""
     _state.installed, _state.seen, _state.pending = True, 0, 0
     for signum in SIGNALS:
         if signum == signal.SIGINT and signal.getsignal(signum) is signal.SIG_IGN:
             continue
         signal.signal(signum, _on_signal)
+    _watch_statements()
+
+
+# Every DuckDB connection asnsql opened (asn_sql/db.py), to be interrupted on a signal.
+_connections: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+# Taken by a hold and by the watcher: a statement is never interrupted once held.
+_lock = threading.Lock()
+
+
+def watch(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Let a signal interrupt ``con``'s statements; returns ``con``."""
+    _connections.add(con)
+    return con
+
+
+def _watch_statements() -> None:
+    """DuckDB's Python client keeps the main thread in its statement until the statement
+    ends, and Python runs a signal handler only between bytecodes of the main thread: a
+    Ctrl-C would wait for the statement (minutes, on a big pool). The signal's byte on
+    the wakeup file descriptor reaches a thread at once; it interrupts the statements,
+    which then fail in the main thread, where the handler runs."""
+    try:
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except (OSError, ValueError):
+        return  # not the main thread, or no pipes: signals wait for the statement
+
+    def watcher() -> None:
+        while True:
+            try:
+                data = os.read(read_end, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            with _lock:
+                if _state.holding:
+                    continue  # a commit: the handler notes the signal, nothing is cut
+                _state.seen = data[-1]
+                for con in list(_connections):
+                    try:
+                        con.interrupt()
+                    except Exception:  # noqa: S112 - closed meanwhile
+                        continue
+
+    threading.Thread(target=watcher, name="asnsql-signal-watch", daemon=True).start()
 
 
 def ending(code: int) -> None:
@@ -171,12 +220,17 @@ class HeldInterrupt:
         """Start holding (again: nothing). Raises KeyboardInterrupt if a signal came."""
         if self._held:
             return
-        check()
         if not _state.installed and threading.current_thread() is threading.main_thread():
             # No handler of asnsql's (the Python API): note the signals here meanwhile.
             for signum in SIGNALS:
                 self._previous[signum] = signal.signal(signum, _on_signal)
-        _state.holding += 1
+        with _lock:
+            try:
+                check()  # under the lock: the watcher saw no signal, or we stop here
+            except BaseException:
+                self._restore()
+                raise
+            _state.holding += 1
         self._held = True
 
     def release(self, *, deliver: bool = True) -> None:
@@ -185,10 +239,9 @@ class HeldInterrupt:
         if not self._held:
             return
         self._held = False
-        _state.holding -= 1
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)  # type: ignore[arg-type]
-        self._previous = {}
+        with _lock:
+            _state.holding -= 1
+        self._restore()
         if _state.holding or not _state.pending:
             return
         signum, _state.pending = _state.pending, 0
@@ -197,6 +250,11 @@ class HeldInterrupt:
             # To the handler there is now: asnsql's raises KeyboardInterrupt; without
             # asnsql's, SIGINT does the same and SIGTERM ends the process as it would.
             signal.raise_signal(signum)
+
+    def _restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)  # type: ignore[arg-type]
+        self._previous = {}
 
     def __enter__(self) -> HeldInterrupt:
         self.hold()
