@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -141,6 +142,16 @@ def ending(code: int) -> None:
     for signum in SIGNALS:
         if signal.getsignal(signum) is _on_signal:
             signal.signal(signum, lambda _signum, _frame: os._exit(code))
+    if code == EXIT_CODE:
+        # Interrupted, its work rolled back or said kept, its line printed. Python would
+        # end the process by SIGINT instead of this code when the KeyboardInterrupt
+        # passed through code a C extension ran (pybind11's exec, in DuckDB): end here.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
 
 
 def _on_signal(signum: int, _frame: object) -> None:

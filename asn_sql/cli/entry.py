@@ -26,4 +26,7 @@ def run() -> None:
 def _interrupted() -> None:
     sys.stderr.write("Error: interrupted\n")
     sys.stderr.flush()
-    sys.exit(130)
+    from asn_sql import interrupt
+
+    interrupt.ending(interrupt.EXIT_CODE)
+    sys.exit(interrupt.EXIT_CODE)

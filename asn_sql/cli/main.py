@@ -533,4 +533,5 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.stderr.write(interrupt.message() + "\n")
         code = interrupt.EXIT_CODE
+    interrupt.ending(code)
     sys.exit(code)
