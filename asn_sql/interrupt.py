@@ -146,12 +146,25 @@ def ending(code: int) -> None:
         # Interrupted, its work rolled back or said kept, its line printed. Python would
         # end the process by SIGINT instead of this code when the KeyboardInterrupt
         # passed through code a C extension ran (pybind11's exec, in DuckDB): end here.
+        _release_process_resources()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except (OSError, ValueError):
                 pass
         os._exit(code)
+
+
+def _release_process_resources() -> None:
+    """What Python's exit would still do for a batch: multiprocessing's own exit function
+    (its semaphores released, else its tracker warns of leaks after we are gone)."""
+    util = sys.modules.get("multiprocessing.util")
+    if util is None:
+        return
+    try:
+        util._exit_function()
+    except Exception:  # noqa: S110 - leaving anyway
+        pass
 
 
 def _on_signal(signum: int, _frame: object) -> None:
