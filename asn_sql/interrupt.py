@@ -119,10 +119,13 @@ def _watch_statements() -> None:
                 return
             if not data:
                 return
+            ours = [byte for byte in data if byte in SIGNALS]
+            if not ours:
+                continue  # another signal with a Python handler (SIGCHLD, a library's)
             with _lock:
                 if _state.holding:
                     continue  # a commit: the handler notes the signal, nothing is cut
-                _state.seen = data[-1]
+                _state.seen = ours[-1]
                 for con in list(_connections):
                     try:
                         con.interrupt()
@@ -181,7 +184,6 @@ def _on_signal(signum: int, _frame: object) -> None:
 def start_command() -> None:
     """Forget what an earlier command of this process kept (the entry point, per command)."""
     _state.kept, _state.on_commit = [], []
-    _state.seen = 0
 
 
 def requested() -> bool:
