@@ -282,7 +282,7 @@ def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total:
     to remove them; the pools not recorded were not run (or not finished)."""
     left = total - len(runs) - summary.skipped - summary.failed
     if not runs:
-        return f"{interrupt.MESSAGE}; no pool was recorded"
+        return interrupt.MESSAGE  # nothing happened
     ids = " ".join(str(run_id) for run_id, _ in runs)
     shown = ", ".join(f"run {run_id} ({where})" for run_id, where in runs)
     recorded = "1 pool was" if len(runs) == 1 else f"{len(runs)} pools were"
