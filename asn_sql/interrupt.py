@@ -136,26 +136,27 @@ def _watch_statements() -> None:
 
 
 def ending(code: int) -> None:
-    """The command has ended with ``code`` and said so: a signal from now on (while the
-    interpreter shuts down) ends the process at once with that code, instead of a
-    traceback from whatever the interpreter was tidying. Only under asnsql's own
-    handlers (the command line), never in a process that merely imports asnsql."""
+    """The command has ended with ``code`` and said so: end the process now, with that
+    code. Python's own shutdown would come next, and a signal during it (its handlers
+    are back to the defaults by then) would end the process by the signal, after the
+    command had finished; and after a KeyboardInterrupt that passed through code a C
+    extension ran (pybind11's exec, in DuckDB) Python ends by SIGINT whatever the code.
+    Every command has closed its databases and workers by now; what Python's exit would
+    still do (multiprocessing's exit function, the streams' flush) is done here. Only
+    under asnsql's own handlers (the command line), never in a process that merely
+    imports asnsql."""
     if not _state.installed:
         return
     for signum in SIGNALS:
         if signal.getsignal(signum) is _on_signal:
-            signal.signal(signum, lambda _signum, _frame: os._exit(code))
-    if code == EXIT_CODE:
-        # Interrupted, its work rolled back or said kept, its line printed. Python would
-        # end the process by SIGINT instead of this code when the KeyboardInterrupt
-        # passed through code a C extension ran (pybind11's exec, in DuckDB): end here.
-        _release_process_resources()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(code)
+            signal.signal(signum, signal.SIG_IGN)
+    _release_process_resources()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _release_process_resources() -> None:
