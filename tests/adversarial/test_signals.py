@@ -93,20 +93,33 @@ def test_a_signal_in_the_first_second_of_a_query_is_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["asn.duckdb"]
 
 
+@pytest.fixture(scope="module")
+def bigger_pool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """mega_pool's rows twenty times over (some 17,000 rows): a load that takes a while."""
+    lines = BIG.read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.strip() and not line.startswith("#")]
+    path = tmp_path_factory.mktemp("bigger") / "bigger_pool.csv"
+    path.write_text("\n".join([rows[0], *rows[1:] * 20]) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("signum", SIGNALS, ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_load_leaves_no_pool_or_says_it_was_kept(
-    tmp_path: Path, template_db: Path, signum: int
+    tmp_path: Path, template_db: Path, signum: int, bigger_pool: Path
 ) -> None:
     db = Path(shutil.copy(template_db, tmp_path / "asn.duckdb"))
     before = digest(db)
-    done = _signal_at(["load", str(BIG), "--db", "asn.duckdb"], tmp_path, signum, 0.6)
+    done = _signal_at(["load", str(bigger_pool), "--db", "asn.duckdb"], tmp_path, signum, 0.6)
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
     pools = query_rows(db, "select name from pools order by pool_id")
     if done.stderr == "Error: interrupted\n":
         assert digest(db) == before or pools == [("pool_002_image_miri.csv",)]
     else:
-        assert pools[-1] == ("mega_pool.csv",), done.stderr
+        assert pools[-1] == ("bigger_pool.csv",), done.stderr
+        assert done.stderr.splitlines()[-1] == (
+            "Error: interrupted after bigger_pool.csv was loaded as pool 2 (it stays loaded)"
+        )
 
 
 # --- batch ---------------------------------------------------------------------------
