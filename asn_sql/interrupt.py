@@ -150,7 +150,7 @@ def ending(code: int) -> None:
     for signum in SIGNALS:
         if signal.getsignal(signum) is _on_signal:
             signal.signal(signum, signal.SIG_IGN)
-    _release_process_resources()
+    _release_process_resources(interrupted=code == EXIT_CODE)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -159,9 +159,11 @@ def ending(code: int) -> None:
     os._exit(code)
 
 
-def _release_process_resources() -> None:
+def _release_process_resources(*, interrupted: bool) -> None:
     """What Python's exit would still do for a batch: multiprocessing's own exit function
-    (its semaphores released, else its tracker warns of leaks after we are gone)."""
+    (its semaphores released). After an interrupt, whose workers were killed, the
+    semaphore tracker is ended too, once they are released: it would print warnings
+    about them after our one line."""
     util = sys.modules.get("multiprocessing.util")
     if util is None:
         return
@@ -169,6 +171,13 @@ def _release_process_resources() -> None:
         util._exit_function()
     except Exception:  # noqa: S110 - leaving anyway
         pass
+    tracker = sys.modules.get("multiprocessing.resource_tracker")
+    pid = getattr(getattr(tracker, "_resource_tracker", None), "_pid", None)
+    if interrupted and pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _on_signal(signum: int, _frame: object) -> None:
