@@ -16,6 +16,7 @@ from asn_sql import db, interrupt, sandbox
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.engine.user_rules import rule_set
+from asn_sql.engine.user_sql import forbid_files
 from asn_sql.errors import MissingFileError, UsageError
 from asn_sql.io.documents import Document, run_documents, stage_run_documents
 from asn_sql.io.load import load_into, load_staged, stage_pools
@@ -131,17 +132,26 @@ def generate_documents(
                 before_commit=held.hold,
             )
             written = staged.publish() if staged else []
+            interrupt.keep(_kept_run(summary.run_id, output_dir, len(written)))
     except BaseException:
-        held.release()
+        held.release(deliver=False)
         con.close()
         db.clean_up_after_failure(db_path, existed=existed, wal_existed=wal_existed)
         raise
-    held.release()
+    held.release(deliver=False)
     con.close()
     result = GenerateResult(summary, documents, written, warnings + summary.warnings, pool_name)
     if held.pending:
         raise interrupt.InterruptedAfterCommit(result)
     return result
+
+
+def _kept_run(run_id: int, output_dir: Path | None, files: int) -> str:
+    """What an interrupt after a run's commit says was kept, and how to remove it."""
+    where = f"its {files} files are in {output_dir}"
+    if output_dir is None:
+        where = "no file written (a dry run)"
+    return f"run {run_id} was committed; {where} (asnsql runs --delete {run_id} removes the run)"
 
 
 def _inputs(db_path: Path, pool: str | None) -> list[Protected]:
@@ -170,6 +180,9 @@ def _run_in_one_transaction(
         # Checked before the database is touched: a bad pool file changes nothing.
         staged_pool = stage_pools(con, [Path(pool)], delimiter)[0]
     db.attach(con, db_path)
+    if options.rules_dir is not None:
+        # User rules run as `query` does: the run's tables, never a file.
+        forbid_files(con)
     with db.transaction(con):
         if staged_pool is not None:
             loaded = load_staged(con, staged_pool, replace=False)

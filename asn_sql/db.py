@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from asn_sql import interrupt
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import DatabaseError, MigrationError, first_line
 from asn_sql.resources import migrations_dir
@@ -109,7 +110,7 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
     folder ``<spill_beside>.tmp`` next to the database (``.tmp`` here when None),
     which it removes when the connection closes.
     """
-    con = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
+    con = interrupt.watch(duckdb.connect(":memory:", config=dict(NO_EXTENSIONS)))
     settings = resource_settings()
     try:
         con.execute("set memory_limit = $m", {"m": settings["memory_limit"]})
@@ -280,14 +281,26 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     # "begin", so the open transactions are tracked here rather than probed.
     con.execute("begin transaction")
     _OPEN_TRANSACTIONS.add(id(con))
+    held = interrupt.HeldInterrupt()
     try:
         yield con
+        # A signal that came during the block (even one swallowed on its way) rolls it
+        # back; from here to the end of the commit one is only noted, then raised.
+        held.hold()
     except BaseException:
+        interrupt.committed(False)
         con.execute("rollback")
         raise
     finally:
         _OPEN_TRANSACTIONS.discard(id(con))
-    con.execute("commit")
+    try:
+        con.execute("commit")
+        interrupt.committed(True)
+    except BaseException:
+        interrupt.committed(False)
+        raise
+    finally:
+        held.release()
 
 
 # id() of each connection inside a `transaction` block.

@@ -85,7 +85,8 @@ def pool_folder(output_dir: Path, pool: Path) -> Path:
     ``output_dir`` itself or its parent; empty, separators and control characters too.
     """
     stem = pool.stem
-    if stem in ("", ".", "..") or _UNSAFE_FOLDER.search(stem):
+    # A name like asnsql's temporary folders' would be taken for one and removed.
+    if stem in ("", ".", "..") or _UNSAFE_FOLDER.search(stem) or stem.startswith(".asnsql-"):
         raise NamingError(
             f"cannot name an output folder after this pool ({stem!r} is not a plain folder "
             "name); rename the pool",

@@ -8,6 +8,7 @@ traceback). ``diff`` keeps 1 for "the two sides differ", as diff(1) does.
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -90,6 +91,35 @@ def _usage_line(exc: Any, fallback_path: str) -> str:
     return f"Error: {message} (see '{path} --help')"
 
 
+def is_broken_pipe(exc: BaseException) -> bool:
+    """Whether ``exc`` is the write to a closed pipe (``asnsql query … | head``)."""
+    return isinstance(exc, OSError) and exc.errno == errno.EPIPE
+
+
+def quiet_stdout() -> None:
+    """After the reader of stdout went away: point stdout at /dev/null, so that what is
+    still buffered (flushed at exit) goes nowhere instead of raising again. Reading less
+    than everything is what ``head`` means, so the command ends quietly with exit 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _flush_stdout() -> bool:
+    """Flush stdout; False (and stdout quieted) when its reader went away."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        if not is_broken_pipe(exc):
+            raise
+        quiet_stdout()
+        return False
+    return True
+
+
 def _print(line: str) -> None:
     print(one_line(line), file=sys.stderr, flush=True)
 
@@ -108,13 +138,46 @@ class AsnSqlGroup(TyperGroup):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         argv = list(sys.argv[1:] if args is None else args)
-        sys.exit(self._run(argv, prog_name, complete_var, extra))
+        code = self._run(argv, prog_name, complete_var, extra)
+        interrupt.ending(code)
+        sys.exit(code)
 
     def _run(
         self, argv: list[str], prog_name: str | None, complete_var: str | None, extra: Any
     ) -> int:
+        interrupt.start_command()
         try:
             code = super().main(argv, prog_name, complete_var, False, **extra)
+        except interrupt.Interrupted as exc:
+            _print(exc.message if exc.message != interrupt.MESSAGE else interrupt.message())
+            return interrupt.EXIT_CODE
+        except KeyboardInterrupt:
+            _print(interrupt.message())
+            return interrupt.EXIT_CODE
+        except Exception as exc:
+            if interrupt.requested() and not is_broken_pipe(exc):
+                # Whatever the interrupt became on its way (DuckDB's own error, a
+                # library's): it is the interrupt, not a bug or bad input.
+                _print(interrupt.message())
+                return interrupt.EXIT_CODE
+            return self._failed(exc, argv, prog_name)
+        if interrupt.requested():
+            # The command ended although a signal came (swallowed on the way): it is
+            # still an interrupted command, and says what it kept.
+            _flush_stdout()
+            _print(interrupt.message())
+            return interrupt.EXIT_CODE
+        if not _flush_stdout():
+            return 0
+        if code == interrupt.EXIT_CODE:
+            # typer turns a KeyboardInterrupt outside a command into a silent 130
+            _print(interrupt.message())
+        return code if isinstance(code, int) else 0
+
+    def _failed(self, exc: Exception, argv: list[str], prog_name: str | None) -> int:
+        """The exit code of a command that raised ``exc``, its one line printed."""
+        try:
+            raise exc
         except click.exceptions.UsageError as exc:
             command = argv[0] if argv and argv[0] in self.commands else None
             name = prog_name or "asnsql"
@@ -126,19 +189,12 @@ class AsnSqlGroup(TyperGroup):
         except (typer.Abort, EOFError):
             _print("Error: aborted (the input ended)")
             return USER_ERROR
-        except interrupt.Interrupted as exc:
-            _print(exc.message)
-            return interrupt.EXIT_CODE
-        except KeyboardInterrupt:
-            _print(interrupt.MESSAGE)
-            return interrupt.EXIT_CODE
         except Exception as exc:
+            if is_broken_pipe(exc):
+                quiet_stdout()
+                return 0
             if any(flag in argv for flag in _DEBUG_FLAGS):
                 raise
             message = environment_error(exc)
             _print(f"Error: {message}" if message else internal_error_line(exc))
             return USER_ERROR if message else BUG
-        if code == interrupt.EXIT_CODE:
-            # typer turns a KeyboardInterrupt outside a command into a silent 130
-            _print(interrupt.MESSAGE)
-        return code if isinstance(code, int) else 0

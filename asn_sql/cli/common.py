@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -13,6 +14,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from asn_sql import interrupt
+from asn_sql.cli.boundary import is_broken_pipe, quiet_stdout
 from asn_sql.cli.formats import OutputFormat, ReportFormat
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError, UsageError
@@ -22,10 +25,24 @@ from asn_sql.values import printable
 if TYPE_CHECKING:
     from asn_sql.engine.run import GenerateOptions
 
+
 # Messages carry pool values and paths: never read them as markup, emoji codes or
 # highlighting (asn_sql/values.py escapes their control characters).
-out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
-err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+class _Console(Console):
+    """rich's console, but a reader that went away (``asnsql … | head``) is not an error:
+    rich would exit 1, the code kept for bugs; here the command ends quietly, exit 0
+    (:func:`handle_errors`)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        if self.stderr:
+            return  # nobody reads the messages any more; the command goes on
+        quiet_stdout()
+        raise BrokenPipeError(errno.EPIPE, "stdout's reader went away")
+
+
+out = _Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+err = _Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -180,16 +197,24 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except Interrupted:
+            raise  # its message says what the command kept
+        except KeyboardInterrupt:
+            raise Interrupted() from None
         except AsnSqlError as exc:
+            if interrupt.requested():
+                raise _interrupted(exc) from None  # an error the interrupt caused
             if kwargs.get("debug"):
                 raise
             echo(err, error_line(str(exc), exc.settings))
             raise typer.Exit(code=2) from None
-        except KeyboardInterrupt:
-            raise Interrupted() from None
         except Exception as exc:
-            if _duckdb_interrupt(exc):
-                raise Interrupted() from None
+            if _duckdb_interrupt(exc) or (interrupt.requested() and not is_broken_pipe(exc)):
+                raise _interrupted(exc) from None
+            if is_broken_pipe(exc):
+                # typer would make this exit 1, kept for bugs: stdout's reader is gone
+                quiet_stdout()
+                raise typer.Exit(code=0) from None
             raise
 
     return wrapper
@@ -226,6 +251,19 @@ def error_line(message: str, settings: Iterable[str] = ()) -> str:
     """``Error: message``, then the options that set the settings the error names."""
     options = [OPTION_OF_SETTING.get(setting, setting) for setting in settings]
     return f"Error: {message}" + (f" (see {', '.join(options)})" if options else "")
+
+
+def _interrupted(exc: BaseException) -> Interrupted:
+    """The Interrupted that ``exc`` was raised while handling (a cleanup that failed in
+    its turn), whose message says what was kept; else a plain one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Interrupted):
+            return current
+        seen.add(id(current))
+        current = current.__context__
+    return Interrupted()
 
 
 def _duckdb_interrupt(exc: Exception) -> bool:

@@ -525,4 +525,14 @@ _EDIT_FILE_LISTS = ("-a", "-r")
 
 def run() -> None:
     """The console entry point."""
-    sys.exit(app(args=_expand_argv(sys.argv[1:]), prog_name="asnsql"))
+    from asn_sql import interrupt
+
+    try:
+        argv = _expand_argv(sys.argv[1:])
+        # typer builds the click command here, before the group's own error handling
+        code = app(args=argv, prog_name="asnsql")
+    except KeyboardInterrupt:
+        sys.stderr.write(interrupt.message() + "\n")
+        code = interrupt.EXIT_CODE
+    interrupt.ending(code)
+    sys.exit(code)

@@ -18,6 +18,7 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.engine.rules import Rule, line_mentioning
+from asn_sql.engine.user_sql import check_one_select, with_hint
 from asn_sql.errors import RuleError, first_line
 from asn_sql.templates import cached
 
@@ -39,6 +40,8 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
     parts, params = [], {}
     required = _required_columns(con, table)
     for n, branch in enumerate(branches):
+        if branch.rule.user:
+            check_one_select(branch.sql, branch.rule.path)
         produced = set(_rule_columns(con, branch))
         _check_contract(branch, produced, {name for name, _ in columns}, required)
         select = []
@@ -67,7 +70,9 @@ def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequen
                 break
             except duckdb.Error as inner:
                 raise _rule_error(inner, branches[n].rule) from None
-        raise RuleError(f"the rules of {table} failed together: {first_line(exc)}") from None
+        raise RuleError(
+            f"the rules of {table} failed together: {with_hint(first_line(exc), exc)}"
+        ) from None
 
 
 def rules_present(
@@ -149,7 +154,7 @@ _QUOTED = re.compile(r'"([^"]+)"')
 
 def _rule_error(exc: duckdb.Error, rule: Rule) -> RuleError:
     """DuckDB's error on a rule's SQL, pointed at the file line naming what it quotes."""
-    message = first_line(exc)
+    message = with_hint(first_line(exc), exc)
     return RuleError(
         message, path=rule.path, line=line_mentioning(rule.path, _QUOTED.findall(message))
     )

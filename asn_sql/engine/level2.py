@@ -16,6 +16,7 @@ import duckdb
 from asn_sql import db
 from asn_sql.engine.eligible import Branch, insert_eligible, rules_present
 from asn_sql.engine.rules import Rule, rank, render_rule, rule_macro
+from asn_sql.engine.user_sql import with_hint
 from asn_sql.errors import RuleError, first_line
 from asn_sql.progress import Progress
 from asn_sql.templates import render_sql
@@ -113,4 +114,4 @@ def run_level2(
     try:
         db.execute_script(con, render_sql("engine/level2.sql", rules=specs, finalize=finalize))
     except duckdb.Error as exc:
-        raise RuleError(f"Level 2 grouping failed: {first_line(exc)}") from None
+        raise RuleError(f"Level 2 grouping failed: {with_hint(first_line(exc), exc)}") from None

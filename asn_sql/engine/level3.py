@@ -15,6 +15,7 @@ import duckdb
 from asn_sql import db
 from asn_sql.engine.eligible import Branch, insert_eligible, rules_present
 from asn_sql.engine.rules import Rule, rank, render_rule, rule_macro
+from asn_sql.engine.user_sql import with_hint
 from asn_sql.errors import RuleError, first_line
 from asn_sql.templates import render_sql
 
@@ -105,7 +106,7 @@ def run_level3(
             ),
         )
     except duckdb.Error as exc:
-        raise RuleError(f"grouping failed: {first_line(exc)}") from None
+        raise RuleError(f"grouping failed: {with_hint(first_line(exc), exc)}") from None
 
 
 def _has_acquisitions(con: duckdb.DuckDBPyConnection) -> bool:

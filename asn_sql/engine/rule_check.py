@@ -23,6 +23,7 @@ from asn_sql.engine.level2 import run_level2
 from asn_sql.engine.level3 import run_level3
 from asn_sql.engine.rules import Rule, all_rules
 from asn_sql.engine.user_rules import merge_rules, read_user_rule, user_rule_files
+from asn_sql.engine.user_sql import forbid_files
 from asn_sql.errors import RuleError
 from asn_sql.names import ACID_PATTERN, UNSAFE_PATTERN
 from asn_sql.templates import render_sql
@@ -127,6 +128,7 @@ def _scratch() -> Iterator[duckdb.DuckDBPyConnection]:
             )
             for table in ("rule_matches", "level2_eligible", "level3_eligible"):
                 db.execute_script(con, render_sql(f"engine/{table}.sql"))
+            forbid_files(con)  # the rules run as generate runs them: no file, ever
             yield con
         finally:
             con.close()

@@ -15,6 +15,8 @@ from asn_sql.templates import USER_PREFIX, cached, environment, render_sql, rend
 LEVELS = (2, 3)
 _HEADER_LINE = re.compile(r"^--\s*([a-z_]+):\s*(.*)$")
 _LIST_ITEM = re.compile(r"^--\s+-\s+(.*)$")
+# A header key in any case, with spaces before its colon: only to refuse a key twice.
+_LOOSE_KEY = re.compile(r"^--\s*([A-Za-z_]+)\s*:")
 _REQUIRED = ("rule", "asn_type", "constraints")
 
 
@@ -92,15 +94,28 @@ def parse_header(path: Path, level: int, *, user: bool = False) -> Rule:
 
     Raises RuleError naming the file and line when a required key is missing."""
     fields: dict[str, str] = {}
+    seen: dict[str, int] = {}  # each key as spelled in any case, and its line
     constraints: list[str] = []
     in_constraints = False
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.startswith("--"):
             break
         item = _LIST_ITEM.match(line)
         if in_constraints and item:
             constraints.append(item.group(1).strip())
             continue
+        loose = _LOOSE_KEY.match(line)
+        if loose and not _LIST_ITEM.match(line):
+            # Which one counts would be a guess (the level, the type, the rule); and
+            # `-- Level: 2` or `-- level : 2` beside `-- level: 3` is the key twice too.
+            spelled = loose.group(1).lower()
+            if spelled in seen:
+                raise RuleError(
+                    f"the header names {spelled} twice (first on line {seen[spelled]}); keep one",
+                    path=path,
+                    line=number,
+                )
+            seen[spelled] = number
         match = _HEADER_LINE.match(line)
         if match:
             key, value = match.group(1), match.group(2).strip()
@@ -178,13 +193,16 @@ def rule_macro(rule: Rule, name: str, *args: str) -> str | None:
         return str(macro(*args)).strip() if macro is not None else ""
 
     if rule.user:
-        return (
-            cached(
-                ("macro", *rule.cache_key(), name, args),
-                lambda: render_user(rule.template, rule.path, call),
-            )
-            or None
+        text = cached(
+            ("macro", *rule.cache_key(), name, args),
+            lambda: render_user(rule.template, rule.path, call),
         )
+        if text:
+            # Spliced into the engine's statements: one expression, nothing more.
+            from asn_sql.engine.user_sql import check_expression
+
+            check_expression(text, rule.path, f"its {name} macro")
+        return text or None
     return cached(("macro", *rule.cache_key(), name, args), call) or None
 
 

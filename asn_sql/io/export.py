@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
@@ -15,6 +13,7 @@ import duckdb
 from asn_sql import db, interrupt, sandbox, values
 from asn_sql.errors import QueryError, UsageError
 from asn_sql.io.output_rows import as_cells, open_rows
+from asn_sql.io.staged_files import Staging
 
 
 class ExportFormat(StrEnum):
@@ -74,9 +73,11 @@ def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = 
     if db.is_duckdb_file(output):
         raise UsageError("is a DuckDB database; give another output file", path=output)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+        # Named for this process and locked: a later command removes it if we are killed.
+        area = Staging(output.parent)
     except OSError as exc:
         raise UsageError(f"cannot write here: {exc.strerror}", path=output) from None
+    staging = area.path
     try:
         con = sandbox.open_read_only(db_path, writable_folder=staging)
         try:
@@ -90,11 +91,13 @@ def export(db_path: Path, source: str, output: Path, fmt: ExportFormat | None = 
         finally:
             con.close()
         try:
-            os.replace(staged, output)
+            with interrupt.HeldInterrupt():
+                os.replace(staged, output)
+                interrupt.keep(f"{output} was written (it is kept: remove it to undo)")
         except OSError as exc:
             raise UsageError(f"cannot write the file: {exc.strerror}", path=output) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        area.remove()
     return count
 
 

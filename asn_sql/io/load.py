@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql import db
+from asn_sql import db, interrupt
 from asn_sql.db import execute_script, exposure_columns
 from asn_sql.errors import PoolError
 from asn_sql.io.pool import StagedPool, create_staging, stage_pool
@@ -81,6 +81,11 @@ def load_into(
     with db.transaction(con):
         results = [load_staged(con, pool, replace=replace) for pool in staged]
         _add_versions(con, results)
+        for result in results:
+            if result.status != "unchanged":
+                interrupt.keep_on_commit(
+                    f"{result.name} was loaded as pool {result.pool_id} (it stays loaded)"
+                )
         return results
 
 

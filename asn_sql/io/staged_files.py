@@ -8,20 +8,28 @@ beside it so that the final renames never cross file systems, even when ``-p`` i
 point. When this run creates ``-p``, the temporary folder is beside it instead, in the
 folder ``-p`` is created in (so on the same file system), and is renamed to ``-p`` at
 the end: one rename rather than one per file, and no file is seen before all are.
+
+A process killed outright (kill -9, a power cut) cannot remove its temporary folder, so
+each one is named ``.asnsql-PID-…`` and holds a file ``.lock`` that the process keeps
+locked (fcntl) for its life: the kernel drops the lock when the process dies, and the
+next command that writes into the same folder removes every temporary folder whose lock
+it can take (:func:`remove_stale_staging`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from asn_sql import db
+from asn_sql import db, interrupt
 from asn_sql.errors import AsnSqlError
 
 # A file a command must never write over, and what it is (for the error line): its
@@ -84,7 +92,10 @@ def write_atomic(target: Path, text: str, protected: Sequence[Protected] = ()) -
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        # A signal before this point leaves nothing; one during it, the file whole.
+        with interrupt.HeldInterrupt():
+            os.replace(temporary, target)
+            interrupt.keep(f"{target} was written (it is kept: remove it to undo)")
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(
@@ -138,6 +149,107 @@ def protected_database(db_path: Path) -> list[Protected]:
     return [(db_path, "the database"), (db.wal_path(db_path), "the database's log")]
 
 
+# Temporary folders: ``.asnsql-PID-RANDOM``, holding the lock file their process keeps.
+STAGING_PREFIX = ".asnsql-"
+_LOCK_FILE = ".lock"
+# A temporary folder whose process looks alive but whose lock is free (its pid taken by
+# another process since) is removed once it is this old: a live process takes its lock
+# within microseconds of making the folder.
+_UNLOCKED_GRACE_SECONDS = 60.0
+
+
+class Staging:
+    """A new temporary folder in ``parent``, named for this process and locked for as long
+    as it is open (:meth:`close` unlocks it, :meth:`remove` removes it too)."""
+
+    def __init__(self, parent: Path) -> None:
+        remove_stale_staging(parent)
+        self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+        try:
+            self._lock: int | None = os.open(
+                self.path / _LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o600
+            )
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise
+
+    def close(self) -> None:
+        """Remove the lock file and unlock (before the folder is renamed into place)."""
+        if self._lock is None:
+            return
+        try:
+            os.unlink(self.path / _LOCK_FILE)
+        except OSError:
+            pass
+        os.close(self._lock)
+        self._lock = None
+
+    def remove(self) -> None:
+        """Remove the folder and everything in it."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.close()
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove the temporary folders in ``parent`` left by processes that died before they
+    could (killed, or the machine stopped); returns them. A folder is stale when its lock
+    can be taken and its process is gone. Never raises: a folder that cannot be read or
+    cleaned is left as it is."""
+    removed = []
+    try:
+        entries = [e for e in os.scandir(parent) if e.name.startswith(STAGING_PREFIX)]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            if not entry.is_dir(follow_symlinks=False) or not _stale(Path(entry.path)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _stale(folder: Path) -> bool:
+    try:
+        lock = os.open(folder / _LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        lock = None  # made but not locked yet, or unlocked to be renamed: the pid tells
+    try:
+        if lock is not None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # its process holds it: alive
+        pid = _pid_of(folder.name)
+        if pid == os.getpid():
+            return False  # this process's own, between its making and its lock
+        if pid is not None and not _alive(pid):
+            return True
+        # Its pid is another process's now, or the name carries none (an older asnsql).
+        return time.time() - folder.lstat().st_mtime > _UNLOCKED_GRACE_SECONDS
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _pid_of(name: str) -> int | None:
+    head = name[len(STAGING_PREFIX) :].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: alive
+    return True
+
+
 class StagedFolder:
     """Files for ``folder``, written first into a hidden temporary folder, then moved.
 
@@ -152,6 +264,7 @@ class StagedFolder:
         self.folder = folder
         self.protected = list(protected)
         self._created: Path | None = None
+        self._area: Staging | None = None
         self._staging: Path | None = None
         self._staging_fd: int | None = None
         self._names: list[str] = []
@@ -169,7 +282,11 @@ class StagedFolder:
         beside = self.folder.parent if self._created is not None else self.folder
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._staging = Path(tempfile.mkdtemp(prefix=".asnsql-", dir=beside))
+            # An earlier run, killed, left its folder inside or beside the folder.
+            for place in {self.folder, self.folder.parent} - {beside}:
+                remove_stale_staging(place)
+            self._area = Staging(beside)
+            self._staging = self._area.path
             self._staging_fd = os.open(self._staging, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             self._cleanup()
@@ -228,13 +345,18 @@ class StagedFolder:
             check_not_protected(target, self.protected)
 
     def publish(self) -> list[Path]:
-        """Move every file into the folder; returns their paths in the order written."""
+        """Move every file into the folder; returns their paths in the order written.
+        A signal before the move leaves nothing; one during it is held until every file
+        is in place."""
         self._wait()
         assert self._staging is not None and self._staging_fd is not None
         sync_folder(self._staging)
-        renamed = self._rename_whole()
-        if not renamed:
-            self._move_each()
+        with interrupt.HeldInterrupt():
+            assert self._area is not None
+            self._area.close()  # its lock file must not be moved with the files
+            renamed = self._rename_whole()
+            if not renamed:
+                self._move_each()
         sync_folder(self.folder.parent if renamed else self.folder)
         targets = [self.folder / name for name in self._names]
         self._close_staging()
@@ -317,6 +439,9 @@ class StagedFolder:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
+        if self._area is not None:
+            self._area.close()
+            self._area = None
         if self._created is not None:
             shutil.rmtree(self._created, ignore_errors=True)
             self._created = None

@@ -25,6 +25,7 @@ from asn_sql.engine.rules import rules_for, rules_hash
 from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import AsnSqlError, PoolError, UsageError
 from asn_sql.io.pool import read_pool_bytes
+from asn_sql.io.staged_files import Staging
 from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import record_outcome, write_run_folder
@@ -79,7 +80,9 @@ class BatchSummary:
 
 def find_pools(arguments: Sequence[Path]) -> list[Path]:
     """Pool files from the command line: a folder stands for every ``*.csv`` in it, in
-    name order; any other argument is taken as a pool file (a missing one fails alone)."""
+    name order; any other argument is taken as a pool file (a missing one fails alone).
+    A file named twice (``p.csv ./p.csv``, a link to it, a folder holding it) is run
+    once, as first named."""
     found: list[Path] = []
     for argument in arguments:
         if argument.is_dir():
@@ -89,7 +92,24 @@ def find_pools(arguments: Sequence[Path]) -> list[Path]:
             found += pools
         else:
             found.append(argument)
-    return found
+    seen: set[object] = set()
+    unique = []
+    for path in found:
+        key = _file_key(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def _file_key(path: Path) -> object:
+    """What makes two names one file: its device and inode (links, hard links, ``./``);
+    for a name that is no file, its absolute path with links resolved."""
+    try:
+        info = path.stat()
+    except OSError:
+        return os.path.realpath(path)
+    return (info.st_dev, info.st_ino)
 
 
 def check_workers(count: int) -> int:
@@ -119,11 +139,42 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[tuple[
 
     count = check_workers(workers or os.cpu_count() or 1)
     # spawn, not fork: the coordinator holds DuckDB's threads and the file lock, which
-    # a forked child must not inherit.
-    with ProcessPoolExecutor(
-        count, mp_context=get_context("spawn"), initializer=interrupt.quiet_worker
-    ) as executor:
+    # a forked child must not inherit. Each worker ends with the coordinator, even one
+    # killed outright (interrupt.quiet_worker).
+    executor = ProcessPoolExecutor(
+        count,
+        mp_context=get_context("spawn"),
+        initializer=interrupt.quiet_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
         yield executor, count
+    except BaseException:
+        # Interrupted or failed: the workers' results are no longer wanted; waiting for
+        # their tasks to end would keep Ctrl-C waiting for minutes. Nothing of this
+        # cleanup may replace the error on its way (its message says what was kept).
+        try:
+            stop_workers(executor)
+        except Exception:  # noqa: S110 - the error on its way is what counts
+            pass
+        raise
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def stop_workers(executor: Executor) -> None:
+    """Cancel what has not started and end the local worker processes at once."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass  # ended already
+    for process in processes:
+        try:
+            process.join(timeout=10)
+        except (OSError, ValueError, AssertionError):
+            pass
 
 
 @contextmanager
@@ -135,14 +186,25 @@ def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
             "a Dask scheduler needs Dask distributed: pip install 'asnsql[dask]'",
             settings=("scheduler",),
         ) from None
+    from asn_sql.tools.scheduler_probe import probe_scheduler
+
+    probe_scheduler(address)
     try:
         client = Client(address, timeout="5s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    except Exception as exc:  # Dask's errors of a peer are of many kinds: name the address
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+        ) from None
     with client:
         slots = sum(client.nthreads().values()) or 1
         # pure=False: a pool given twice (--force) is run again, not served from memory.
-        yield client.get_executor(pure=False), slots
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor, slots
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def run_batch(
@@ -165,9 +227,14 @@ def run_batch(
     if output is not None and output.exists() and not output.is_dir():
         raise UsageError("is a file, not a folder", path=output, settings=("output_dir",))
     con = db.open_database(db_path)
+    area: Staging | None = None
+    summary = BatchSummary()
+    recorded: list[tuple[int, str]] = []
     try:
-        coordinator = _Coordinator(con, settings, threads)
-        summary = BatchSummary()
+        if output is not None:
+            area = _staging_area(output)
+        coordinator = _Coordinator(con, settings, threads, area)
+        recorded = coordinator.recorded
         pending: dict[Future[PoolOutcome], str] = {}
         queue = iter(pools)
 
@@ -185,33 +252,86 @@ def run_batch(
                     finish(task_or_report)
                 else:
                     pending[_submit(executor, task_or_report)] = str(path)
+                interrupt.check()
             if not pending:
                 return summary
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 finish(coordinator.record(pending.pop(future), future))
+                if coordinator.stop:
+                    raise KeyboardInterrupt  # held over a commit: the run is whole
+            interrupt.check()
+    except BaseException as exc:
+        # DuckDB turns a signal in a statement into an error of its own: still the signal.
+        if isinstance(exc, KeyboardInterrupt) or interrupt.requested():
+            raise interrupt.Interrupted(_interrupted_line(recorded, summary, len(pools))) from None
+        raise
     finally:
-        con.close()
+        try:
+            con.close()
+        finally:
+            if area is not None:
+                area.remove()
+
+
+def _staging_area(output: Path) -> Staging:
+    """The batch's locked temporary folder inside ``output`` (made if missing), where each
+    pool's folder is written before it is renamed into place."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        return Staging(output)
+    except OSError as exc:
+        raise UsageError(f"--path {output}: cannot write here: {exc.strerror or exc}") from None
+
+
+def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total: int) -> str:
+    """What an interrupted batch kept: the runs recorded (each with its folder) and how
+    to remove them; the pools not recorded were not run (or not finished)."""
+    left = total - len(runs) - summary.skipped - summary.failed
+    if not runs:
+        return interrupt.MESSAGE  # nothing happened
+    ids = " ".join(str(run_id) for run_id, _ in runs)
+    shown = ", ".join(f"run {run_id} ({where})" for run_id, where in runs)
+    recorded = "1 pool was" if len(runs) == 1 else f"{len(runs)} pools were"
+    return (
+        f"{interrupt.MESSAGE} after {recorded} recorded, each whole with its folder: "
+        f"{shown} (asnsql runs --delete {ids} removes them); {left} not run"
+    )
 
 
 def _submit(executor: Executor, task: PoolTask) -> Future[PoolOutcome]:
+    # A worker process may start here: it starts with SIGINT and SIGTERM blocked, so that
+    # a Ctrl-C during its start-up cannot print a traceback (it ignores both once up).
+    previous = interrupt.block_signals()
     try:
         return executor.submit(run_pool, task)
     except BrokenExecutor:
+        interrupt.check()
         # A worker process died (killed, or out of memory): the pools recorded stay.
         raise AsnSqlError(
             "a worker process stopped unexpectedly (out of memory?); the pools recorded so "
             "far are kept: run the batch again to go on"
         ) from None
+    finally:
+        interrupt.unblock_signals(previous)
 
 
 class _Coordinator:
     """Decides what each pool needs and records what workers return."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: BatchSettings, threads: int):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        settings: BatchSettings,
+        threads: int,
+        area: Staging | None = None,
+    ):
         self.con = con
         self.settings = settings
         self.threads = threads
+        self.area = area
+        self.stop = False  # a signal came while a run was committed: stop after it
+        self.recorded: list[tuple[int, str]] = []  # (run_id, folder) of each run committed
         self.rules_hash = rules_hash(rules_for(settings.options.levels))
         self.sql_hash = sql_digest()
         self.migrations = [m.name for m in db.available_migrations()]
@@ -229,6 +349,7 @@ class _Coordinator:
             if run_id is not None:
                 return self._skip(source, path, run_id)
         except AsnSqlError as exc:
+            interrupt.check()  # an error the signal caused: no pool failed
             return _failed(source, exc)
         return PoolTask(
             source, contents, self.settings.delimiter, self.settings.options, self.threads
@@ -291,7 +412,8 @@ class _Coordinator:
         # from the database, without generating.
         folder = None
         if self.settings.output_dir is not None:
-            folder = write_run_folder(self.con, run_id, self.settings.output_dir, path)
+            assert self.area is not None
+            folder = write_run_folder(self.con, run_id, self.settings.output_dir, path, self.area)
         return PoolReport(source, "skipped", folder=folder, run_id=run_id)
 
     def record(self, source: str, future: Future[PoolOutcome]) -> PoolReport:
@@ -299,15 +421,22 @@ class _Coordinator:
         try:
             outcome = future.result()
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
+            interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
             return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
+        interrupt.check()
         if outcome.error is not None:
             error = _naming(source, outcome.error)
             return PoolReport(source, "failed", error=error, error_settings=outcome.error_settings)
         try:
             self._check_worker(outcome)
-            run_id, folder = record_outcome(self.con, outcome, self.settings.output_dir)
+            recorded = record_outcome(
+                self.con, outcome, self.settings.output_dir, self.area, self.recorded
+            )
         except AsnSqlError as exc:
+            interrupt.check()
             return _failed(source, exc)
+        run_id, folder = recorded.run_id, recorded.folder
+        self.stop = recorded.interrupted
         assert outcome.summary is not None
         return PoolReport(
             source,

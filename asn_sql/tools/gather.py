@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from asn_sql import interrupt
 from asn_sql.errors import AsnSqlError, MissingFileError
 from asn_sql.io.documents import document_level, read_json, schema_errors
 from asn_sql.io.staged_files import check_not_protected, create_temporary, write_atomic
@@ -97,7 +98,30 @@ def plan_gather(
             path=association,
         )
     members = sum(len(p["members"]) for p in products)
-    return GatherPlan(result, destination / association.name, transfers, len(products), members)
+    plan = GatherPlan(result, destination / association.name, transfers, len(products), members)
+    check_targets(plan, association)
+    return plan
+
+
+def check_targets(plan: GatherPlan, association: Path) -> None:
+    """Raise before anything is written when a file of the plan cannot be written: DEST
+    is a file, or the association's own target or a member's is a folder or a DuckDB
+    database (also through a link). (The association itself may be rewritten in place:
+    it has been read.)"""
+    destination = plan.target.parent
+    blocker = next(
+        (p for p in [destination, *destination.parents] if p.exists() and not p.is_dir()), None
+    )
+    if blocker is not None:
+        raise GatherError(f"cannot make this folder: {blocker} is a file", path=destination)
+    targets = [t.target for t in plan.transfers if not _same_file(t.source, t.target)]
+    for target in [plan.target, *targets]:
+        if target.is_dir():
+            raise GatherError("a folder has this name; nothing was written", path=target)
+        try:
+            check_not_protected(target)
+        except AsnSqlError as exc:
+            raise GatherError(f"{exc.message}; nothing was written", path=target) from None
 
 
 def _check_shape(data: Any, path: Path) -> None:
@@ -143,7 +167,10 @@ def _transfers(
             name = member["expname"]
             path = member_path(folder, name)
             if path is None:
-                outside.append(name)
+                outside.append(repr(name))
+                continue
+            if not _resolves_inside(path, folder):
+                outside.append(f"{name!r} (a link to {os.path.realpath(path)})")
                 continue
             previous = by_target.setdefault(path.name, path)
             if previous != path:
@@ -177,13 +204,21 @@ def _transfers(
 def member_path(folder: Path, expname: str) -> Path | None:
     """Where a member file is read: ``expname`` under ``folder``. None when the name is
     empty, names a folder, or climbs out of ``folder`` (``..``, an absolute path
-    elsewhere); the check is on the names, so symlinks inside SOURCE still work."""
+    elsewhere); links are checked apart (:func:`_resolves_inside`)."""
     base = os.path.normpath(folder.absolute())
     joined = os.path.normpath(os.path.join(base, expname))
     if os.path.commonpath([base, joined]) != base or joined == base:
         return None
     path = Path(joined)
     return path if path.name not in ("", ".", "..") else None
+
+
+def _resolves_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, its links followed, is still under ``folder`` (its links followed
+    too): a member file that is a link out of SOURCE would carry any file into DEST."""
+    base = os.path.realpath(folder)
+    real = os.path.realpath(path)
+    return os.path.commonpath([base, real]) == base and real != base
 
 
 def carry_out(plan: GatherPlan, mode: Mode = Mode.copy) -> list[Path]:
@@ -199,16 +234,16 @@ def carry_out(plan: GatherPlan, mode: Mode = Mode.copy) -> list[Path]:
     except OSError as exc:
         raise GatherError(f"cannot make the folder: {exc.strerror}", path=destination) from None
     pending = [t for t in plan.transfers if not _same_file(t.source, t.target)]
-    for transfer in pending:
-        # A member named like a database in DEST must not replace it.
-        check_not_protected(transfer.target)
     staged: list[tuple[str, Path]] = []
     try:
         for transfer in pending:
             staged.append((_stage(transfer, mode), transfer.target))
-        for temporary, target in staged:
-            os.replace(temporary, target)
-        write_atomic(plan.target, json.dumps(plan.association, indent=4))
+        # Every file is complete beside its place: a signal now leaves DEST as it was;
+        # one during the renames waits until the association is written too.
+        with interrupt.HeldInterrupt():
+            for temporary, target in staged:
+                os.replace(temporary, target)
+            write_atomic(plan.target, json.dumps(plan.association, indent=4))
     except OSError as exc:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
@@ -216,6 +251,10 @@ def carry_out(plan: GatherPlan, mode: Mode = Mode.copy) -> list[Path]:
         raise GatherError(
             _os_reason(exc, mode), path=destination, settings=("symlink",) if across else ()
         ) from None
+    except BaseException:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise
     return [target for _, target in staged] + [plan.target]
 
 

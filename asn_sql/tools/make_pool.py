@@ -11,6 +11,10 @@ astropy (``pip install 'asnsql[fits]'``).
 from __future__ import annotations
 
 import ast
+import gzip
+import os
+import re
+import stat
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -116,7 +120,46 @@ def read_headers(files: Sequence[str]) -> list[dict[str, str]]:
     return headers
 
 
+# The most of a file read to find the end of its primary header: a header of 2,880-byte
+# blocks of 36 cards; real ones are a few hundred cards, so this bound is generous.
+MAX_HEADER_BYTES = 16 << 20
+_BLOCK = 2880
+_END_CARD = b"END" + b" " * 77
+
+
+def check_header_file(name: str) -> None:
+    """Raise HeaderError unless ``name`` is a regular file whose primary header ends (an
+    END card) within MAX_HEADER_BYTES: a device (/dev/zero), a pipe or a folder would be
+    read without end, or not at all. A gzip file's header is looked for in its data."""
+    try:
+        mode = os.stat(name).st_mode
+    except OSError as exc:
+        raise HeaderError(_reason(exc)) from None
+    if stat.S_ISDIR(mode):
+        raise HeaderError("is a directory")
+    if not stat.S_ISREG(mode):
+        raise HeaderError("is not a regular file (a device, a pipe or a socket)")
+    try:
+        with open(name, "rb") as raw:
+            handle: Any = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+            handle.seek(0)
+            read = 0
+            while read < MAX_HEADER_BYTES:
+                block = handle.read(_BLOCK)
+                if len(block) < _BLOCK:
+                    return  # the file ends first: astropy says what is wrong with it
+                read += _BLOCK
+                if any(block[i : i + 80] == _END_CARD for i in range(0, _BLOCK, 80)):
+                    return
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise HeaderError(f"not a readable FITS header: {_reason(exc)}") from None
+    raise HeaderError(
+        f"no END card in the first {MAX_HEADER_BYTES:,} bytes: not a FITS primary header"
+    )
+
+
 def _read_header(fits: Any, name: str) -> dict[str, str]:
+    check_header_file(name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -299,4 +342,46 @@ def write_pool(path: Path, pool: MadePool, inputs: Sequence[str] = ()) -> None:
         )
     if not path.parent.is_dir():
         raise HeaderError("the folder to write the pool into does not exist", path=path)
-    write_atomic(path, pool_text(pool))
+    text = pool_text(pool)
+    check_loadable(pool, text)
+    write_atomic(path, text)
+
+
+# What a file name in a pool cannot hold: the delimiter, a quote, a line break or any
+# other control character (a name jwst could not read back as one field of one row).
+_BAD_NAME = re.compile(r'[|"\x00-\x1f\x7f-\x9f]')
+
+
+def check_loadable(pool: MadePool, text: str) -> None:
+    """Raise HeaderError, naming the files, unless ``text`` loads back as ``pool``: one row
+    per file, each FILENAME as given. A name with a line break or the delimiter would
+    write a pool that `asnsql load` and jwst refuse or read otherwise."""
+    bad = [row["filename"] for row in pool.rows if _BAD_NAME.search(row["filename"])]
+    if bad:
+        shown = ", ".join(repr(name) for name in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        raise HeaderError(
+            f"{len(bad)} file names cannot be written into a pool (a line break, a control "
+            f"character, '|' or '\"'; rename the files): {shown}; nothing written"
+        )
+    _check_reads_back(pool, text)
+
+
+def _check_reads_back(pool: MadePool, text: str) -> None:
+    # The loader itself, on a private in-memory database: what load will say of the file.
+    from asn_sql import db
+    from asn_sql.errors import PoolError
+    from asn_sql.io.pool import create_staging, stage_pool
+
+    con = db.connect_memory()
+    try:
+        create_staging(con)
+        staged = stage_pool(con, Path("pool.csv"), 0, DELIMITER, contents=text.encode("utf-8"))
+    except PoolError as exc:
+        raise HeaderError(f"the pool made would not load ({exc}); nothing written") from None
+    finally:
+        con.close()
+    if staged.row_count != len(pool.rows):
+        raise HeaderError(
+            f"the pool made would load as {staged.row_count} rows, not {len(pool.rows)}; "
+            "nothing written"
+        )

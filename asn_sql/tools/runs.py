@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from asn_sql import db
+from asn_sql import db, interrupt
 from asn_sql.defaults import ORPHANS_FILE  # noqa: F401 (re-exported)
 from asn_sql.errors import UsageError
 from asn_sql.io.documents import Document
@@ -76,6 +76,8 @@ def delete_runs(db_path: Path, run_ids: Sequence[int]) -> list[tuple[int, int]]:
                 con.execute(
                     f"delete from {table} where list_contains($runs, run_id)", {"runs": wanted}
                 )
+            shown = ", ".join(str(run) for run in wanted)
+            interrupt.keep_on_commit(f"run{'s' if len(wanted) > 1 else ''} {shown} deleted")
         return [(run, int(found[run])) for run in wanted]
     finally:
         con.close()
