@@ -262,6 +262,9 @@ def _finalize(con: duckdb.DuckDBPyConnection, params: dict[str, object], stage: 
 def _record_orphan_reasons(
     con: duckdb.DuckDBPyConnection, rules: list[Rule], params: dict[str, object]
 ) -> None:
+    # one evaluation of every rule's conditions serves the orphans and explain, which
+    # needs it even when every exposure is in an association
+    record_condition_failures(con, rules)
     db.execute_script(con, render_sql("engine/orphan_rows.sql"), params)
     if not db.has_rows(con, "orphan_rows"):
         return  # every exposure is in an association: no reason to find
@@ -271,8 +274,6 @@ def _record_orphan_reasons(
             con, render_sql("engine/orphan_rules.sql"), params
         ).fetchall()
     }
-    # one evaluation of every rule's conditions serves the orphans and explain
-    record_condition_failures(con, rules)
     record_first_failures(con, [rule for rule in rules if rule.name in wanted])
     db.execute_script(con, render_sql("engine/orphan_reasons.sql"), params)
 
