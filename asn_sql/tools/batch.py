@@ -281,7 +281,9 @@ def _staging_area(output: Path) -> Staging:
         output.mkdir(parents=True, exist_ok=True)
         return Staging(output)
     except OSError as exc:
-        raise UsageError(f"--path {output}: cannot write here: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"cannot write here: {exc.strerror or exc}", path=output, settings=("output_dir",)
+        ) from None
 
 
 def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total: int) -> str:

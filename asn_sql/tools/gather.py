@@ -181,7 +181,7 @@ def _transfers(
     if outside:
         raise GatherError(
             f"{len(outside)} member names point outside the source folder {folder.absolute()} "
-            f"(members are read only under it): {', '.join(repr(n) for n in outside)}",
+            f"(members are read only under it): {', '.join(outside)}",
             path=association,
             settings=("source",),
         )

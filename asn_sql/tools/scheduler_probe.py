@@ -28,7 +28,9 @@ def probe_scheduler(address: str, seconds: float = PROBE_SECONDS) -> None:
     host, _, port = rest.rpartition(":")
     host = host.strip("[]")
     if not host or not port.isdigit():
-        raise UsageError(f"--scheduler {address}: not an address (tcp://HOST:PORT)")
+        raise UsageError(
+            f"{address}: not a scheduler address (tcp://HOST:PORT)", settings=("scheduler",)
+        )
     deadline = time.monotonic() + seconds
     try:
         connection = socket.create_connection((host, int(port)), timeout=seconds)
@@ -71,4 +73,4 @@ def _read(connection: socket.socket, size: int, deadline: float, address: str) -
 
 
 def _not_dask(address: str, how: str = "it answers with other bytes") -> UsageError:
-    return UsageError(f"{address} is not a Dask scheduler: {how} (see --scheduler)")
+    return UsageError(f"{address} is not a Dask scheduler: {how}", settings=("scheduler",))

@@ -128,14 +128,14 @@ def pool_changes(db_path: Path, pool: str) -> PoolChanges:
 # What a run records of how it was made, in words, besides its pool.
 _OPTIONS = {
     "levels": "levels",
-    "mode": "candidates (--ids, --all-candidates, --discover)",
-    "candidate_ids": "--ids",
-    "version_id": "--version-id",
-    "finalized": "--no-finalize",
+    "mode": "candidate modes (ids, all candidates, discovery)",
+    "candidate_ids": "candidate ids",
+    "version_id": "version ids",
+    "finalized": "finalizing",
     "rules_hash": "rules",
     "sql_hash": "SQL",
-    "rules_dir": "-r",
-    "ignore_default": "--ignore-default",
+    "rules_dir": "user rules folders",
+    "ignore_default": "default rules (ignored or not)",
     "code_version": "asnsql's version",
 }
 

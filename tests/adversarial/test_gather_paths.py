@@ -113,7 +113,7 @@ def test_a_member_whose_link_leaves_source_is_refused(link: str, tmp_path: Path)
         os.symlink(link, member)
     before = tree(tmp_path)
     outcome = run("gather", asn, tmp_path / "dest")
-    _assert_nothing_written(outcome, tmp_path, before, "outside SOURCE", MEMBERS[1])
+    _assert_nothing_written(outcome, tmp_path, before, "outside the source folder", MEMBERS[1])
     assert not (tmp_path / "dest").exists()
 
 
