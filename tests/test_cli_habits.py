@@ -68,9 +68,42 @@ def test_db_before_a_command_that_has_no_database_is_the_same_one_line(tmp_path:
     result = asnsql("--db", tmp_path / "a.duckdb", "rules")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        "Error: no such option: --db (Possible options: --debug) (see 'asnsql rules --help')\n"
+        "Error: --db: asnsql rules uses no database (see 'asnsql rules --help')\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["-v", "pools"],
+            "Error: -v: asnsql pools has no verbose output (see 'asnsql pools --help')",
+        ),
+        (
+            ["pools", "--verbose"],
+            "Error: --verbose: asnsql pools has no verbose output (see 'asnsql pools --help')",
+        ),
+        (["--db", "a.duckdb"], "Error: no command given (see 'asnsql --help')"),
+        (["-v", "-D"], "Error: no command given (see 'asnsql --help')"),
+    ],
+)
+def test_a_global_option_a_command_has_no_use_for_or_no_command_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], line: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = asnsql(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_says_which_options_are_read_before_the_command() -> None:
+    result = asnsql("--help")
+    assert result.exit_code == 0
+    assert " ".join(result.stdout.split()).endswith(
+        "Before the command, --db FILE, -v/--verbose and -D/--debug are read as if given "
+        "after it, by the commands that take them."
+    )
 
 
 @pytest.fixture

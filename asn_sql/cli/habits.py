@@ -1,6 +1,7 @@
 """Habits from the shell and from jwst's commands, taken where they do not clash with
-asnsql's own spellings: ``--db`` and ``-v`` before the command, asn_edit's argument
-order, and one line for an option only jwst has, saying what asnsql does instead.
+asnsql's own spellings: ``--db``, ``-v`` and ``-D`` before the command, asn_edit's
+argument order, and one line for an option only jwst has, saying what asnsql does instead
+(or for a global option the command has no use for).
 
 asn_sql/cli/main.py applies the first two to the command line before typer parses it,
 and the third to each command typer builds.
@@ -33,7 +34,9 @@ def move_global_options(argv: list[str]) -> list[str]:
             i += 1
         else:
             break
-    if i == 0 or i >= len(argv) or argv[i].startswith("-"):
+    if i > 0 and i == len(argv):
+        return []  # options and no command: the group says a command is missing
+    if i == 0 or argv[i].startswith("-"):
         return argv
     return [argv[i], *argv[:i], *argv[i + 1 :]]
 
@@ -122,11 +125,22 @@ JWST_ONLY: dict[str, dict[str, str]] = {
 }
 
 
+# The options read before any command, refused by a command that has no use for them:
+# one line saying so, as git or cargo do, rather than click's bare "no such option".
+def _global_reasons(name: str) -> dict[str, str]:
+    return {
+        "--db": f"asnsql {name} uses no database",
+        "-v": f"asnsql {name} has no verbose output",
+        "--verbose": f"asnsql {name} has no verbose output",
+    }
+
+
 def explain_jwst_options(command: Any, name: str) -> Any:
     """``command`` (a click command) refusing an option only jwst's command of the same
-    job has with what asnsql does instead, rather than click's bare "no such option"."""
-    known = JWST_ONLY.get(name)
-    if command is None or not known or getattr(command, "_explains_jwst", False):
+    job has with what asnsql does instead, and a global option (--db, -v) it has no use
+    for with one line saying so, rather than click's bare "no such option"."""
+    known = {**_global_reasons(name), **JWST_ONLY.get(name, {})}
+    if command is None or getattr(command, "_explains_jwst", False):
         return command
     parse_args = command.parse_args
 

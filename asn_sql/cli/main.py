@@ -64,6 +64,8 @@ class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
 app = typer.Typer(
     name="asnsql",
     help="Build JWST associations with SQL rules over a DuckDB database.",
+    epilog="Before the command, --db FILE, -v/--verbose and -D/--debug are read as if "
+    "given after it, by the commands that take them.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     add_completion=True,
