@@ -193,6 +193,18 @@ JWST_OPTIONS = [
         "associations; asnsql has one: leave it out (see 'asnsql generate --help')",
     ),
     (
+        ["generate", "{pool}", "--format", "yaml"],
+        "Error: --format yaml: jwst writes association files as YAML or JSON; asnsql writes "
+        "them as JSON only (its --format json prints the run's summary as JSON) "
+        "(see 'asnsql generate --help')",
+    ),
+    (
+        ["generate", "-f", "YAML", "{pool}"],
+        "Error: -f YAML: jwst writes association files as YAML or JSON; asnsql writes "
+        "them as JSON only (its --format json prints the run's summary as JSON) "
+        "(see 'asnsql generate --help')",
+    ),
+    (
         ["generate", "--version"],
         "Error: --version: asnsql --version prints the version (see 'asnsql generate --help')",
     ),

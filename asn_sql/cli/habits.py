@@ -125,6 +125,31 @@ JWST_ONLY: dict[str, dict[str, str]] = {
 }
 
 
+# Values of jwst's options that asnsql's option of the same name does not take: what it
+# does instead (command -> option spellings -> value -> reason).
+_YAML = (
+    "jwst writes association files as YAML or JSON; asnsql writes them as JSON only "
+    "(its --format json prints the run's summary as JSON)"
+)
+JWST_ONLY_VALUES: dict[str, dict[tuple[str, ...], dict[str, str]]] = {
+    "generate": {("-f", "--format"): {"yaml": _YAML}},
+}
+
+
+def _jwst_value(name: str, args: list[str]) -> str | None:
+    """The one line for a value only jwst's option of that name takes, if ``args`` give one."""
+    for spellings, values in JWST_ONLY_VALUES.get(name, {}).items():
+        for i, token in enumerate(args):
+            if token == "--":
+                break
+            option, _, value = token.partition("=")
+            if option in spellings and not value and i + 1 < len(args):
+                value = args[i + 1]
+            if option in spellings and value.lower() in values:
+                return f"{option} {value}: {values[value.lower()]}"
+    return None
+
+
 # The options read before any command, refused by a command that has no use for them:
 # one line saying so, as git or cargo do, rather than click's bare "no such option".
 def _global_reasons(name: str) -> dict[str, str]:
@@ -145,6 +170,9 @@ def explain_jwst_options(command: Any, name: str) -> Any:
     parse_args = command.parse_args
 
     def parse(ctx: Any, args: list[str]) -> Any:
+        jwst_value = _jwst_value(name, args)
+        if jwst_value is not None:
+            raise click.exceptions.UsageError(jwst_value, ctx=ctx)
         try:
             return parse_args(ctx, args)
         except click.exceptions.NoSuchOption as exc:
