@@ -198,6 +198,7 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
 # The options that set what an AsnSqlError's ``settings`` name: the API's messages speak of
 # settings in words, and the command line points to its own spelling of each.
 OPTION_OF_SETTING = {
+    "add": "-a/--add",
     "asn_candidate": "--asn-candidate",
     "asn_id": "-i/--asn-id",
     "db": "--db",
@@ -212,6 +213,7 @@ OPTION_OF_SETTING = {
     "product_name": "--product-name",
     "program": "--program",
     "reload": "--replace",
+    "remove": "-r/--remove",
     "replace": "--replace",
     "rules_dir": "-r/--rules",
     "scheduler": "--scheduler",

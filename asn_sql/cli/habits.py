@@ -77,8 +77,12 @@ def edit_in_asnsql_order(argv: list[str]) -> list[str]:
                 free += 1
         i += 1
     asnsql_reads_it = free == 1 and 0 not in runs
-    if len(set(modes)) != 1 or len(words) < 2 or asnsql_reads_it:
+    if len(set(modes)) != 1 or not words or asnsql_reads_it:
         return argv
+    if len(words) == 1:
+        # the association and no file (``edit -r --ignore m2.json``): put the word after
+        # -a/-r, so that no option is taken for a file and edit says no file was given
+        return ["edit", *options, modes[0], words[0]]
     return ["edit", words[0], *options, modes[0], *words[1:]]
 
 
