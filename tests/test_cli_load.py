@@ -153,6 +153,15 @@ def test_a_database_locked_by_another_process_is_refused(locked: Path) -> None:
     assert file_digest(locked) == before
 
 
+def test_a_failing_query_keeps_duckdbs_suggestion_on_its_one_line(populated: Path) -> None:
+    result = asnsql("query", "--db", populated, "select * from exposure")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: query failed: Catalog Error: Table with name exposure does not exist! "
+        'Did you mean "exposures"?\n'
+    )
+
+
 def test_a_failing_query_is_one_error_line(populated: Path) -> None:
     before = file_digest(populated)
     result = asnsql("query", "--db", populated, "select no_such_column from exposures")
