@@ -86,9 +86,9 @@ renamed  jw09505-o001_spec2_00003_asn.json -> jw09505-o001_spec2_00001_asn.json
 renamed  jw09505-o001_spec2_00004_asn.json -> jw09505-o001_spec2_00002_asn.json
 removed  jw09505-o001_spec2_00001_asn.json (spec2, candidate_Asn_Lv2WFSSMIR, o001, 4 members)
 removed  jw09505-o001_spec2_00002_asn.json (spec2, candidate_Asn_Lv2WFSSMIR, o001, 4 members)
-added    jw09505-o001_image2_00001_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 members)
-added    jw09505-o001_image2_00002_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 members)
-added    jw09505-o001_image3_00001_asn.json (image3, candidate_Asn_Lv3Image, o001, 1 members)
+added    jw09505-o001_image2_00001_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 member)
+added    jw09505-o001_image2_00002_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 member)
+added    jw09505-o001_image3_00001_asn.json (image3, candidate_Asn_Lv3Image, o001, 1 member)
 changed  jw09505-o001_image3_00001_asn.json -> jw09505-o001_image3_00002_asn.json (similarity 0.50)
     member jw09505001002_02101_00002_mirimage_cal.fits (science) moved to jw09505-o001_image3_00001_asn.json
     + member jw09505001003_02101_00002_mirimage_cal.fits (science)

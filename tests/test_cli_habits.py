@@ -59,7 +59,10 @@ def test_v_and_db_before_generate_print_its_timings(tmp_path: Path) -> None:
     result = asnsql("-v", "--db", db, "generate", POOL, "--dry-run")
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    assert lines[0] == "run 1: would write 9 associations (image2 8, image3 1); 0 exposures in none"
+    assert (
+        lines[0]
+        == "run 1: would write 9 associations (image2 8, image3 1); 0 exposures in no association"
+    )
     assert lines[1].startswith("timings: scopes ")
     assert db.exists() and not list(tmp_path.glob("*.json"))
 

@@ -25,6 +25,7 @@ from asn_sql.cli.common import (
 from asn_sql.cli.formats import ReportFormat, print_document
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
+from asn_sql.values import counted
 
 DiffSideArgument = Annotated[
     str,
@@ -274,7 +275,7 @@ def edit(
     if result.not_found:
         warn([f"not in {association}: {', '.join(result.not_found)}"])
     echo(out, str(result.written))
-    err.print(f"{result.removed} members removed, {result.added} added", highlight=False)
+    err.print(f"{counted(result.removed, 'member')} removed, {result.added} added", highlight=False)
 
 
 def _no_association(add: list[str], remove: list[str]) -> str:
@@ -313,7 +314,7 @@ def validate(
         print_document(validate_document(checked), out)
     if invalid:
         raise UsageError(f"{invalid} of {len(files)} files invalid")
-    err.print(f"{len(files)} files valid", highlight=False)
+    err.print(f"{counted(len(files), 'file')} valid", highlight=False)
 
 
 @handle_errors
@@ -350,4 +351,4 @@ def export(
     target = output_file(output, "-o")
     count = export_rows(db, source, target, parse_format(file_format))
     echo(out, str(target))
-    err.print(f"{count} rows written", highlight=False)
+    err.print(f"{counted(count, 'row')} written", highlight=False)

@@ -45,6 +45,7 @@ from asn_sql.cli.habits import edit_in_asnsql_order, explain_jwst_options, move_
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
 from asn_sql.errors import UsageError
 from asn_sql.interrupt import Interrupted, InterruptedAfterCommit
+from asn_sql.values import counted
 
 if TYPE_CHECKING:
     from asn_sql.api import GenerateResult
@@ -128,8 +129,8 @@ def load(
             )
             echo(
                 err,
-                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}"
-                + version,
+                f"{name}: {result.status} {counted(result.row_count, 'exposure')} as pool "
+                f"{result.pool_id}" + version,
             )
 
 
@@ -266,7 +267,7 @@ def generate(
         kept = (
             "no file written (a dry run)"
             if dry_run
-            else f"its {len(result.written)} files are in {path}"
+            else f"its {counted(len(result.written), 'file')} in {path}"
         )
         raise Interrupted(
             f"Error: interrupted after run {run_id} was committed; {kept} "
@@ -295,9 +296,9 @@ def _report_run(
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_type.items())
     verb = "would write" if dry_run else "wrote"
     err.print(
-        f"run {summary.run_id}: {verb} {summary.n_associations} associations"
+        f"run {summary.run_id}: {verb} {counted(summary.n_associations, 'association')}"
         + (f" ({kinds})" if kinds else "")
-        + f"; {summary.n_orphans} exposures in none"
+        + f"; {counted(summary.n_orphans, 'exposure')} in no association"
         + (f" (asnsql orphans {summary.run_id})" if summary.n_orphans else ""),
         markup=False,
         highlight=False,
@@ -389,7 +390,7 @@ def orphans(
     else:
         print_rows(result, output, out)
     err.print(
-        f"run {run_id}: {len(result.rows)} exposures in no association"
+        f"run {run_id}: {counted(len(result.rows), 'exposure')} in no association"
         + (" (asnsql explain FILE says more)" if result.rows else ""),
         markup=False,
         highlight=False,
@@ -420,7 +421,9 @@ def runs(
     if delete:
         deleted = delete_runs(db, delete)
         for run_id, n in deleted:
-            err.print(f"deleted run {run_id} ({n} associations)", markup=False, highlight=False)
+            err.print(
+                f"deleted run {run_id} ({counted(n, 'association')})", markup=False, highlight=False
+            )
         if output is OutputFormat.json:
             print_document(deleted_runs_document(deleted), out)
         return
