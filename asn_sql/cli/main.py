@@ -263,11 +263,11 @@ def generate(
         interrupted = True
     if interrupted:
         # Not the plain "interrupted", which says nothing was done.
-        run_id = result.summary.run_id
+        run_id, n = result.summary.run_id, len(result.written)
         kept = (
             "no file written (a dry run)"
             if dry_run
-            else f"its {counted(len(result.written), 'file')} in {path}"
+            else f"its {counted(n, 'file')} {'is' if n == 1 else 'are'} in {path}"
         )
         raise Interrupted(
             f"Error: interrupted after run {run_id} was committed; {kept} "
