@@ -103,6 +103,7 @@ def test_a_global_option_a_command_has_no_use_for_or_no_command_is_one_line(
 def test_help_says_which_options_are_read_before_the_command() -> None:
     result = asnsql("--help")
     assert result.exit_code == 0
+    assert asnsql("--db", "a.duckdb", "-v", "--help").stdout == result.stdout
     assert " ".join(result.stdout.split()).endswith(
         "Before the command, --db FILE, -v/--verbose and -D/--debug are read as if given "
         "after it, by the commands that take them."

@@ -36,6 +36,8 @@ def move_global_options(argv: list[str]) -> list[str]:
             break
     if i > 0 and i == len(argv):
         return []  # options and no command: the group says a command is missing
+    if i > 0 and argv[i] in ("-h", "--help", "--version"):
+        return argv[i:]  # the program's own help or version: nothing for them to mean
     if i == 0 or argv[i].startswith("-"):
         return argv
     return [argv[i], *argv[:i], *argv[i + 1 :]]
