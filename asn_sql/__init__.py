@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from asn_sql.api import generate
     from asn_sql.errors import (
         AsnSqlError,
         DatabaseError,
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 # (The engine's run lives in asn_sql.engine.run: a submodule named `generate` would replace
 # the function on the package as soon as it is imported.)
 _LAZY = {
-    "generate": "asn_sql.api",
     "load_asn": "asn_sql.io.documents",
     # Every error the API raises: AsnSqlError and the errors of each room under it.
     "AsnSqlError": "asn_sql.errors",
@@ -70,6 +69,37 @@ __all__ = [
     "generate",
     "load_asn",
 ]
+
+
+def generate(
+    pool_path: str | Path,
+    level: int | str = "all",
+    *,
+    db_path: str | Path | None = None,
+    rules: str | Path | None = None,
+    ignore_default: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """Associations of a pool file, as ``asn_generate`` would write them.
+
+    Args:
+        pool_path: a pool file.
+        level: 2, 3 or "all".
+        db_path: a database file to keep the run in; None: a temporary one, removed after.
+        rules: a folder of user rule files (``generate -r``); ``ignore_default``: only those.
+    Returns:
+        The documents by file name (``jw…_asn.json``), in the order the run wrote them.
+    Raises:
+        MissingFileError: no such pool file or rules folder (a FileNotFoundError too).
+        AsnSqlError: a pool that cannot be read, a bad ``level``, a bad rule file.
+    """
+    # A function here rather than a lazy name: touching asn_sql.generate loads no DuckDB,
+    # only calling it does (asn_sql.api.generate, whose signature tests/test_api.py
+    # checks is this one).
+    from asn_sql.api import generate as generate_in_api
+
+    return generate_in_api(
+        pool_path, level, db_path=db_path, rules=rules, ignore_default=ignore_default
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -281,7 +281,7 @@ def read_run(db_path: Path, run_id: int) -> dict[str, dict[str, Any]]:
     try:
         known = con.execute("select count(*) from runs where run_id = $run", {"run": run_id})
         if not known.fetchone()[0]:  # type: ignore[index]
-            raise UsageError(f"there is no run {run_id} (asnsql query 'from runs')", path=db_path)
+            raise runs.no_such_run(run_id)
         return {doc.file_name: doc.data for doc in run_documents(con, run_id)}
     finally:
         con.close()
@@ -337,7 +337,7 @@ def _run_side(db_path: Path, run_id: int, pool: str | None) -> DiffSide:
     try:
         known = con.execute("select count(*) from runs where run_id = $run", {"run": run_id})
         if not known.fetchone()[0]:  # type: ignore[index]
-            raise UsageError(f"there is no run {run_id} (asnsql query 'from runs')", path=db_path)
+            raise runs.no_such_run(run_id)
         documents = {doc.file_name: doc.data for doc in run_documents(con, run_id)}
         return DiffSide(documents, [], run_id, versions.run_exposures(con, run_id), pool)
     finally:

@@ -109,10 +109,13 @@ def _first_word(sql: str) -> str:
 
 
 def error_line(exc: duckdb.Error) -> str:
-    """DuckDB's message on one line: its first line and the LINE pointer if any; a
+    """DuckDB's message on one line: its lines up to the LINE pointer (the error, then
+    any hint such as ``Did you mean "exposures"?``) and that pointer's first line; a
     refused file access also says which files read-only commands may read."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = " ".join(lines[:1] + [line for line in lines[1:2] if line.startswith("LINE")])
+    pointer = next((i for i, line in enumerate(lines) if line.startswith("LINE ")), len(lines))
+    # at most three lines of message and hints; below the pointer only its caret: dropped
+    text = " ".join(lines[: min(pointer, 3)] + lines[pointer : pointer + 1])
     if isinstance(exc, duckdb.PermissionException):
         text += f" ({_READ_HINT})"
     return text

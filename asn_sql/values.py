@@ -188,3 +188,8 @@ def _escape(match: re.Match[str]) -> str:
         return _NAMED[char]
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: "1 member", "0 members", "2 rows"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -145,6 +145,24 @@ def write_fits_files(folder: Path) -> list[Path]:
     return sorted(folder / name for name, _, _ in FILES)
 
 
-if __name__ == "__main__":
-    for written in write_fits_files(Path(sys.argv[1])):
+def main(argv: list[str]) -> int:
+    """``python tests/fits_headers.py DIR``: write the files, one line each; one line and
+    exit 2 when DIR is missing or astropy is not installed."""
+    if len(argv) != 1:
+        print("usage: python tests/fits_headers.py DIR", file=sys.stderr)
+        return 2
+    try:
+        import astropy.io.fits  # noqa: F401
+    except ImportError:
+        print(
+            "Error: writing FITS files needs astropy: pip install '.[fits]' (or astropy)",
+            file=sys.stderr,
+        )
+        return 2
+    for written in write_fits_files(Path(argv[0])):
         print(written)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -86,9 +86,9 @@ renamed  jw09505-o001_spec2_00003_asn.json -> jw09505-o001_spec2_00001_asn.json
 renamed  jw09505-o001_spec2_00004_asn.json -> jw09505-o001_spec2_00002_asn.json
 removed  jw09505-o001_spec2_00001_asn.json (spec2, candidate_Asn_Lv2WFSSMIR, o001, 4 members)
 removed  jw09505-o001_spec2_00002_asn.json (spec2, candidate_Asn_Lv2WFSSMIR, o001, 4 members)
-added    jw09505-o001_image2_00001_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 members)
-added    jw09505-o001_image2_00002_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 members)
-added    jw09505-o001_image3_00001_asn.json (image3, candidate_Asn_Lv3Image, o001, 1 members)
+added    jw09505-o001_image2_00001_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 member)
+added    jw09505-o001_image2_00002_asn.json (image2, candidate_Asn_Lv2Image, o001, 1 member)
+added    jw09505-o001_image3_00001_asn.json (image3, candidate_Asn_Lv3Image, o001, 1 member)
 changed  jw09505-o001_image3_00001_asn.json -> jw09505-o001_image3_00002_asn.json (similarity 0.50)
     member jw09505001002_02101_00002_mirimage_cal.fits (science) moved to jw09505-o001_image3_00001_asn.json
     + member jw09505001003_02101_00002_mirimage_cal.fits (science)
@@ -96,7 +96,7 @@ changed  jw09505-o001_image3_00001_asn.json -> jw09505-o001_image3_00002_asn.jso
 changed  jw09505-o001_spec3_00001_asn.json (similarity 0.50)
     - member jw09505001001_02102_00003_mirimage_cal.fits (science)
     - member jw09505001001_02102_00004_mirimage_cal.fits (science)
-orphaned jw09505001001_02102_00004_mirimage_uncal.fits (mir_darkimg), was in jw09505-o001_spec2_00001_asn.json, jw09505-o001_spec3_00001_asn.json: no rule took a mir_darkimg exposure in this run (asnsql explain gives each rule's first failed condition)
+orphaned jw09505001001_02102_00004_mirimage_uncal.fits (mir_darkimg), was in jw09505-o001_spec2_00001_asn.json, jw09505-o001_spec3_00001_asn.json: no rule took an exposure of EXP_TYPE mir_darkimg in this run (asnsql explain gives each rule's first failed condition)
 adopted  {DARK} (mir_image), now in jw09505-o001_image2_00001_asn.json, jw09505-o001_image3_00002_asn.json
 """  # noqa: E501
 

@@ -59,7 +59,10 @@ def test_v_and_db_before_generate_print_its_timings(tmp_path: Path) -> None:
     result = asnsql("-v", "--db", db, "generate", POOL, "--dry-run")
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    assert lines[0] == "run 1: would write 9 associations (image2 8, image3 1); 0 exposures in none"
+    assert (
+        lines[0]
+        == "run 1: would write 9 associations (image2 8, image3 1); 0 exposures in no association"
+    )
     assert lines[1].startswith("timings: scopes ")
     assert db.exists() and not list(tmp_path.glob("*.json"))
 
@@ -68,9 +71,43 @@ def test_db_before_a_command_that_has_no_database_is_the_same_one_line(tmp_path:
     result = asnsql("--db", tmp_path / "a.duckdb", "rules")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        "Error: no such option: --db (Possible options: --debug) (see 'asnsql rules --help')\n"
+        "Error: --db: asnsql rules uses no database (see 'asnsql rules --help')\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["-v", "pools"],
+            "Error: -v: asnsql pools has no verbose output (see 'asnsql pools --help')",
+        ),
+        (
+            ["pools", "--verbose"],
+            "Error: --verbose: asnsql pools has no verbose output (see 'asnsql pools --help')",
+        ),
+        (["--db", "a.duckdb"], "Error: no command given (see 'asnsql --help')"),
+        (["-v", "-D"], "Error: no command given (see 'asnsql --help')"),
+    ],
+)
+def test_a_global_option_a_command_has_no_use_for_or_no_command_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], line: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = asnsql(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_says_which_options_are_read_before_the_command() -> None:
+    result = asnsql("--help")
+    assert result.exit_code == 0
+    assert asnsql("--db", "a.duckdb", "-v", "--help").stdout == result.stdout
+    assert " ".join(result.stdout.split()).endswith(
+        "Before the command, --db FILE, -v/--verbose and -D/--debug are read as if given "
+        "after it, by the commands that take them."
+    )
 
 
 @pytest.fixture
@@ -158,6 +195,18 @@ JWST_OPTIONS = [
         ["generate", "{pool}", "--per-pool-algorithm"],
         "Error: --per-pool-algorithm: jwst's choice of generator, which gives the same "
         "associations; asnsql has one: leave it out (see 'asnsql generate --help')",
+    ),
+    (
+        ["generate", "{pool}", "--format", "yaml"],
+        "Error: --format yaml: jwst writes association files as YAML or JSON; asnsql writes "
+        "them as JSON only (its --format json prints the run's summary as JSON) "
+        "(see 'asnsql generate --help')",
+    ),
+    (
+        ["generate", "-f", "YAML", "{pool}"],
+        "Error: -f YAML: jwst writes association files as YAML or JSON; asnsql writes "
+        "them as JSON only (its --format json prints the run's summary as JSON) "
+        "(see 'asnsql generate --help')",
     ),
     (
         ["generate", "--version"],

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BAD, POOLS, file_digest
+from typer import main as typer_main
 from typer.testing import CliRunner, Result
 
 from asn_sql import __version__, db
@@ -152,6 +153,15 @@ def test_a_database_locked_by_another_process_is_refused(locked: Path) -> None:
     assert file_digest(locked) == before
 
 
+def test_a_failing_query_keeps_duckdbs_suggestion_on_its_one_line(populated: Path) -> None:
+    result = asnsql("query", "--db", populated, "select * from exposure")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: query failed: Catalog Error: Table with name exposure does not exist! "
+        'Did you mean "exposures"?\n'
+    )
+
+
 def test_a_failing_query_is_one_error_line(populated: Path) -> None:
     before = file_digest(populated)
     result = asnsql("query", "--db", populated, "select no_such_column from exposures")
@@ -188,6 +198,45 @@ def test_loading_the_same_pool_twice_says_it_is_unchanged(populated: Path) -> No
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == "pool_002_image_miri.csv: already loaded, unchanged (pool 1)"
     assert file_digest(populated) == before
+
+
+def test_generate_of_a_changed_pool_says_to_load_it_again_with_load_replace(
+    populated: Path, tmp_path: Path
+) -> None:
+    # generate has no --replace: the hint names the command that has it.
+    changed = tmp_path / "pool_002_image_miri.csv"
+    changed.write_text((POOLS / "pool_008_exposerr.csv").read_text())
+    before = file_digest(populated)
+    result = asnsql("generate", "--db", populated, changed, "-p", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"Error: {changed}: a different pool named {changed.name} is already loaded; "
+        "replacing it reloads it and removes its runs "
+        "(load it again with asnsql load --replace)\n"
+    )
+    assert file_digest(populated) == before
+
+
+def test_every_option_hint_is_one_the_failing_command_has() -> None:
+    """Whatever setting an error names, under whatever command: the hint is an option of
+    that command, or names the command whose option it is."""
+    import re
+
+    from asn_sql.cli.common import OPTION_OF_SETTING, command_option_names, error_line
+
+    group = typer_main.get_command(app)
+    commands = {name: group.get_command(None, name) for name in group.commands}
+    options_of = {name: command_option_names(command) for name, command in commands.items()}
+    for name, options in options_of.items():
+        for setting in OPTION_OF_SETTING:
+            line = error_line("x", [setting], options)
+            for hint in re.findall(r"\(([^)]*)\)", line):
+                other = re.search(r"asnsql (\S+) (-\S+)", hint)
+                if other:
+                    assert other[2] in options_of[other[1]], (name, setting, line)
+                else:
+                    named = set(re.findall(r"-[-\w]+", hint))
+                    assert named and named <= options, (name, setting, line)
 
 
 def test_a_changed_pool_of_a_loaded_name_needs_replace(populated: Path, tmp_path: Path) -> None:

@@ -111,3 +111,11 @@ def test_ci_runs_the_readmes_test_command_and_builds_the_docs_strictly() -> None
     assert "python -m pytest -q" in ci
     assert re.search(r"python -m sphinx -W --keep-going .*\bdocs\b", ci)
     assert "/docs/_build/" in (ROOT / ".gitignore").read_text()
+
+
+def test_the_safety_page_quotes_the_interrupt_line_as_printed() -> None:
+    from asn_sql.interrupt import MESSAGE
+
+    safety = (DOCS / "safety.md").read_text()
+    quoted = set(re.findall(r"`((?:Error: )?interrupted)`", safety))
+    assert quoted == {MESSAGE}, quoted

@@ -91,3 +91,38 @@ def test_edit_of_a_missing_file_says_so(tmp_path: Path) -> None:
     result = _invoke("edit", str(tmp_path / "none.json"), "--add", "x.fits")
     assert result.exit_code == 2
     assert result.stderr == f"Error: {tmp_path / 'none.json'}: no such file\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        # asn_edit's order with the association and no file after it
+        (
+            ["-a", "{asn}"],
+            "Error: no files given to add: {asn} is the association (edit ASN -a|-r FILE…)",
+        ),
+        (
+            ["-r", "--ignore", "{asn}"],
+            "Error: no files given to remove: {asn} is the association (edit ASN -a|-r FILE…)",
+        ),
+        # neither --add nor --remove: nothing to do, and the file is not rewritten
+        (
+            ["{asn}"],
+            "Error: {asn}: nothing to do: no files to add or remove (see -a/--add, -r/--remove)",
+        ),
+        (
+            ["{asn}", "-t", "psf"],
+            "Error: {asn}: nothing to do: no files to add or remove (see -a/--add, -r/--remove)",
+        ),
+        (["-a", "x_cal.fits"], "Error: no association file given (edit ASN -a|-r FILE…)"),
+    ],
+)
+def test_edit_with_no_file_to_add_or_remove_is_one_line_and_the_file_untouched(
+    asn: Path, args: list[str], line: str
+) -> None:
+    before = asn.read_bytes(), asn.stat().st_mtime_ns
+    result = _invoke("edit", *[a.replace("{asn}", str(asn)) for a in args])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == line.replace("{asn}", str(asn)) + "\n"
+    assert (asn.read_bytes(), asn.stat().st_mtime_ns) == before
+    assert list(asn.parent.iterdir()) == [asn]

@@ -244,7 +244,7 @@ def test_dry_run_says_what_it_would_write_and_writes_nothing(source: Path, tmp_p
         f"copy {source / 'imprint_1.txt'} -> {dest / 'imprint_1.txt'}\n"
         f"write {dest / 'primary_asn.json'}\n"
     )
-    assert "dry run: 2 members of 1 products, nothing written" in result.stderr
+    assert "dry run: 2 members of 1 product, nothing written" in result.stderr
     assert not dest.exists()
 
 

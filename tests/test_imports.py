@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import EXPECTED, POOLS
 
 _PROBE = """
 import json, sys
@@ -34,6 +35,33 @@ def _heavy_modules_after(*args: str) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["generate", "--help"]])
 def test_help_and_version_load_no_database_or_schema_library(args: list[str]) -> None:
     assert _heavy_modules_after(*args) == []
+
+
+def test_the_api_is_importable_without_duckdb_until_called(tmp_path) -> None:
+    # docs/api.md: importable without loading DuckDB until they are called
+    probe = (
+        "from asn_sql import load_asn, generate; import asn_sql, sys; asn_sql.generate; "
+        "assert 'duckdb' not in sys.modules, 'on import'; "
+        "load_asn(sys.argv[1]); assert 'duckdb' not in sys.modules, 'load_asn'; "
+        "generate(sys.argv[2], level=3); assert 'duckdb' in sys.modules"
+    )
+    asn = tmp_path / "jw99009-c1000_spec3_00001_asn.json"
+    asn.write_text((EXPECTED / "pool_010_spec_nirspec_lv2bkg" / asn.name).read_text())
+    pool = POOLS / "pool_002_image_miri.csv"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(asn), str(pool)], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_asn_sql_generate_has_the_signature_of_the_api_function_it_calls() -> None:
+    import inspect
+
+    import asn_sql
+    import asn_sql.api
+
+    assert inspect.signature(asn_sql.generate) == inspect.signature(asn_sql.api.generate)
+    assert asn_sql.generate.__doc__ == asn_sql.api.generate.__doc__
 
 
 def test_the_probe_sees_a_command_that_does_load_them(tmp_path) -> None:

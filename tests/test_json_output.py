@@ -153,7 +153,7 @@ def test_generate_prints_the_run_as_the_database_holds_it(made: dict[str, Any]) 
     )
     assert len(doc_files) == 19
     # people still get the summary line on stderr
-    assert made[2].stderr.strip().endswith("29 exposures in none (asnsql orphans 2)")
+    assert made[2].stderr.strip().endswith("29 exposures in no association (asnsql orphans 2)")
 
 
 def test_generate_fails_as_the_text_form_does(made: dict[str, Any], tmp_path: Path) -> None:

@@ -303,3 +303,27 @@ def test_files_named_with_a_folder_are_warned_of(tmp_path: Path) -> None:
         f"filename: every file named with a folder ({', '.join(names[:3])}, ...); "
         "generate leaves such rows out: run make-pool in the files' folder"
     ]
+
+
+def test_the_fits_writer_says_in_one_line_that_it_needs_astropy(tmp_path: Path) -> None:
+    # docs/commands.md runs it; without astropy it says what to install, no traceback
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "astropy").mkdir()
+    (blocker / "astropy" / "__init__.py").write_text("raise ImportError('no astropy here')\n")
+    script = Path(__file__).with_name("fits_headers.py")
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(blocker)},
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "Error: writing FITS files needs astropy: pip install '.[fits]' (or astropy)\n"
+    )
+    assert not (tmp_path / "data").exists()

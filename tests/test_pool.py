@@ -43,9 +43,9 @@ def staged_rows(con: duckdb.DuckDBPyConnection, pool: StagedPool) -> list[tuple[
 BAD_POOLS = [
     ("empty.csv", ["empty"], None, None),
     ("comments_only.csv", ["no header row", "comments"], None, None),
-    ("too_few_fields.csv", ["10 fields", "expected 11", "line 4", "delimiter '|'?"], 6, 95),
+    ("too_few_fields.csv", ["10 fields", "expected 11", "line 4", "short (cut off?)"], 6, 95),
     ("too_many_fields.csv", ["12 fields", "expected 11", "line 4", "delimiter '|'?"], 7, 122),
-    ("comma_delimited.csv", ["no FILENAME column", "delimiter '|'?"], 6, None),
+    ("comma_delimited.csv", ["no FILENAME column", "split on '|'", "delimiter ','?"], 6, None),
     ("missing_filename.csv", ["no FILENAME column"], 3, None),
     ("missing_exp_type.csv", ["no EXP_TYPE column"], 3, None),
     ("not_utf8.csv", ["not UTF-8", "0xe9"], 6, 89),
@@ -207,3 +207,65 @@ def test_a_pool_can_come_through_a_pipe(con: duckdb.DuckDBPyConnection, tmp_path
     pool = stage_pool(con, fifo, 0)
     writer.join(timeout=10)
     assert staged_rows(con, pool) == [(2, ["a.fits", "X"])]
+
+
+def _pool_lines(text: str, tmp_path: Path) -> Path:
+    path = tmp_path / "p.csv"
+    path.write_text(text)
+    return path
+
+
+HEADER = "FILENAME|PROGRAM|OBS_NUM|EXP_TYPE|INSTRUME|ASN_CANDIDATE\n"
+ROW = "a_uncal.fits|1234|1|NRC_IMAGE|NIRCAM|[('o001', 'observation')]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter", "message", "settings"),
+    [
+        # the header split into its columns: a short last line is cut off, not misread
+        (
+            HEADER + ROW + "b_uncal.fits|1234|1|NRC_IM",
+            "|",
+            "line 3, column 27: 4 fields, expected 6 as in the header on line 1: "
+            "the line is short (cut off?)",
+            (),
+        ),
+        # a line written with another delimiter: that one is named
+        (
+            HEADER + ROW.replace("|", ","),
+            "|",
+            "line 2, column 63: 1 field, expected 6 as in the header on line 1: "
+            "is the delimiter ','?",
+            ("delimiter",),
+        ),
+        # more fields than the header: the delimiter may be in a value
+        (
+            HEADER + ROW.replace("NIRCAM", "NIR|CAM"),
+            "|",
+            "line 2, column 39: 7 fields, expected 6 as in the header on line 1: "
+            "is the delimiter '|'?",
+            ("delimiter",),
+        ),
+        # -d , on a pool split by |: the delimiter the header holds is suggested
+        (
+            HEADER + ROW,
+            ",",
+            "line 1: no FILENAME column, which jwst needs; the header is one field split "
+            "on ',': is the delimiter '|'?",
+            ("delimiter",),
+        ),
+    ],
+)
+def test_a_field_count_error_says_what_is_likely_wrong(
+    con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    text: str,
+    delimiter: str,
+    message: str,
+    settings: tuple[str, ...],
+) -> None:
+    path = _pool_lines(text, tmp_path)
+    with pytest.raises(PoolError) as caught:
+        stage_pool(con, path, 0, delimiter)
+    assert str(caught.value) == f"{path}, {message}"
+    assert caught.value.settings == settings

@@ -24,7 +24,7 @@ def test_orphans_lists_file_type_and_reason_and_the_summary_points_at_it(tmp_pat
     db = tmp_path / "a.duckdb"
     run = invoke("generate", POOL, "--dry-run", "--db", db)
     assert run.exit_code == 0, run.output
-    assert run.stderr.strip().endswith("29 exposures in none (asnsql orphans 1)")
+    assert run.stderr.strip().endswith("29 exposures in no association (asnsql orphans 1)")
     result = invoke("orphans", "--format", "csv", "--db", db)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()

@@ -144,3 +144,21 @@ def test_an_orphans_reason_names_the_failed_condition_in_words(generated_db) -> 
             "fixed slit: the slit, grating, filter and detector form a valid light path",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["orphans", "99"], ["diff", "99", "1"], ["diff", "1", "99"], ["runs", "--delete", "99"]],
+)
+def test_a_missing_run_is_the_same_line_whichever_command_is_given_it(
+    tmp_path: Path, args: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from asn_sql.cli.main import app
+
+    db_path = tmp_path / "asn.duckdb"
+    generate(db_path, str(POOLS / "pool_002_image_miri.csv"))
+    result = CliRunner().invoke(app, [*args, "--db", str(db_path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: there is no run 99 (asnsql runs lists them)\n"

@@ -34,6 +34,7 @@ from asn_sql.cli.common import (
 from asn_sql.cli.formats import ReportFormat, print_document
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER
 from asn_sql.errors import UsageError
+from asn_sql.values import counted
 
 if TYPE_CHECKING:
     from asn_sql.tools.batch import PoolReport
@@ -129,8 +130,9 @@ def batch(
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_type.items()))
     total = sum(summary.by_type.values())
     err.print(
-        f"batch: {summary.done} pools done, {summary.skipped} skipped, {summary.failed} failed; "
-        f"{total} associations" + (f" ({kinds})" if kinds else ""),
+        f"batch: {counted(summary.done, 'pool')} done, {summary.skipped} skipped, "
+        f"{summary.failed} failed; {counted(total, 'association')}"
+        + (f" ({kinds})" if kinds else ""),
         markup=False,
         highlight=False,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from asn_sql import interrupt
-from asn_sql.errors import first_line
+from asn_sql.errors import AsnSqlError, first_line
 
 try:  # typer >= 0.20 carries its own copy of click
     from typer import _click as click
@@ -193,8 +194,10 @@ class AsnSqlGroup(TyperGroup):
             if is_broken_pipe(exc):
                 quiet_stdout()
                 return 0
-            if any(flag in argv for flag in _DEBUG_FLAGS):
-                raise
             message = environment_error(exc)
+            if any(flag in argv for flag in _DEBUG_FLAGS):
+                # -D shows the traceback; the exit code still says whose fault it was
+                traceback.print_exc()
+                return USER_ERROR if message or isinstance(exc, AsnSqlError) else BUG
             _print(f"Error: {message}" if message else internal_error_line(exc))
             return USER_ERROR if message else BUG

@@ -223,6 +223,7 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
 # The options that set what an AsnSqlError's ``settings`` name: the API's messages speak of
 # settings in words, and the command line points to its own spelling of each.
 OPTION_OF_SETTING = {
+    "add": "-a/--add",
     "asn_candidate": "--asn-candidate",
     "asn_id": "-i/--asn-id",
     "db": "--db",
@@ -236,7 +237,8 @@ OPTION_OF_SETTING = {
     "output_dir": "-p/--path",
     "product_name": "--product-name",
     "program": "--program",
-    "reload": "asnsql load --replace",
+    "reload": "--replace",
+    "remove": "-r/--remove",
     "replace": "--replace",
     "rules_dir": "-r/--rules",
     "scheduler": "--scheduler",
@@ -247,10 +249,53 @@ OPTION_OF_SETTING = {
 }
 
 
-def error_line(message: str, settings: Iterable[str] = ()) -> str:
-    """``Error: message``, then the options that set the settings the error names."""
-    options = [OPTION_OF_SETTING.get(setting, setting) for setting in settings]
-    return f"Error: {message}" + (f" (see {', '.join(options)})" if options else "")
+# What to do instead when the command that failed has no option for a setting: another
+# command has it (`generate POOL` meets a changed pool, which only `load --replace` reloads).
+ELSEWHERE_OF_SETTING = {
+    "reload": "load it again with asnsql load --replace",
+    "replace": "load it again with asnsql load --replace",
+}
+
+
+def error_line(
+    message: str, settings: Iterable[str] = (), command_options: Iterable[str] | None = None
+) -> str:
+    """``Error: message``, then the options that set the settings the error names.
+
+    An option is named only when the command that failed has it (``command_options``, by
+    default the options of the running click command): else what another command does
+    (:data:`ELSEWHERE_OF_SETTING`), else nothing."""
+    known = set(command_options) if command_options is not None else _running_options()
+    options: list[str] = []
+    elsewhere: list[str] = []
+    for setting in settings:
+        option = OPTION_OF_SETTING.get(setting, setting)
+        if known is None or not option.startswith("-") or set(option.split("/")) <= known:
+            options.append(option)
+        elif setting in ELSEWHERE_OF_SETTING:
+            elsewhere.append(ELSEWHERE_OF_SETTING[setting])
+    hints = ([f"see {', '.join(options)}"] if options else []) + list(dict.fromkeys(elsewhere))
+    return f"Error: {message}" + "".join(f" ({hint})" for hint in hints)
+
+
+def command_option_names(command: Any) -> set[str]:
+    """Every spelling of every option of a click command (``-d``, ``--delimiter``...)."""
+    return {
+        name
+        for param in getattr(command, "params", ())
+        for name in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ()))
+        if name.startswith("-")
+    }
+
+
+def _running_options() -> set[str] | None:
+    """The options of the click command running now; None outside one (every hint given)."""
+    try:  # typer >= 0.20 carries its own copy of click
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - older typer
+        from click import get_current_context
+    ctx = get_current_context(silent=True)
+    return command_option_names(ctx.command) if ctx is not None else None
 
 
 def _interrupted(exc: BaseException) -> Interrupted:

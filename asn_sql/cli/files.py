@@ -25,6 +25,7 @@ from asn_sql.cli.common import (
 from asn_sql.cli.formats import ReportFormat, print_document
 from asn_sql.defaults import DEFAULT_DB
 from asn_sql.errors import UsageError
+from asn_sql.values import counted
 
 DiffSideArgument = Annotated[
     str,
@@ -211,11 +212,11 @@ def from_query(
 @handle_errors
 def edit(
     association: Annotated[
-        str,
+        str | None,
         typer.Argument(
             help="The association file (.json) to edit.", metavar="ASN", show_default=False
         ),
-    ],
+    ] = None,
     add: Annotated[
         list[str] | None,
         typer.Option(
@@ -261,6 +262,8 @@ def edit(
     """Add or remove members of an association, as asn_edit does; products left empty go."""
     from asn_sql.tools.edit import edit_file
 
+    if association is None:
+        raise UsageError(_no_association(add or [], remove or []))
     result = edit_file(
         output_file(association, "ASN", "edit"),
         add=add or [],
@@ -272,7 +275,18 @@ def edit(
     if result.not_found:
         warn([f"not in {association}: {', '.join(result.not_found)}"])
     echo(out, str(result.written))
-    err.print(f"{result.removed} members removed, {result.added} added", highlight=False)
+    err.print(f"{counted(result.removed, 'member')} removed, {result.added} added", highlight=False)
+
+
+def _no_association(add: list[str], remove: list[str]) -> str:
+    """What ``edit`` without its ASN argument is missing. asn_edit's order with no file
+    after the association (``edit -a m2.json``) reads as an add of that file to no
+    association: say that no files were given."""
+    files = [*add, *remove]
+    if len(files) == 1 and files[0].lower().endswith(".json"):
+        doing = "add" if add else "remove"
+        return f"no files given to {doing}: {files[0]} is the association (edit ASN -a|-r FILE…)"
+    return "no association file given (edit ASN -a|-r FILE…)"
 
 
 @handle_errors
@@ -300,7 +314,7 @@ def validate(
         print_document(validate_document(checked), out)
     if invalid:
         raise UsageError(f"{invalid} of {len(files)} files invalid")
-    err.print(f"{len(files)} files valid", highlight=False)
+    err.print(f"{counted(len(files), 'file')} valid", highlight=False)
 
 
 @handle_errors
@@ -337,4 +351,4 @@ def export(
     target = output_file(output, "-o")
     count = export_rows(db, source, target, parse_format(file_format))
     echo(out, str(target))
-    err.print(f"{count} rows written", highlight=False)
+    err.print(f"{counted(count, 'row')} written", highlight=False)

@@ -1,6 +1,7 @@
 """Habits from the shell and from jwst's commands, taken where they do not clash with
-asnsql's own spellings: ``--db`` and ``-v`` before the command, asn_edit's argument
-order, and one line for an option only jwst has, saying what asnsql does instead.
+asnsql's own spellings: ``--db``, ``-v`` and ``-D`` before the command, asn_edit's
+argument order, and one line for an option only jwst has, saying what asnsql does instead
+(or for a global option the command has no use for).
 
 asn_sql/cli/main.py applies the first two to the command line before typer parses it,
 and the third to each command typer builds.
@@ -33,7 +34,11 @@ def move_global_options(argv: list[str]) -> list[str]:
             i += 1
         else:
             break
-    if i == 0 or i >= len(argv) or argv[i].startswith("-"):
+    if i > 0 and i == len(argv):
+        return []  # options and no command: the group says a command is missing
+    if i > 0 and argv[i] in ("-h", "--help", "--version"):
+        return argv[i:]  # the program's own help or version: nothing for them to mean
+    if i == 0 or argv[i].startswith("-"):
         return argv
     return [argv[i], *argv[:i], *argv[i + 1 :]]
 
@@ -74,8 +79,12 @@ def edit_in_asnsql_order(argv: list[str]) -> list[str]:
                 free += 1
         i += 1
     asnsql_reads_it = free == 1 and 0 not in runs
-    if len(set(modes)) != 1 or len(words) < 2 or asnsql_reads_it:
+    if len(set(modes)) != 1 or not words or asnsql_reads_it:
         return argv
+    if len(words) == 1:
+        # the association and no file (``edit -r --ignore m2.json``): put the word after
+        # -a/-r, so that no option is taken for a file and edit says no file was given
+        return ["edit", *options, modes[0], words[0]]
     return ["edit", words[0], *options, modes[0], *words[1:]]
 
 
@@ -122,15 +131,54 @@ JWST_ONLY: dict[str, dict[str, str]] = {
 }
 
 
+# Values of jwst's options that asnsql's option of the same name does not take: what it
+# does instead (command -> option spellings -> value -> reason).
+_YAML = (
+    "jwst writes association files as YAML or JSON; asnsql writes them as JSON only "
+    "(its --format json prints the run's summary as JSON)"
+)
+JWST_ONLY_VALUES: dict[str, dict[tuple[str, ...], dict[str, str]]] = {
+    "generate": {("-f", "--format"): {"yaml": _YAML}},
+}
+
+
+def _jwst_value(name: str, args: list[str]) -> str | None:
+    """The one line for a value only jwst's option of that name takes, if ``args`` give one."""
+    for spellings, values in JWST_ONLY_VALUES.get(name, {}).items():
+        for i, token in enumerate(args):
+            if token == "--":
+                break
+            option, _, value = token.partition("=")
+            if option in spellings and not value and i + 1 < len(args):
+                value = args[i + 1]
+            if option in spellings and value.lower() in values:
+                return f"{option} {value}: {values[value.lower()]}"
+    return None
+
+
+# The options read before any command, refused by a command that has no use for them:
+# one line saying so, as git or cargo do, rather than click's bare "no such option".
+def _global_reasons(name: str) -> dict[str, str]:
+    return {
+        "--db": f"asnsql {name} uses no database",
+        "-v": f"asnsql {name} has no verbose output",
+        "--verbose": f"asnsql {name} has no verbose output",
+    }
+
+
 def explain_jwst_options(command: Any, name: str) -> Any:
     """``command`` (a click command) refusing an option only jwst's command of the same
-    job has with what asnsql does instead, rather than click's bare "no such option"."""
-    known = JWST_ONLY.get(name)
-    if command is None or not known or getattr(command, "_explains_jwst", False):
+    job has with what asnsql does instead, and a global option (--db, -v) it has no use
+    for with one line saying so, rather than click's bare "no such option"."""
+    known = {**_global_reasons(name), **JWST_ONLY.get(name, {})}
+    if command is None or getattr(command, "_explains_jwst", False):
         return command
     parse_args = command.parse_args
 
     def parse(ctx: Any, args: list[str]) -> Any:
+        jwst_value = _jwst_value(name, args)
+        if jwst_value is not None:
+            raise click.exceptions.UsageError(jwst_value, ctx=ctx)
         try:
             return parse_args(ctx, args)
         except click.exceptions.NoSuchOption as exc:

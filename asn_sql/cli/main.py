@@ -46,6 +46,7 @@ from asn_sql.cli.habits import edit_in_asnsql_order, explain_jwst_options, move_
 from asn_sql.defaults import DEFAULT_DB, DEFAULT_DELIMITER, ORPHANS_FILE
 from asn_sql.errors import UsageError
 from asn_sql.interrupt import Interrupted, InterruptedAfterCommit
+from asn_sql.values import counted
 
 if TYPE_CHECKING:
     from asn_sql.api import GenerateResult
@@ -65,6 +66,8 @@ class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
 app = typer.Typer(
     name="asnsql",
     help="Build JWST associations with SQL rules over a DuckDB database.",
+    epilog="Before the command, --db FILE, -v/--verbose and -D/--debug are read as if "
+    "given after it, by the commands that take them.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     add_completion=True,
@@ -127,8 +130,8 @@ def load(
             )
             echo(
                 err,
-                f"{name}: {result.status} {result.row_count} exposures as pool {result.pool_id}"
-                + version,
+                f"{name}: {result.status} {counted(result.row_count, 'exposure')} as pool "
+                f"{result.pool_id}" + version,
             )
 
 
@@ -261,11 +264,11 @@ def generate(
         interrupted = True
     if interrupted:
         # Not the plain "interrupted", which says nothing was done.
-        run_id = result.summary.run_id
+        run_id, n = result.summary.run_id, len(result.written)
         kept = (
             "no file written (a dry run)"
             if dry_run
-            else f"its {len(result.written)} files are in {path}"
+            else f"its {counted(n, 'file')} {'is' if n == 1 else 'are'} in {path}"
         )
         raise Interrupted(
             f"Error: interrupted after run {run_id} was committed; {kept} "
@@ -294,9 +297,9 @@ def _report_run(
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_type.items())
     verb = "would write" if dry_run else "wrote"
     err.print(
-        f"run {summary.run_id}: {verb} {summary.n_associations} associations"
+        f"run {summary.run_id}: {verb} {counted(summary.n_associations, 'association')}"
         + (f" ({kinds})" if kinds else "")
-        + f"; {summary.n_orphans} exposures in none"
+        + f"; {counted(summary.n_orphans, 'exposure')} in no association"
         + (f" (asnsql orphans {summary.run_id})" if summary.n_orphans else ""),
         markup=False,
         highlight=False,
@@ -388,7 +391,7 @@ def orphans(
     else:
         print_rows(result, output, out)
     err.print(
-        f"run {run_id}: {len(result.rows)} exposures in no association"
+        f"run {run_id}: {counted(len(result.rows), 'exposure')} in no association"
         + (" (asnsql explain FILE says more)" if result.rows else ""),
         markup=False,
         highlight=False,
@@ -419,7 +422,9 @@ def runs(
     if delete:
         deleted = delete_runs(db, delete)
         for run_id, n in deleted:
-            err.print(f"deleted run {run_id} ({n} associations)", markup=False, highlight=False)
+            err.print(
+                f"deleted run {run_id} ({counted(n, 'association')})", markup=False, highlight=False
+            )
         if output is OutputFormat.json:
             print_document(deleted_runs_document(deleted), out)
         return

@@ -12,6 +12,7 @@ import typer
 
 from asn_sql.cli.common import DbOption, DebugOption, echo, err, handle_errors, out, output_file
 from asn_sql.defaults import DEFAULT_DB
+from asn_sql.values import counted
 
 
 @handle_errors
@@ -49,8 +50,8 @@ def report(
     written = write_report(db, output_file(output, "-o"), run, against)
     echo(out, str(written.path))
     line = (
-        f"run {written.run_id}: {written.n_associations} associations, "
-        f"{written.n_orphans} orphans, {written.size / 1024:,.0f} KB"
+        f"run {written.run_id}: {counted(written.n_associations, 'association')}, "
+        f"{counted(written.n_orphans, 'orphan')}, {written.size / 1024:,.0f} KB"
     )
     if written.against is not None:
         line += f"; since run {written.against}: {written.changes}"

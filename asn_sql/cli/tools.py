@@ -12,6 +12,7 @@ import typer
 
 from asn_sql.cli.common import DebugOption, echo, err, handle_errors, out, output_file, warn
 from asn_sql.errors import UsageError
+from asn_sql.values import counted
 
 
 @handle_errors
@@ -76,7 +77,10 @@ def make_pool(
     mp.write_pool(target, made, files)
     warn(made.warnings)
     echo(out, str(pool))
-    err.print(f"{len(made.rows)} rows, {len(made.columns)} columns", highlight=False)
+    err.print(
+        f"{counted(len(made.rows), 'row')}, {counted(len(made.columns), 'column')}",
+        highlight=False,
+    )
 
 
 def _types(values: list[str] | None) -> list[str] | None:
@@ -153,7 +157,7 @@ def gather(
         exp_types=_types(exp_types),
         exclude_types=_types(exclude_types) or [],
     )
-    counts = f"{plan.members} members of {plan.products} products"
+    counts = f"{counted(plan.members, 'member')} of {counted(plan.products, 'product')}"
     if dry_run:
         for transfer in plan.transfers:
             echo(out, f"{mode} {transfer.source} -> {transfer.target}")
@@ -164,7 +168,7 @@ def gather(
     echo(out, str(plan.target))
     verb = {Mode.copy: "copied", Mode.link: "linked", Mode.symlink: "symlinked"}[mode]
     err.print(
-        f"{counts}: {len(written) - 1} files {verb}, "
+        f"{counts}: {counted(len(written) - 1, 'file')} {verb}, "
         f"{len(plan.transfers) - len(written) + 1} already there",
         highlight=False,
     )

@@ -12,8 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from asn_sql import __version__
 from asn_sql.bounded import read_bounded
 from asn_sql.errors import AsnSqlError, MissingFileError
@@ -24,6 +22,9 @@ from asn_sql.resources import schemas_dir
 from asn_sql.templates import recalled, remember
 
 if TYPE_CHECKING:
+    # load_asn reads JSON and checks it with jsonschema: importing it loads no DuckDB,
+    # which only the functions over a run's rows use (they are given a connection).
+    import duckdb
     import jsonschema
 
 CODE_VERSION = f"asnsql {__version__}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +97,9 @@ def stage_pool(
     del text
     header_line, header = _header(con, index, path)
     columns = _column_names(header, path, header_line)
-    _check_required(columns, path, header_line, delimiter)
+    _check_required(
+        columns, path, header_line, delimiter, lambda: _line_text(con, index, header_line)
+    )
     row_count = _check_field_counts(con, index, path, len(columns), header_line, delimiter)
     widths = _column_widths(con, index, header_line, len(columns))
     _check_field_sizes(con, index, path, columns, widths, header_line, delimiter)
@@ -229,11 +232,30 @@ def _column_names(header: list[str], path: Path, line: int) -> list[str]:
     return list(lowered)
 
 
-def _check_required(columns: list[str], path: Path, line: int, delimiter: str) -> None:
+# The delimiters a pool is likely written with, for the hint when the one given splits
+# nothing.
+_LIKELY_DELIMITERS = ("|", ",", "\t", ";")
+
+
+def _likely_delimiter(text: str, given: str) -> str | None:
+    """The likely delimiter other than ``given`` that ``text`` holds most often, if any."""
+    counts = {c: text.count(c) for c in _LIKELY_DELIMITERS if c != given}
+    found = max(counts, key=lambda c: counts[c])
+    return found if counts[found] else None
+
+
+def _check_required(
+    columns: list[str], path: Path, line: int, delimiter: str, header_text: Callable[[], str]
+) -> None:
     for required in REQUIRED_COLUMNS:
         if required not in columns:
             one_field = len(columns) == 1
-            hint = f"; the header is one field: is the delimiter {delimiter!r}?"
+            found = _likely_delimiter(header_text(), delimiter) if one_field else None
+            hint = (
+                f"; the header is one field split on {delimiter!r}: is the delimiter {found!r}?"
+                if found
+                else f"; the header is one field: is the delimiter {delimiter!r}?"
+            )
             hint = hint if one_field else ""
             raise PoolError(
                 f"no {required.upper()} column, which jwst needs{hint}",
@@ -266,9 +288,18 @@ def _check_field_counts(
         return count
     text = _line_text(con, index, bad_line)
     column = _field_column(text, expected, delimiter) if bad_count > expected else len(text) + 1
+    fields = "field" if bad_count == 1 else "fields"
+    counted = f"{bad_count} {fields}, expected {expected} as in the header on line {header_line}"
+    other = _likely_delimiter(text, delimiter)
+    if bad_count < expected and (other is None or text.count(other) + 1 < expected):
+        # The header split into its columns on this delimiter, and this line holds no other
+        # one often enough to be split by it: the line is short, not the delimiter wrong.
+        raise PoolError(
+            f"{counted}: the line is short (cut off?)", path=path, line=bad_line, column=column
+        )
+    guess = other if bad_count < expected else delimiter
     raise PoolError(
-        f"{bad_count} fields, expected {expected} as in the header on line {header_line}: "
-        f"is the delimiter {delimiter!r}?",
+        f"{counted}: is the delimiter {guess!r}?",
         path=path,
         line=bad_line,
         column=column,

@@ -137,6 +137,10 @@ def check_not_protected(target: Path, protected: Sequence[Protected] = ()) -> No
     """Raise OutputError when writing ``target`` would replace a DuckDB database (any: told
     by its header, not its name) or one of ``protected``, the command's own inputs (the
     same file, also through a symlink or a hard link)."""
+    # asn_sql.db loads DuckDB, which `from asn_sql import load_asn` (it imports this
+    # module through asn_sql.io.documents) must not.
+    from asn_sql import db
+
     for path, what in protected:
         if db.same_file(target, path):
             raise OutputError(f"is {what}; give another output file", path=target)
@@ -146,6 +150,8 @@ def check_not_protected(target: Path, protected: Sequence[Protected] = ()) -> No
 
 def protected_database(db_path: Path) -> list[Protected]:
     """The database file and its write-ahead log, as ``protected`` files."""
+    from asn_sql import db  # loads DuckDB: see check_not_protected
+
     return [(db_path, "the database"), (db.wal_path(db_path), "the database's log")]
 
 

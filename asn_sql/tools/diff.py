@@ -12,6 +12,7 @@ from typing import Any
 
 from asn_sql.bounded import read_bounded
 from asn_sql.errors import AsnSqlError, first_line
+from asn_sql.values import counted
 
 # The fields compared besides the products; constraints, code_version and the
 # other bookkeeping keys differ between tools by design.
@@ -467,7 +468,7 @@ def summary_line(report: DiffReport) -> str:
 def _brief(asn: Canonical) -> str:
     f = asn.fields
     n = sum(asn.members.values())
-    return f"{asn.file} ({f['asn_type']}, {f['asn_rule']}, {f['asn_id']}, {n} members)"
+    return f"{asn.file} ({f['asn_type']}, {f['asn_rule']}, {f['asn_id']}, {counted(n, 'member')})"
 
 
 def change_lines(change: Change) -> list[str]:

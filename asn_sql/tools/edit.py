@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asn_sql.errors import UsageError
 from asn_sql.io.documents import (
     DocumentError,
     document_level,
@@ -43,7 +44,12 @@ def edit_file(
 
     Raises DocumentError when the file to write is a symbolic link (the edit would
     replace the link, leaving the file it points to as it was), when the association
-    cannot be read or the edit leaves it invalid."""
+    cannot be read or the edit leaves it invalid; UsageError when there is nothing to
+    add or remove (the file would be rewritten as it was)."""
+    if not add and not remove:
+        raise UsageError(
+            "nothing to do: no files to add or remove", path=path, settings=("add", "remove")
+        )
     data = read_json(path)
     _check_shape(data, path)
     target = output or path

@@ -88,6 +88,11 @@ def delete_run(db_path: Path, run_id: int) -> int:
     return delete_runs(db_path, [run_id])[0][1]
 
 
+def no_such_run(run_id: int) -> UsageError:
+    """The one error for a run id that names no run, whichever command was given it."""
+    return UsageError(f"there is no run {run_id} (asnsql runs lists them)")
+
+
 def latest_run(con: Any, run_id: int | None) -> int:
     """``run_id`` if that run exists, else the latest run; UsageError when there is none."""
     if run_id is None:
@@ -98,7 +103,7 @@ def latest_run(con: Any, run_id: int | None) -> int:
     if not con.execute("select count(*) from runs where run_id = $run", {"run": run_id}).fetchone()[
         0
     ]:
-        raise UsageError(f"there is no run {run_id} (asnsql runs lists them)")
+        raise no_such_run(run_id)
     return run_id
 
 

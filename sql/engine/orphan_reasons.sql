@@ -67,7 +67,9 @@ select
     $run_id,
     o.row_no,
     coalesce(u.reason, r.reason, 'no rule takes it: ' || c.reason,
-             'no rule took a ' || coalesce(o.exp_type, 'unset') || ' exposure in this run '
+             -- "an exposure" whatever the type: "a " before it reads wrong for half of them
+             'no rule took an exposure '
+             || coalesce('of EXP_TYPE ' || o.exp_type, 'with no EXP_TYPE') || ' in this run '
              || '(asnsql explain gives each rule''s first failed condition)')
 from orphaned as o
 left join first_rule as r using (row_no)

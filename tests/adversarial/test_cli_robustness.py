@@ -374,7 +374,7 @@ def test_ctrl_c_after_the_commit_says_what_was_kept(
     assert files == [f"{name}.json" for name in names]  # every file, no staging folder
     assert (done.returncode, done.stdout) == (130, "".join(f"out/{f}\n" for f in files))
     assert done.stderr.splitlines() == [
-        "run 1: wrote 9 associations (image2 8, image3 1); 0 exposures in none",
+        "run 1: wrote 9 associations (image2 8, image3 1); 0 exposures in no association",
         "Error: interrupted after run 1 was committed; its 9 files are in out "
         "(asnsql runs --delete 1 removes the run)",
     ]
@@ -385,7 +385,7 @@ def test_ctrl_c_after_the_commit_of_a_dry_run(tmp_path: Path, small_db: Path) ->
     assert len(_associations(small_db)) == 9
     assert (done.returncode, done.stdout) == (130, "")
     assert done.stderr.splitlines() == [
-        "run 1: would write 9 associations (image2 8, image3 1); 0 exposures in none",
+        "run 1: would write 9 associations (image2 8, image3 1); 0 exposures in no association",
         "Error: interrupted after run 1 was committed; no file written (a dry run) "
         "(asnsql runs --delete 1 removes the run)",
     ]

@@ -378,4 +378,14 @@ def test_a_bug_is_exit_1_with_one_line_and_debug_shows_the_traceback(
     line = assert_one_error_line(run("pools", "--db", small_db), 1, "internal error")
     assert "ValueError: a bug" in line and "please report" in line
     debug = run("pools", "--db", small_db, "-D")
-    assert isinstance(debug.exception, ValueError)
+    assert debug.code == 1
+    assert "Traceback" in debug.stderr and debug.stderr.endswith("ValueError: a bug\n")
+
+
+def test_a_user_mistake_with_debug_shows_the_traceback_and_is_still_exit_2(
+    tmp_path: Path, small_db: Path
+) -> None:
+    # 1 means a bug (docs/safety.md): -D changes what is shown, not whose fault it was
+    debug = run("-D", "generate", tmp_path / "nope.csv", "--db", small_db)
+    assert debug.exception is None and debug.code == 2
+    assert "Traceback" in debug.stderr and "nope.csv" in debug.stderr.splitlines()[-1]

@@ -30,7 +30,7 @@ def test_batch_refuses_pools_whose_folder_name_would_be_dot_or_dotdot(tmp_path: 
         f"({stem!r} is not a plain folder name); rename the pool"
         for name, stem in (("..csv", "."), ("...csv", ".."))
     )
-    assert "1 pools done, 1 skipped, 2 failed" in outcome.stderr
+    assert "1 pool done, 1 skipped, 2 failed" in outcome.stderr
     # out/good is untouched, out/other is new, nothing was moved aside anywhere.
     after = tree(out)
     assert {k: v for k, v in after.items() if not k.startswith("other")} == before
