@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from asn_sql import db, interrupt
+from asn_sql import interrupt
 from asn_sql.errors import AsnSqlError
 
 # A file a command must never write over, and what it is (for the error line): its
