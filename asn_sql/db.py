@@ -352,7 +352,11 @@ def now() -> datetime:
 
 
 def execute_script(
-    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, object] | None = None,
+    *,
+    every_pass: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """Run every statement of ``sql``, giving each the bound parameters it names.
 
@@ -360,7 +364,8 @@ def execute_script(
     those after it, up to the matching ``-- asnsql: end`` (a comment before a later
     statement), when TABLE has no row: a pass that has nothing to work on is not
     planned at all. The skipped statements must change nothing when TABLE is empty,
-    and create no table read outside the block."""
+    and create no table read outside the block. ``every_pass`` runs them all the same
+    (checking a rule plans every statement it takes part in)."""
     params = params or {}
     result = con
     skipping = 0  # how deep inside skipped blocks; 0: running
@@ -368,7 +373,7 @@ def execute_script(
         for marker, table in _GUARD.findall(statement.query):
             if marker == "end":
                 skipping = max(skipping - 1, 0)
-            elif skipping or not has_rows(con, table):
+            elif skipping or not (every_pass or has_rows(con, table)):
                 skipping += 1
         if skipping:
             continue

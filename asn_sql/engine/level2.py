@@ -82,9 +82,11 @@ def run_level2(
     rules: list[Rule],
     progress: Progress | None = None,
     finalize: bool = True,
+    checking: bool = False,
 ) -> None:
     """Fill rule_matches with the Level 2 associations of the current scopes; with
-    ``finalize`` false, as jwst leaves them unfinalized (no pruning, splits or catalogs)."""
+    ``finalize`` false, as jwst leaves them unfinalized (no pruning, splits or catalogs).
+    ``checking`` plans every pass of every rule given, rows or none (`rules --check`)."""
     specs = [level2_spec(rule) for rule in rules]
     db.execute_script(con, render_sql("engine/level2_eligible.sql"))
     branches = [
@@ -107,11 +109,19 @@ def run_level2(
     specs = [
         spec
         for spec in specs
-        if spec.name in present and (present[spec.name] or spec.shape == "replayed" or not finalize)
+        if checking
+        or (
+            spec.name in present
+            and (present[spec.name] or spec.shape == "replayed" or not finalize)
+        )
     ]
     if not specs:
         return  # no association to make, and nothing else reads the passes' tables
     try:
-        db.execute_script(con, render_sql("engine/level2.sql", rules=specs, finalize=finalize))
+        db.execute_script(
+            con,
+            render_sql("engine/level2.sql", rules=specs, finalize=finalize),
+            every_pass=checking,
+        )
     except duckdb.Error as exc:
         raise RuleError(f"Level 2 grouping failed: {with_hint(first_line(exc), exc)}") from None

@@ -78,9 +78,11 @@ def run_level3(
     rules: list[Rule],
     progress=None,
     finalize: bool = True,
+    checking: bool = False,
 ) -> None:
     """Fill rule_matches with the Level 3 associations of the current scopes; with
-    ``finalize`` false, invalid ones stay and no nod backgrounds are added."""
+    ``finalize`` false, invalid ones stay and no nod backgrounds are added.
+    ``checking`` plans every pass of every rule given, rows or none (`rules --check`)."""
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     branches = [
         Branch(
@@ -92,7 +94,7 @@ def run_level3(
     ]
     insert_eligible(con, "l3_eligible", branches)
     present = rules_present(con, "l3_eligible")
-    specs = [spec for spec in map(grouping_spec, rules) if spec.name in present]
+    specs = [spec for spec in map(grouping_spec, rules) if checking or spec.name in present]
     if not specs:
         return  # no eligible row: no association, and nothing else reads the passes' tables
     try:
@@ -102,8 +104,9 @@ def run_level3(
                 "engine/level3.sql",
                 rules=specs,
                 finalize=finalize,
-                acquisitions=_has_acquisitions(con),
+                acquisitions=checking or _has_acquisitions(con),
             ),
+            every_pass=checking,
         )
     except duckdb.Error as exc:
         raise RuleError(f"grouping failed: {with_hint(first_line(exc), exc)}") from None

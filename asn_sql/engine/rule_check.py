@@ -101,7 +101,7 @@ def _clashes(results: list[CheckedRule]) -> list[CheckedRule]:
 def _check_one(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:
     runner = run_level2 if rule.level == 2 else run_level3
     try:
-        runner(con, 0, [rule])
+        runner(con, 0, [rule], checking=True)
     except RuleError as exc:
         if exc.path is None:  # the engine's own statement failed on this rule's macros
             raise RuleError(exc.message, path=rule.path) from None
