@@ -92,6 +92,11 @@ def _run_pass(
         con.register("arrow", arrow)
         con.execute(f"create table {name} as select * from arrow")
         con.unregister("arrow")
+    if acquisitions is not None:
+        # each acquisition offered once, at its own row (the engine also offers it again
+        # past every row: Asn_Lv3ACQ_Reprocess, checked by the differential fixtures)
+        con.execute("alter table acq add column at_row integer")
+        con.execute("update acq set at_row = row_no")
     template = environment().from_string(
         "{% import 'macros/grouping.sql' as g %}"
         "{{ g.wildcard_groups('t', 'src', keys, locks, acquisitions, base) }}"
