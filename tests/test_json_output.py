@@ -146,7 +146,7 @@ def test_generate_prints_the_run_as_the_database_holds_it(made: dict[str, Any]) 
             "timings": None,
         }
         assert list(doc["timings"]) == [
-            "scopes", "rules", "finalize", "store", "orphans", "documents", "write"
+            "scopes", "rules", "finalize", "store", "orphans", "explain", "documents", "write"
         ]  # fmt: skip
     assert sorted(doc_files := as_json(made[1])["files"]) == sorted(
         str(p) for p in made["out"].glob("*.json")
