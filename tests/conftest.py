@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,20 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 POOLS = FIXTURES / "pools"
 BAD = FIXTURES / "bad"
 EXPECTED = FIXTURES / "expected"
+
+
+@pytest.fixture(autouse=True)
+def _signals_as_they_were() -> Iterator[None]:
+    """Every test leaves this process's SIGINT and SIGTERM handlers and its signal mask as
+    it found them. A command run in-process installs asnsql's handlers, and a batch
+    worker's initializer ignores both: a process a later test starts would inherit an
+    ignored or blocked SIGINT, and the signal tests would see no interrupt at all."""
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
 
 
 @pytest.fixture

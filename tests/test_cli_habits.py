@@ -290,7 +290,9 @@ def test_the_shell_completes_commands_and_options() -> None:
 
 
 def test_show_completion_prints_the_script_for_the_shell(tmp_path: Path) -> None:
-    env = dict(os.environ, SHELL="/bin/bash", HOME=str(tmp_path))
+    # a clean environment: what other tests left in this process's (completion
+    # variables, a worker's settings) must not change what typer detects
+    env = {"PATH": os.environ["PATH"], "SHELL": "/bin/bash", "HOME": str(tmp_path)}
     shown = subprocess.run(
         [sys.executable, "-m", "asn_sql", "--show-completion", "bash"],
         capture_output=True,
