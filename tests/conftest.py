@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,17 +23,15 @@ EXPECTED = FIXTURES / "expected"
 
 
 @pytest.fixture(autouse=True)
-def _signals_as_they_were() -> Iterator[None]:
-    """Every test leaves this process's SIGINT and SIGTERM handlers and its signal mask as
-    it found them. A command run in-process installs asnsql's handlers, and a batch
-    worker's initializer ignores both: a process a later test starts would inherit an
-    ignored or blocked SIGINT, and the signal tests would see no interrupt at all."""
-    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
-    yield
-    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    for signum, handler in handlers.items():
-        signal.signal(signum, handler)
+def _signals_as_python_starts() -> None:
+    """Every test starts with SIGINT and SIGTERM as Python starts a process: handled by
+    default, not blocked. Commands run in-process (by tests and by module fixtures)
+    install asnsql's handlers, hold signals around commits, and a batch worker's
+    initializer ignores both; a process a later test starts would inherit an ignored or
+    blocked SIGINT, and the signal tests would see no interrupt at all."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
 
 
 @pytest.fixture

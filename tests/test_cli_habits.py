@@ -290,17 +290,17 @@ def test_the_shell_completes_commands_and_options() -> None:
 
 
 def test_show_completion_prints_the_script_for_the_shell(tmp_path: Path) -> None:
-    # a clean environment: what other tests left in this process's (completion
-    # variables, a worker's settings) must not change what typer detects
-    env = {"PATH": os.environ["PATH"], "SHELL": "/bin/bash", "HOME": str(tmp_path)}
+    # typer finds the shell among the process's ancestors (shellingham), as it does when a
+    # person types the command: run it from bash, kept alive past the command (`; true`)
+    env = dict(os.environ, SHELL="/bin/bash", HOME=str(tmp_path))
     shown = subprocess.run(
-        [sys.executable, "-m", "asn_sql", "--show-completion", "bash"],
+        ["bash", "-c", f"'{sys.executable}' -m asn_sql --show-completion; true"],
         capture_output=True,
         text=True,
         env=env,
     )
     assert shown.returncode == 0, shown.stderr
-    assert "_ASNSQL_COMPLETE=complete_bash" in shown.stdout
+    assert "_ASNSQL_COMPLETE=complete_bash" in shown.stdout, shown.stderr
     assert "complete -o default -F _asnsql_completion asnsql" in shown.stdout
     assert list(tmp_path.iterdir()) == []
 
