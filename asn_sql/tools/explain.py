@@ -143,19 +143,7 @@ def _rerun(
     found = explain_rerun.explain(
         db_path, exposure, run_id, rules_dir=rules_dir, ignore_default=ignore_default
     )
-    converted = [
-        Explanation(
-            e.run_id,
-            e.filename,
-            e.row_no,
-            e.exp_type,
-            e.left_out,
-            [Membership(*vars(m).values()) for m in e.memberships],
-            [Verdict(v.rule, v.level, v.reason, v.uses_type) for v in e.verdicts],
-            e.warnings,
-        )
-        for e in found
-    ]
+    converted = list(found)  # the same Explanation objects
     if converted and not stored:
         converted[0].warnings = [
             f"run {run_id} was recorded before asnsql stored why (migration 0009): its "

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -17,41 +17,8 @@ from asn_sql.engine.run import GenerateOptions, decide_associations
 from asn_sql.errors import UsageError
 from asn_sql.templates import render_sql
 
-
-@dataclass
-class Membership:
-    """An association of the run that holds the exposure."""
-
-    association: str
-    product: str
-    exptype: str
-    rule: str
-
-
-@dataclass
-class Verdict:
-    """Why one rule did not take the exposure; ``uses_type``: the rule takes exposures of its
-    exp_type in this run (those come first; the others fold into one line)."""
-
-    rule: str
-    level: int
-    reason: str
-    uses_type: bool = True
-
-
-@dataclass
-class Explanation:
-    """Everything known about one exposure in one run."""
-
-    run_id: int
-    filename: str
-    row_no: int
-    exp_type: str | None = None
-    # why asnsql took the exposure out of every scope, when it did (an unsafe FILENAME)
-    left_out: str | None = None
-    memberships: list[Membership] = field(default_factory=list)
-    verdicts: list[Verdict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+# One result type for both ways of explaining (tools/explain.py reads what the run stored).
+from asn_sql.tools.explain import Explanation, Membership, Verdict
 
 
 def explain(
