@@ -319,9 +319,20 @@ def _chunk_rows(pools: Sequence[Path], slots: int) -> int:
             sizes.append(path.stat().st_size)
         except OSError:
             sizes.append(0)
-    # about 300 bytes a row in jwst's pools; only the share of the batch matters here
-    rows = sum(sizes) // 300
-    return max(1, min(CHUNK_ROWS, rows // (slots * _IN_FLIGHT)))
+    rows = sum(sizes) // _bytes_per_row(pools)
+    return max(1, min(CHUNK_ROWS, -(-rows // (slots * _IN_FLIGHT))))
+
+
+def _bytes_per_row(pools: Sequence[Path]) -> int:
+    """The bytes of a row in the first pool that reads (jwst's pools: several hundred)."""
+    for path in pools[:3]:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if data.count(b"\n"):
+            return max(1, len(data) // data.count(b"\n"))
+    return 500
 
 
 def _chunks(

@@ -72,7 +72,7 @@ def run_chunk(tasks: list[PoolTask]) -> list[PoolOutcome]:
     """
     # Imported here: a Dask worker unpickles this module before it runs anything.
     from asn_sql import db
-    from asn_sql.io.load import load_staged
+    from asn_sql.io.load import load_staged_all
     from asn_sql.io.pool import create_staging, stage_pool
 
     outcomes = [PoolOutcome(task.source) for task in tasks]
@@ -89,10 +89,8 @@ def run_chunk(tasks: list[PoolTask]) -> list[PoolOutcome]:
             except AsnSqlError as exc:
                 outcome.error, outcome.error_settings = str(exc), exc.settings
         db.attach(con, _MEMORY)
-        loaded = {}
-        with db.transaction(con):
-            for index, pool in staged.items():
-                loaded[index] = load_staged(con, pool, replace=False)
+        results = load_staged_all(con, list(staged.values()), replace=False)
+        loaded = dict(zip(staged, results, strict=True))
         if loaded:
             _generate(con, tasks[0].options, loaded, outcomes)
     finally:
@@ -165,20 +163,42 @@ def _rows(con: duckdb.DuckDBPyConnection) -> dict[str, pyarrow.Table]:
         order by table_name
         """
     ).fetchall()
-    return {name: _arrow(con.sql(f'select * from "{name}"')) for (name,) in tables}
+    keyed = {
+        name: "run_id" if "run_id" in columns else "pool_id"
+        for name, columns in _columns(con, [name for (name,) in tables]).items()
+    }
+    # sorted by the key that says whose rows they are, each pool's rows in the order
+    # they were written in (rowid)
+    return {
+        name: _arrow(con.sql(f'select * from "{name}" order by {key}, rowid'))
+        for name, key in keyed.items()
+    }
+
+
+def _columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, list[str]]:
+    rows = con.execute(
+        "select table_name, list(column_name) from information_schema.columns "
+        "where table_catalog = current_database() and list_contains($tables, table_name) "
+        "group by table_name order by table_name",
+        {"tables": tables},
+    ).fetchall()
+    return dict(rows)
 
 
 def _rows_of(
     tables: dict[str, pyarrow.Table], pool_id: int, run_id: int
 ) -> dict[str, pyarrow.Table]:
     """The rows one pool and its run wrote: a table with a run_id is a run's, else a
-    pool's (pools, exposures, candidates)."""
-    import pyarrow.compute as pc
+    pool's (pools, exposures, candidates). The tables come sorted by that key
+    (:func:`_rows`), so each pool's rows are one slice, found by binary search."""
+    import bisect
 
     rows = {}
     for name, table in tables.items():
         key, value = ("run_id", run_id) if "run_id" in table.column_names else ("pool_id", pool_id)
-        rows[name] = table.filter(pc.equal(table[key], value))
+        keys = table.column(key).to_pylist() if table.num_rows else []
+        start, end = bisect.bisect_left(keys, value), bisect.bisect_right(keys, value)
+        rows[name] = table.slice(start, end - start)
     return rows
 
 
