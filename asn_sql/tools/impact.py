@@ -212,9 +212,8 @@ def run_impact(
         try:
             outcome = future.result()
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
-            outcome = PoolImpact(
-                target.pool_id, target.pool, target.run_id, error=describe_failure(exc)
-            )
+            error = f"{target.pool}: {describe_failure(exc)}"
+            outcome = PoolImpact(target.pool_id, target.pool, target.run_id, error=error)
         found[target.pool_id] = outcome
         if report is not None:
             report(outcome)
@@ -311,7 +310,8 @@ def impact_of_pool(task: ImpactTask) -> PoolImpact:
             finally:
                 con.close()
         except AsnSqlError as exc:
-            outcome.error = str(exc).replace(folder, task.rules_shown)
+            # The pool names the line, as batch's errors do; the rule files keep their names.
+            outcome.error = f"{target.pool}: {str(exc).replace(folder, task.rules_shown)}"
             outcome.error_settings = exc.settings
             return outcome
     outcome.report = diff_documents(task.old_documents, documents, task.old_exposures, exposures)
