@@ -188,3 +188,14 @@ def test_on_a_dask_cluster_it_says_the_same(kept: Path) -> None:
             "impact", "-r", DARKS, "--scheduler", cluster.scheduler_address, "--db", kept
         )
     assert (result.exit_code, result.stdout) == (1, DARKS_REPORT)
+
+
+def test_ignore_default_tries_the_folders_rules_alone(kept: Path) -> None:
+    result = asnsql("impact", "-r", DARKS, "--ignore-default", OLD, "--db", kept)
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        f"{OLD} (run 1): 0 same, 0 renamed, 0 changed, 10 removed, 0 added, 8 orphaned, "
+        "0 no longer orphans"
+    )
+    assert [line.split()[0] for line in lines[1:]] == ["removed"] * 10 + ["orphaned"] * 8
