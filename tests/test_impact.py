@@ -199,3 +199,35 @@ def test_ignore_default_tries_the_folders_rules_alone(kept: Path) -> None:
         "0 no longer orphans"
     )
     assert [line.split()[0] for line in lines[1:]] == ["removed"] * 10 + ["orphaned"] * 8
+
+
+def test_a_run_made_with_other_user_rules_is_named_in_a_warning(kept: Path, tmp_path: Path) -> None:
+    db = tmp_path / "asn.duckdb"
+    shutil.copy(kept, db)
+    made = asnsql("generate", NEW, "-r", DARKS, "--dry-run", "--db", db)
+    assert made.exit_code == 0, made.output
+    # The same folder again (edited or not) is the rules tried: no warning.
+    again = asnsql("impact", "-r", DARKS, NEW, "--db", db)
+    assert again.exit_code == 0, again.output
+    assert again.stdout == (
+        f"{NEW} (run 4): 13 same, 0 renamed, 0 changed, 0 removed, 0 added, 0 orphaned, "
+        "0 no longer orphans\n"
+    )
+    assert again.stderr.splitlines() == [
+        "1 pool: 0 would change, 1 unchanged; 13 same, 0 renamed, 0 changed, 0 removed, "
+        "0 added, 0 orphaned, 0 no longer orphans",
+    ]
+    # Another folder: the darks rule is left out, which the warning says.
+    other = tmp_path / "other" / "level3"
+    other.mkdir(parents=True)
+    shutil.copy(ROOT / "sql" / "rules" / "level3" / "lv3_image.sql", other)
+    result = asnsql("impact", "-r", other.parent, NEW, "--db", db)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0] == (
+        f"{NEW} (run 4): 12 same, 0 renamed, 0 changed, 1 removed, 0 added, 1 orphaned, "
+        "0 no longer orphans"
+    )
+    assert result.stderr.splitlines()[0] == (
+        f"Warning: {NEW}: run 4 was made with the rules of {DARKS}, which are not tried "
+        "again: some changes may come from leaving them out"
+    )

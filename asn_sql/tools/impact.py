@@ -74,6 +74,7 @@ class ImpactTask:
     old_documents: dict[str, dict[str, Any]]
     old_exposures: RunExposures
     threads: int = 1
+    notes: tuple[str, ...] = ()  # warnings about the kept run, given with the pool's report
 
 
 @dataclass
@@ -214,6 +215,7 @@ def run_impact(
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
             error = f"{target.pool}: {describe_failure(exc)}"
             outcome = PoolImpact(target.pool_id, target.pool, target.run_id, error=error)
+        outcome.warnings = [*task.notes, *outcome.warnings]
         found[target.pool_id] = outcome
         if report is not None:
             report(outcome)
@@ -243,7 +245,37 @@ def _tasks(con: duckdb.DuckDBPyConnection, plan: ImpactPlan, threads: int) -> It
             old_documents={d.file_name: d.data for d in run_documents(con, target.run_id)},
             old_exposures=run_exposures(con, target.run_id),
             threads=threads,
+            notes=tuple(_run_notes(con, target, plan.settings)),
         )
+
+
+def _run_notes(
+    con: duckdb.DuckDBPyConnection, target: PoolToCompare, settings: ImpactSettings
+) -> list[str]:
+    """Warnings when the kept run was made with other user rules than those tried (a
+    folder tried again, edited, is the same rules) or by another asnsql: then not every
+    change comes from the folder tried."""
+    from asn_sql import __version__
+    from asn_sql.templates import sql_digest
+
+    rules_dir, ignore_default, code_version, sql_hash = con.execute(
+        "select rules_dir, ignore_default, code_version, sql_hash from runs where run_id = $run",
+        {"run": target.run_id},
+    ).fetchone()
+    notes = []
+    tried = str(settings.rules_dir.resolve())
+    if rules_dir is not None and (rules_dir, ignore_default) != (tried, settings.ignore_default):
+        alone = " alone" if ignore_default else ""
+        notes.append(
+            f"{target.pool}: run {target.run_id} was made with the rules of {rules_dir}{alone}, "
+            "which are not tried again: some changes may come from leaving them out"
+        )
+    if code_version != __version__ or sql_hash != sql_digest():
+        notes.append(
+            f"{target.pool}: run {target.run_id} was made by another asnsql ({code_version}, "
+            "or other SQL files): some changes may come from that, not from the rules tried"
+        )
+    return notes
 
 
 def _pool_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
