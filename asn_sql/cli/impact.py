@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,15 +99,18 @@ def impact(
     plan = plan_impact(db, pools or [], ImpactSettings(rules_dir, ignore_default))
     warn(list(plan.warnings))
 
+    bar = _bar(len(plan.pools))
+
     def report(pool: PoolImpact) -> None:
         # As each pool ends: its warnings and errors; the reports come in order at the end.
         warn(pool.warnings)
         if pool.error is not None:
             echo(err, error_line(pool.error, pool.error_settings))
+        bar.advance(bar.task_ids[0])
 
     # No more workers than pools: each is a whole Python and DuckDB to start.
     wanted = workers or min(os.cpu_count() or 1, len(plan.pools))
-    with open_executor(None if scheduler else wanted, scheduler) as (executor, slots):
+    with open_executor(None if scheduler else wanted, scheduler) as (executor, slots), bar:
         threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
         result = run_impact(db, plan, executor, slots, threads=threads, report=report)
     if output is ReportFormat.json:
@@ -124,3 +127,20 @@ def impact(
         raise typer.Exit(code=2)
     if result.changed:
         raise typer.Exit(code=1)
+
+
+def _bar(total: int) -> Any:
+    """A progress bar over pools on stderr, on a terminal only (as batch's)."""
+    from rich import progress
+
+    bar = progress.Progress(
+        progress.TextColumn("pools"),
+        progress.BarColumn(),
+        progress.MofNCompleteColumn(),
+        progress.TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    bar.add_task("pools", total=total)
+    return bar

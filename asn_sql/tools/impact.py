@@ -249,6 +249,8 @@ def _tasks(con: duckdb.DuckDBPyConnection, plan: ImpactPlan, threads: int) -> It
         )
 
 
+# fetchall, never fetchone: DuckDB refuses the next statement on a connection whose
+# result is left unfinished, and these connections go on to read the next pool.
 def _run_notes(
     con: duckdb.DuckDBPyConnection, target: PoolToCompare, settings: ImpactSettings
 ) -> list[str]:
@@ -261,7 +263,7 @@ def _run_notes(
     rules_dir, ignore_default, code_version, sql_hash = con.execute(
         "select rules_dir, ignore_default, code_version, sql_hash from runs where run_id = $run",
         {"run": target.run_id},
-    ).fetchone()
+    ).fetchall()[0]
     notes = []
     tried = str(settings.rules_dir.resolve())
     if rules_dir is not None and (rules_dir, ignore_default) != (tried, settings.ignore_default):
@@ -310,7 +312,7 @@ def _run_options(con: duckdb.DuckDBPyConnection, run_id: int) -> GenerateOptions
     levels, mode, ids, version_id, finalized = con.execute(
         "select levels, mode, candidate_ids, version_id, finalized from runs where run_id = $run",
         {"run": run_id},
-    ).fetchone()
+    ).fetchall()[0]
     return GenerateOptions(
         levels=tuple(int(level) for level in levels),
         ids=tuple(ids) if ids else None,
