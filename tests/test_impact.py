@@ -231,3 +231,21 @@ def test_a_run_made_with_other_user_rules_is_named_in_a_warning(kept: Path, tmp_
         f"Warning: {NEW}: run 4 was made with the rules of {DARKS}, which are not tried "
         "again: some changes may come from leaving them out"
     )
+
+
+def test_a_rule_failing_on_a_pool_fails_that_pool_exit_2(kept: Path, tmp_path: Path) -> None:
+    # The check on an empty database passes; the pool's rows make the cast fail.
+    failing = tmp_path / "failing"
+    failing.mkdir()
+    text = (DARKS / "lv3_darks.sql").read_text()
+    cast = "cast(e.filename as integer) > 0"
+    (failing / "lv3_darks.sql").write_text(text.replace("e.detector is not null", cast))
+    result = asnsql("impact", "-r", failing, NEW, "--db", kept)
+    assert (result.exit_code, result.stdout) == (2, "")
+    error, summary = result.stderr.splitlines()
+    assert error.startswith(f"Error: {NEW}: ") and "Conversion Error" in error
+    assert "asnsql-rules-" not in error  # the worker's copy of the folder is never named
+    assert summary == (
+        "1 pool: 0 would change, 0 unchanged, 1 failed; 0 same, 0 renamed, 0 changed, "
+        "0 removed, 0 added, 0 orphaned, 0 no longer orphans"
+    )
