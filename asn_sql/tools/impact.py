@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from asn_sql import db
+from asn_sql import db, interrupt
 from asn_sql.errors import AsnSqlError, UsageError
 from asn_sql.tools.diff import DiffReport, RunExposures, diff_documents, report_lines, summary_line
 from asn_sql.tools.tasks import describe_failure, run_tasks
@@ -213,6 +213,7 @@ def run_impact(
         try:
             outcome = future.result()
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
+            interrupt.check()  # workers lost to the same Ctrl-C: impact was interrupted
             error = f"{target.pool}: {describe_failure(exc)}"
             outcome = PoolImpact(target.pool_id, target.pool, target.run_id, error=error)
         outcome.warnings = [*task.notes, *outcome.warnings]
