@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, POOLS, file_digest
+from conftest import FIXTURES, POOLS, cpu_seconds, file_digest, wait_until
 from typer.testing import CliRunner
 
 from asn_sql.cli.main import app
@@ -178,8 +181,6 @@ def test_the_run_is_made_again_with_its_own_options(kept: Path, tmp_path: Path) 
 
 def test_on_a_dask_cluster_it_says_the_same(kept: Path) -> None:
     pytest.importorskip("distributed")
-    import sys
-
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_batch import local_cluster
 
@@ -249,3 +250,46 @@ def test_a_rule_failing_on_a_pool_fails_that_pool_exit_2(kept: Path, tmp_path: P
         "1 pool: 0 would change, 0 unchanged, 1 failed; 0 same, 0 renamed, 0 changed, "
         "0 removed, 0 added, 0 orphaned, 0 no longer orphans"
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_ctrl_c_stops_impact_with_one_line_and_the_database_as_it_was(
+    kept: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "asn.duckdb"
+    shutil.copy(kept, db)
+    made = asnsql("generate", POOLS / "mega_pool.csv", "--dry-run", "--db", db)
+    assert made.exit_code == 0, made.output
+    before = untouched(db, tmp_path)
+    # The terminal sends SIGINT to the whole process group: impact and its workers.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "asn_sql", "impact", "-r", str(DARKS), "--workers", "2"]
+        + ["--db", str(db)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        # a shell's background job ignores SIGINT; give the child the default handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    wait_until(
+        lambda: (
+            process.poll() is not None
+            or sum(cpu_seconds(int(child)) for child in _children(process.pid)) >= 1.0
+        )
+    )
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out) == (130, ""), err
+    assert err.endswith("Error: interrupted\n") and "Traceback" not in err, err
+    assert untouched(db, tmp_path) == before
+
+
+def _children(pid: int) -> list[str]:
+    """The child processes of ``pid`` (Linux's /proc)."""
+    return [
+        child
+        for task in Path(f"/proc/{pid}/task").glob("*")
+        for child in (task / "children").read_text().split()
+    ]
