@@ -83,12 +83,12 @@ def impact(
     from asn_sql.tools.batch import check_workers, open_executor
     from asn_sql.tools.impact import (
         ImpactSettings,
-        PoolImpact,
         plan_impact,
         pool_lines,
         run_impact,
         summary_text,
     )
+    from asn_sql.tools.impact_task import PoolImpact
 
     if rules_dir is None:
         raise UsageError("which rules? give the folder to try with -r/--rules DIR")

@@ -1,27 +1,25 @@
 """What a rule folder would change: each pool's latest run made again with the folder's rules,
 on a throwaway copy of the pool, and compared with the run as kept. Nothing is written.
 
-The database is opened read-only. Each pool travels to a worker as a task holding its rows
-(Arrow), the rule files' bytes, the kept run's options and documents; the worker loads the
-rows into a private in-memory database, runs the rules there (:func:`regenerate`, the one
-place that knows how a run is made) and hands back diff's report. The same task runs in a
-local worker process or on a Dask worker, as `batch`'s do (asn_sql/tools/batch.py).
+The coordinator (here) opens the database read-only, checks the rule folder, and sends each
+pool to a worker as a task holding its rows (Arrow), the rule files' bytes, the kept run's
+options and documents (asn_sql/tools/impact_task.py); the worker hands back diff's report.
+The tasks run through batch's executors: local worker processes or a Dask cluster.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from asn_sql import db, interrupt
-from asn_sql.errors import AsnSqlError, UsageError
-from asn_sql.tools.diff import DiffReport, RunExposures, diff_documents, report_lines, summary_line
+from asn_sql.errors import UsageError
+from asn_sql.tools.diff import DiffReport, report_lines, summary_line
+from asn_sql.tools.impact_task import ImpactTask, PoolImpact, PoolToCompare, impact_of_pool
 from asn_sql.tools.tasks import describe_failure, run_tasks
 from asn_sql.values import counted
 
@@ -41,15 +39,6 @@ class ImpactSettings:
 
 
 @dataclass(frozen=True)
-class PoolToCompare:
-    """A loaded pool and the run of it that the rules are tried against (its latest)."""
-
-    pool_id: int
-    pool: str
-    run_id: int
-
-
-@dataclass(frozen=True)
 class ImpactPlan:
     """The rule files (path under the folder, bytes), checked, and the pools to compare."""
 
@@ -57,42 +46,6 @@ class ImpactPlan:
     rule_files: tuple[tuple[str, bytes], ...]
     pools: tuple[PoolToCompare, ...]
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ImpactTask:
-    """One pool as a worker needs it: its rows, the kept run's options, documents and
-    exposures, and the rule files' bytes (a worker needs no access to the coordinator's
-    files)."""
-
-    target: PoolToCompare
-    tables: dict[str, pyarrow.Table]
-    options: GenerateOptions
-    rule_files: tuple[tuple[str, bytes], ...]
-    rules_shown: str  # the folder as the user named it: errors name its files
-    ignore_default: bool
-    old_documents: dict[str, dict[str, Any]]
-    old_exposures: RunExposures
-    threads: int = 1
-    notes: tuple[str, ...] = ()  # warnings about the kept run, given with the pool's report
-
-
-@dataclass
-class PoolImpact:
-    """What the rules would change in one pool's run: diff's report, or why it failed."""
-
-    pool_id: int
-    pool: str
-    run_id: int
-    report: DiffReport | None = None
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-    error_settings: tuple[str, ...] = ()
-
-    @property
-    def changes(self) -> bool:
-        """Whether the run would change (a failed pool does not count)."""
-        return self.report is not None and not self.report.equal
 
 
 @dataclass
@@ -322,78 +275,6 @@ def _run_options(con: duckdb.DuckDBPyConnection, run_id: int) -> GenerateOptions
         version_id=version_id,
         finalize=bool(finalized),
     )
-
-
-def impact_of_pool(task: ImpactTask) -> PoolImpact:
-    """Load a pool's rows into a private database, make its run again with the task's
-    rules and compare it with the kept run (the task of `impact`).
-
-    An error the user can fix (a rule failing on this pool) comes back as
-    ``PoolImpact.error``, naming the rule files as the user named them; anything else is a
-    bug and raises."""
-    target = task.target
-    outcome = PoolImpact(target.pool_id, target.pool, target.run_id)
-    with tempfile.TemporaryDirectory(prefix="asnsql-rules-") as folder:
-        try:
-            _write_rules(Path(folder), task.rule_files)
-            con = _private_copy(task)
-            try:
-                options = dataclasses.replace(
-                    task.options, rules_dir=Path(folder), ignore_default=task.ignore_default
-                )
-                documents, exposures, warnings = regenerate(con, target.pool_id, options)
-            finally:
-                con.close()
-        except AsnSqlError as exc:
-            # The pool names the line, as batch's errors do; the rule files keep their names.
-            outcome.error = f"{target.pool}: {str(exc).replace(folder, task.rules_shown)}"
-            outcome.error_settings = exc.settings
-            return outcome
-    outcome.report = diff_documents(task.old_documents, documents, task.old_exposures, exposures)
-    outcome.warnings = warnings
-    return outcome
-
-
-def _write_rules(folder: Path, files: tuple[tuple[str, bytes], ...]) -> None:
-    for relative, contents in files:
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(contents)
-
-
-def _private_copy(task: ImpactTask) -> duckdb.DuckDBPyConnection:
-    """An in-memory database with the migrations and the task's pool rows, as loaded."""
-    con = db.connect_memory()
-    try:
-        con.execute(f"set threads = {int(task.threads)}")
-        db.attach(con, Path(":memory:"))
-        for name, rows in task.tables.items():
-            con.register("impact_rows", rows)
-            try:
-                con.execute(f'insert into "{name}" by name select * from impact_rows')
-            finally:
-                con.unregister("impact_rows")
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def regenerate(
-    con: duckdb.DuckDBPyConnection, pool_id: int, options: GenerateOptions
-) -> tuple[dict[str, dict[str, Any]], RunExposures, list[str]]:
-    """One pool's run made on ``con`` (a throwaway database): its documents by file name,
-    checked against jwst's schemas as generate checks them, its exposures as diff compares
-    orphans, and its warnings. The seam to the engine: today one pool a call."""
-    from asn_sql.engine.run import generate_run
-    from asn_sql.io.documents import run_documents, validate_documents
-    from asn_sql.tools.versions import run_exposures
-
-    summary = generate_run(con, pool_id, options)
-    documents = run_documents(con, summary.run_id)
-    validate_documents(documents)
-    by_name = {doc.file_name: doc.data for doc in documents}
-    return by_name, run_exposures(con, summary.run_id), summary.warnings
 
 
 def pool_lines(pool: PoolImpact) -> list[str]:
