@@ -73,9 +73,11 @@ def test_a_new_rule_says_which_pools_and_associations_would_change_and_writes_no
 
 
 def test_one_worker_and_two_say_the_same(kept: Path) -> None:
+    before = file_digest(kept)
     one = asnsql("impact", "-r", DARKS, "--workers", "1", "--db", kept)
     two = asnsql("impact", "-r", DARKS, "--workers", "2", "--db", kept)
     assert (one.exit_code, one.stdout) == (two.exit_code, two.stdout) == (1, DARKS_REPORT)
+    assert file_digest(kept) == before
 
 
 def test_rules_that_change_nothing_exit_0(kept: Path, tmp_path: Path) -> None:
@@ -184,11 +186,13 @@ def test_on_a_dask_cluster_it_says_the_same(kept: Path) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_batch import local_cluster
 
+    before = file_digest(kept)
     with local_cluster(2) as cluster:
         result = asnsql(
             "impact", "-r", DARKS, "--scheduler", cluster.scheduler_address, "--db", kept
         )
     assert (result.exit_code, result.stdout) == (1, DARKS_REPORT)
+    assert file_digest(kept) == before
 
 
 def test_ignore_default_tries_the_folders_rules_alone(kept: Path) -> None:
