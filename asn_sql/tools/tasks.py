@@ -1,5 +1,5 @@
-"""Tasks through an executor, a few in flight per worker slot: the loop under commands that
-run many pools (`impact`; `batch` keeps its own coordinator loop for now).
+"""Tasks through an executor, a few in flight per worker slot: the loop under the commands
+that run many pools (`batch`, `impact`).
 
 The executor comes from :func:`asn_sql.tools.batch.open_executor` (local worker processes or
 a Dask cluster); nothing here knows which.
@@ -28,12 +28,14 @@ def run_tasks(
     tasks: Iterable[T],
     function: Callable[[T], R],
     finish: Callable[[T, Future[R]], None],
+    kept: str = "nothing was written",
 ) -> None:
     """Run ``function`` on each of ``tasks`` through ``executor`` and call ``finish`` with
     each task and its future as it ends. ``tasks`` is read lazily: at most
     ``slots * IN_FLIGHT`` are in flight, so a task's data is made only when it is sent.
 
-    Raises AsnSqlError when a worker process died (the executor is broken)."""
+    Raises AsnSqlError when a worker process died (the executor is broken), saying what
+    was ``kept``."""
     pending: dict[Future[R], T] = {}
     queue = iter(tasks)
     while True:
@@ -41,7 +43,7 @@ def run_tasks(
             task = next(queue, None)
             if task is None:
                 break
-            pending[submit(executor, function, task)] = task
+            pending[submit(executor, function, task, kept)] = task
             interrupt.check()
         if not pending:
             return
@@ -51,7 +53,9 @@ def run_tasks(
         interrupt.check()
 
 
-def submit(executor: Executor, function: Callable[[T], R], task: T) -> Future[R]:
+def submit(
+    executor: Executor, function: Callable[[T], R], task: T, kept: str = "nothing was written"
+) -> Future[R]:
     """``executor.submit(function, task)`` with SIGINT and SIGTERM blocked meanwhile: a worker
     process may start here, and a Ctrl-C during its start-up must not print a traceback."""
     previous = interrupt.block_signals()
@@ -59,8 +63,9 @@ def submit(executor: Executor, function: Callable[[T], R], task: T) -> Future[R]
         return executor.submit(function, task)
     except BrokenExecutor:
         interrupt.check()
+        # A worker process died (killed, or out of memory).
         raise AsnSqlError(
-            "a worker process stopped unexpectedly (out of memory?); nothing was written"
+            f"a worker process stopped unexpectedly (out of memory?); {kept}"
         ) from None
     finally:
         interrupt.unblock_signals(previous)
