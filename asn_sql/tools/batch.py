@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +30,10 @@ from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import record_outcome, write_run_folder
 from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_pool
-from asn_sql.tools.tasks import describe_failure, run_tasks
 
+# Tasks in flight per worker slot: one running, one waiting, so that no worker
+# idles while the coordinator records a result.
+_IN_FLIGHT = 2
 # The most local worker processes: each is a whole Python and DuckDB (some 150 MB), and
 # the operating system's limits on processes and semaphores come soon after.
 MAX_WORKERS = 1024
@@ -233,29 +235,32 @@ def run_batch(
             area = _staging_area(output)
         coordinator = _Coordinator(con, settings, threads, area)
         recorded = coordinator.recorded
+        pending: dict[Future[PoolOutcome], str] = {}
+        queue = iter(pools)
 
         def finish(pool_report: PoolReport) -> None:
             summary.add(pool_report)
             report(pool_report)
 
-        def tasks() -> Iterator[PoolTask]:
-            # Read as slots free up: a pool skipped or failed before it runs is reported
-            # here and takes no slot.
-            for path in pools:
+        while True:
+            while len(pending) < slots * _IN_FLIGHT:
+                path = next(queue, None)
+                if path is None:
+                    break
                 task_or_report = coordinator.prepare(path)
                 if isinstance(task_or_report, PoolReport):
                     finish(task_or_report)
-                    interrupt.check()
                 else:
-                    yield task_or_report
-
-        def done(task: PoolTask, future: Future[PoolOutcome]) -> None:
-            finish(coordinator.record(task.source, future))
-            if coordinator.stop:
-                raise KeyboardInterrupt  # held over a commit: the run is whole
-
-        run_tasks(executor, slots, tasks(), run_pool, done, kept=_KEPT)
-        return summary
+                    pending[_submit(executor, task_or_report)] = str(path)
+                interrupt.check()
+            if not pending:
+                return summary
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                finish(coordinator.record(pending.pop(future), future))
+                if coordinator.stop:
+                    raise KeyboardInterrupt  # held over a commit: the run is whole
+            interrupt.check()
     except BaseException as exc:
         # DuckDB turns a signal in a statement into an error of its own: still the signal.
         if isinstance(exc, KeyboardInterrupt) or interrupt.requested():
@@ -296,8 +301,21 @@ def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total:
     )
 
 
-# What a batch keeps when a worker process dies (killed, or out of memory).
-_KEPT = "the pools recorded so far are kept: run the batch again to go on"
+def _submit(executor: Executor, task: PoolTask) -> Future[PoolOutcome]:
+    # A worker process may start here: it starts with SIGINT and SIGTERM blocked, so that
+    # a Ctrl-C during its start-up cannot print a traceback (it ignores both once up).
+    previous = interrupt.block_signals()
+    try:
+        return executor.submit(run_pool, task)
+    except BrokenExecutor:
+        interrupt.check()
+        # A worker process died (killed, or out of memory): the pools recorded stay.
+        raise AsnSqlError(
+            "a worker process stopped unexpectedly (out of memory?); the pools recorded so "
+            "far are kept: run the batch again to go on"
+        ) from None
+    finally:
+        interrupt.unblock_signals(previous)
 
 
 class _Coordinator:
@@ -406,7 +424,7 @@ class _Coordinator:
             outcome = future.result()
         except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
             interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
-            return PoolReport(source, "failed", error=f"{source}: {describe_failure(exc)}")
+            return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
         interrupt.check()
         if outcome.error is not None:
             error = _naming(source, outcome.error)
@@ -457,3 +475,9 @@ def _failed(source: str, exc: AsnSqlError) -> PoolReport:
 def _naming(source: str, message: str) -> str:
     """An error line that names the pool (a rule's error names the rule file)."""
     return message if message.startswith(source) else f"{source}: {message}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    detail = f": {text[0]}" if text else ""
+    return f"the task failed ({type(exc).__name__}{detail})"
