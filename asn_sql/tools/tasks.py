@@ -1,5 +1,5 @@
-"""Tasks through an executor, a few in flight per worker slot: the loop under the commands
-that run many pools (`batch`, `impact`).
+"""Tasks through an executor, a few in flight per worker slot: the loop under `impact` (and
+the shape of `batch`'s own loop, which can move onto it once its chunks settle).
 
 The executor comes from :func:`asn_sql.tools.batch.open_executor` (local worker processes or
 a Dask cluster); nothing here knows which.
