@@ -1,4 +1,5 @@
-"""A command imports only what it needs: help never loads DuckDB, jsonschema or jinja."""
+"""A command imports only what it needs: help never loads DuckDB, jsonschema or jinja, and
+no command loads pydantic (typer's coercion of plain values is done without it)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ try:
     cli.run()
 except SystemExit:
     pass
-heavy = ("duckdb", "jsonschema", "jinja2")
+heavy = ("duckdb", "jsonschema", "jinja2", "pydantic")
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """
 

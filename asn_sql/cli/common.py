@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from asn_sql import interrupt
 from asn_sql.cli.boundary import is_broken_pipe, quiet_stdout
+from asn_sql.cli.coercion import install as install_quick_coercion
 from asn_sql.cli.formats import OutputFormat, ReportFormat
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError, UsageError
@@ -171,9 +172,17 @@ class PlainHelpGroup(TyperGroup):
     """Help that names each value for its option (``--level LEVEL``, ``[POOL]``), with an
     enum's choices (``[table|csv|json]``), instead of Python types (``<list[str]>``)."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # the group's own options (--version, completion, help): plain values without pydantic
+        install_quick_coercion(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
     # click's types are not imported: newer typer releases carry their own click.
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            # values converted without pydantic where they are plain (asn_sql/cli/coercion.py)
+            install_quick_coercion(command.get_params(ctx) if ctx is not None else command.params)
         for param in command.params if command is not None else []:
             if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
                 # newer typer adds `<str>` after an argument's name
