@@ -110,8 +110,18 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
     folder ``<spill_beside>.tmp`` next to the database (``.tmp`` here when None),
     which it removes when the connection closes.
     """
-    con = interrupt.watch(duckdb.connect(":memory:", config=dict(NO_EXTENSIONS)))
     settings = resource_settings()
+    config: dict[str, str | bool | int] = dict(NO_EXTENSIONS, **_SETTINGS)
+    if spill_beside is not None:
+        config["temp_directory"] = f"{spill_beside}.tmp"
+    try:
+        # every setting given when the database opens: no statement to run for them
+        config["threads"] = int(settings["threads"])
+        config["memory_limit"] = settings["memory_limit"]
+        return interrupt.watch(duckdb.connect(":memory:", config=config))
+    except (duckdb.Error, ValueError):
+        pass  # a bad $ASNSQL_MEMORY_LIMIT or $ASNSQL_THREADS: said as below
+    con = interrupt.watch(duckdb.connect(":memory:", config=dict(NO_EXTENSIONS)))
     try:
         con.execute("set memory_limit = $m", {"m": settings["memory_limit"]})
         con.execute("set threads = $t", {"t": int(settings["threads"])})
@@ -123,13 +133,19 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
         ) from None
     if spill_beside is not None:
         con.execute("set temp_directory = $t", {"t": f"{spill_beside}.tmp"})
+    for name, value in _SETTINGS.items():
+        con.execute(f"set {name} = $v", {"v": value})
+    return con
+
+
+_SETTINGS: dict[str, str | bool] = {
     # DuckDB rewrites an IN list of constants into a join, which costs a query
     # planning time out of all proportion on the rules' many small lists.
-    con.execute("set disabled_optimizers = 'in_clause'")
+    "disabled_optimizers": "in_clause",
     # DuckDB draws a progress bar on stdout during long statements (a big pool's
     # load); stdout carries only results.
-    con.execute("set enable_progress_bar = false")
-    return con
+    "enable_progress_bar": False,
+}
 
 
 # Below this many rows a pool runs on one DuckDB thread: its statements each take a
@@ -156,10 +172,14 @@ def attach(
     if read_only and not path.exists():
         raise DatabaseError("no database here; load a pool first (asnsql load POOL)", path=path)
     check_database_file(path)
-    if read_only and _pending(path):
+    # a new file (and no write-ahead log left to replay into it): nothing applied, no read
+    new = not os.path.lexists(path) and not os.path.lexists(wal_path(path))
+    if _attach_file(con, path, read_only=read_only, new=new) and read_only:
+        # migrations to apply: in a short read-write session, then read-only again
+        _detach(con)
         _attach_file(con, path, read_only=False)
         _detach(con)
-    _attach_file(con, path, read_only=read_only)
+        _attach_file(con, path, read_only=True)
     return con
 
 
@@ -186,7 +206,11 @@ def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return attach(connect_memory(spill_beside=path), path, read_only=read_only)
 
 
-def _attach_file(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+def _attach_file(
+    con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool, new: bool = False
+) -> list[Migration]:
+    """Attach and use ``path``; read-write, migrate it. Returns the migrations a read-only
+    attach leaves to apply (``new``: the file does not exist yet, nothing is applied)."""
     if path.is_dir():
         raise DatabaseError("is a directory, not a database file", path=path)
     mode = " (read_only)" if read_only else ""
@@ -198,10 +222,11 @@ def _attach_file(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool)
     except duckdb.Error as exc:
         raise DatabaseError(f"cannot open the database: {first_line(exc)}", path=path) from None
     con.execute(f"use {CATALOG}")
+    pending = _check_not_newer(con, path, [] if new else None)
     if not read_only:
-        _migrate(con, path)
-    else:
-        _check_not_newer(con, path)
+        _migrate(con, pending)
+        return []
+    return pending
 
 
 def _detach(con: duckdb.DuckDBPyConnection) -> None:
@@ -209,35 +234,23 @@ def _detach(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"detach {CATALOG}")
 
 
-def _pending(path: Path) -> bool:
-    probe = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
-    try:
-        probe.execute("attach $path as probe (read_only)", {"path": str(path)})
-        applied = _applied(probe, "probe")
-    except duckdb.IOException as exc:
-        raise _open_error(path, exc) from None
-    except duckdb.Error:
-        return False
-    finally:
-        probe.close()
-    return len(applied) < len(available_migrations())
-
-
 def _applied(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = $catalog and table_name = 'schema_migrations'",
-        {"catalog": catalog},
-    ).fetchone()
-    if not exists or not exists[0]:
+    """The migrations applied to ``catalog``: one read (none when it has no
+    schema_migrations table, as a new database)."""
+    try:
+        rows = con.execute(f"select name from {catalog}.schema_migrations order by name")
+    except duckdb.CatalogException:
         return []
-    rows = con.execute(f"select name from {catalog}.schema_migrations order by name").fetchall()
-    return [name for (name,) in rows]
+    return [name for (name,) in rows.fetchall()]
 
 
-def _check_not_newer(con: duckdb.DuckDBPyConnection, path: Path) -> list[Migration]:
+def _check_not_newer(
+    con: duckdb.DuckDBPyConnection, path: Path, applied: list[str] | None = None
+) -> list[Migration]:
+    """The migrations still to apply; MigrationError if the database knows one that this
+    version does not. ``applied`` when known already (a new database: none)."""
     known = available_migrations()
-    applied = _applied(con, CATALOG)
+    applied = _applied(con, CATALOG) if applied is None else applied
     unknown = sorted(set(applied) - {m.name for m in known})
     if unknown:
         raise MigrationError(
@@ -249,8 +262,7 @@ def _check_not_newer(con: duckdb.DuckDBPyConnection, path: Path) -> list[Migrati
     return [m for m in known if m.name not in applied]
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    pending = _check_not_newer(con, path)
+def _migrate(con: duckdb.DuckDBPyConnection, pending: list[Migration]) -> None:
     if not pending:
         return
     # One transaction for all of them (a new database has them all to apply): each
@@ -262,10 +274,10 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                 con.execute(migration.path.read_text(encoding="utf-8"))
             except duckdb.Error as exc:
                 raise MigrationError(first_line(exc), path=migration.path) from None
-            con.execute(
-                "insert into schema_migrations values ($name, $at)",
-                {"name": migration.name, "at": now()},
-            )
+        con.execute(
+            "insert into schema_migrations select unnest($names), $at",
+            {"names": [migration.name for migration in pending], "at": now()},
+        )
 
 
 @contextmanager
