@@ -27,6 +27,10 @@ pool_021_tso, 7 or 8 rows each, and mega_pool, 837), medians of --repeat runs:
   ("planner"), optimizing, physical planning and execution, summed per phase, and
   the --statements costliest statements.
 
+Each version's modules are compiled to bytecode first, as installing a package does
+(with PYTHONDONTWRITEBYTECODE set, a checkout would otherwise compile every module
+from source in every process measured).
+
 The machine's load average is printed at the start and the end: on a shared
 machine, CPU time is the steadier figure, and the ratio to jwst is measured in
 the same minutes.
@@ -129,6 +133,13 @@ def phases(pool: Path, profile: bool) -> dict[str, Any]:
     return result
 
 
+def compile_bytecode(checkout: Path) -> None:
+    """Write the bytecode of ``checkout``'s asn_sql package, as an installation does."""
+    import compileall
+
+    compileall.compile_dir(checkout / "asn_sql", quiet=1)
+
+
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     """The median of each key over ``runs``."""
     return {key: statistics.median(run.get(key, 0.0) for run in runs) for key in runs[0]}
@@ -147,6 +158,9 @@ def main() -> None:
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), args.profile)
         return
+    compile_bytecode(ROOT)
+    if args.baseline:
+        compile_bytecode(args.baseline)
     print(f"median of {args.repeat}; {os.cpu_count()} CPUs; load average {_load()}")
     for pool in args.pools:
         report_pool(pool, args)
