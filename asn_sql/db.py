@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -174,6 +176,12 @@ def attach(
     check_database_file(path)
     # a new file (and no write-ahead log left to replay into it): nothing applied, no read
     new = not os.path.lexists(path) and not os.path.lexists(wal_path(path))
+    if new and not read_only and _copy_new_database(path):
+        _attach_file(con, path, read_only=False)
+        # the migrations are applied now, as far as the file says
+        con.execute("update schema_migrations set applied_at = $at", {"at": now()})
+        return con
+    new = new and not os.path.lexists(path)  # not made meanwhile by another process
     if _attach_file(con, path, read_only=read_only, new=new) and read_only:
         # migrations to apply: in a short read-write session, then read-only again
         _detach(con)
@@ -181,6 +189,57 @@ def attach(
         _detach(con)
         _attach_file(con, path, read_only=True)
     return con
+
+
+def _copy_new_database(path: Path) -> bool:
+    """Make ``path`` a copy of a new, migrated database file kept in the user's cache (made
+    there the first time): copying one costs a run less than a dozen statements that
+    create tables. False (nothing made) when there is no cache or the copy fails."""
+    template = _new_database_template()
+    if template is None:
+        return False
+    made = False
+    try:
+        with open(template, "rb") as source, open(path, "xb") as target:
+            made = True
+            shutil.copyfileobj(source, target)
+    except OSError:
+        if made:
+            remove_database(path)
+        return False
+    return True
+
+
+def _new_database_template() -> Path | None:
+    """A new database with every migration applied, for this DuckDB and these migration
+    files; None without a writable cache ($ASNSQL_NO_CACHE set)."""
+    if os.environ.get("ASNSQL_NO_CACHE"):
+        return None
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for migration in available_migrations():
+        digest.update(migration.name.encode() + b"\0" + migration.path.read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    template = base / "asnsql" / "databases" / f"{digest.hexdigest()[:16]}.duckdb"
+    if template.is_file():
+        return template
+    making = template.with_name(f"{template.stem}.{os.getpid()}.tmp")
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        remove_database(making)
+        con = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
+        try:
+            con.execute("attach $path as made", {"path": str(making)})
+            con.execute("use made")
+            _migrate(con, available_migrations())
+            con.execute("use memory")
+            con.execute("detach made")  # checkpointed: the file alone holds it all
+        finally:
+            con.close()
+        os.replace(making, template)
+    except (OSError, duckdb.Error):
+        remove_database(making)
+        return None
+    return template
 
 
 def check_database_file(path: Path) -> None:
