@@ -26,6 +26,8 @@ MEMORY_ENV = "ASNSQL_MEMORY_LIMIT"
 THREADS_ENV = "ASNSQL_THREADS"
 # The attached database's catalog name; unqualified table names resolve to it.
 CATALOG = "asn"
+# The path DuckDB reads as a database in memory, not a file.
+MEMORY = ":memory:"
 
 # Every connection: no extension is downloaded or loaded behind asnsql's back. Without
 # this, DuckDB meets a SQLite file given as the database by downloading sqlite_scanner
@@ -176,7 +178,8 @@ def attach(
     check_database_file(path)
     # a new file (and no write-ahead log left to replay into it): nothing applied, no read
     new = not os.path.lexists(path) and not os.path.lexists(wal_path(path))
-    if new and not read_only and _copy_new_database(path):
+    # (":memory:" is DuckDB's name for a database in memory: a batch worker's)
+    if new and not read_only and str(path) != MEMORY and _copy_new_database(path):
         _attach_file(con, path, read_only=False)
         # the migrations are applied now, as far as the file says
         con.execute("update schema_migrations set applied_at = $at", {"at": now()})

@@ -121,6 +121,18 @@ def test_a_new_database_copied_from_the_cache_is_the_one_migrations_make(
     assert oldest >= started  # recorded as applied now, not when the cache was made
 
 
+def test_a_database_in_memory_is_migrated_and_makes_no_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    con = db.open_database(Path(":memory:"))
+    try:
+        rows = con.execute("select name from schema_migrations order by name").fetchall()
+        assert [name for (name,) in rows] == [p.stem for p in MIGRATIONS]
+    finally:
+        con.close()
+    assert not (tmp_path / ":memory:").exists()
+
+
 def test_opening_a_database_twice_applies_nothing_again(tmp_path: Path) -> None:
     path = tmp_path / "twice.duckdb"
     db.open_database(path).close()
