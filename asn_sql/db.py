@@ -8,7 +8,7 @@ import re
 import shutil
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,10 +180,20 @@ def attach(
     new = not os.path.lexists(path) and not os.path.lexists(wal_path(path))
     # (":memory:" is DuckDB's name for a database in memory: a batch worker's)
     if new and not read_only and str(path) != MEMORY and _copy_new_database(path):
-        _attach_file(con, path, read_only=False)
-        # the migrations are applied now, as far as the file says
-        con.execute("update schema_migrations set applied_at = $at", {"at": now()})
-        return con
+        try:
+            _attach_file(con, path, read_only=False)
+            # the migrations are applied now, as far as the file says
+            con.execute("update schema_migrations set applied_at = $at", {"at": now()})
+            return con
+        except (DatabaseError, MigrationError, duckdb.Error):
+            # a damaged copy in the cache: forget it and make the database as without one
+            if os.path.lexists(path):
+                with suppress(duckdb.Error):
+                    _detach(con)
+            remove_database(path)
+            template = _new_database_template()
+            if template is not None:
+                template.unlink(missing_ok=True)
     new = new and not os.path.lexists(path)  # not made meanwhile by another process
     if _attach_file(con, path, read_only=read_only, new=new) and read_only:
         # migrations to apply: in a short read-write session, then read-only again

@@ -121,6 +121,19 @@ def test_a_new_database_copied_from_the_cache_is_the_one_migrations_make(
     assert oldest >= started  # recorded as applied now, not when the cache was made
 
 
+def test_a_damaged_copy_in_the_cache_is_forgotten_and_the_database_migrated(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ASNSQL_NO_CACHE", raising=False)
+    db.open_database(tmp_path / "first.duckdb").close()
+    (cached,) = (tmp_path / "cache" / "asnsql" / "databases").glob("*.duckdb")
+    cached.write_bytes(cached.read_bytes()[:4096])
+    path = tmp_path / "second.duckdb"
+    db.open_database(path).close()
+    assert recorded(path) == [p.stem for p in MIGRATIONS]
+
+
 def test_a_database_in_memory_is_migrated_and_makes_no_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
