@@ -70,7 +70,7 @@ class _OneCommandTyper(typer.Typer):
     hundredths of a second of each run. Help, completion and an unknown name see them all."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        argv = kwargs.get("args")
+        argv = kwargs.get("args", args[0] if args else None)  # click's main(args, ...)
         argv = list(sys.argv[1:] if argv is None else argv)
         named = [c for c in self.registered_commands if argv and _command_name(c) == argv[0]]
         if len(named) != 1 or any(key.endswith("_COMPLETE") for key in os.environ):
