@@ -7,6 +7,8 @@ tested alone. `asnsql explain` and the orphans' reasons use it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 
@@ -14,6 +16,7 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.engine.rules import Rule, rank, render_rule
+from asn_sql.templates import cached
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"
@@ -129,7 +132,16 @@ def _cut(text: str) -> str:
 
 def selects(sql: str) -> list[tuple[str, str, list[str]]]:
     """(from clause, alias, where conditions) of every SELECT that reads scope_exposures
-    straight from its FROM, at any depth (a rule's main SELECT or one of its CTEs)."""
+    straight from its FROM, at any depth (a rule's main SELECT or one of its CTEs).
+
+    Remembered by the text's digest (asn_sql/templates.py): scanning every rule's SQL
+    costs a run a tenth of a second, and the text of a rule seldom changes."""
+    key = ("selects", hashlib.sha256(sql.encode()).hexdigest())
+    found = json.loads(cached(key, lambda: json.dumps(_selects(sql))))
+    return [(source, alias, conditions) for source, alias, conditions in found]
+
+
+def _selects(sql: str) -> list[tuple[str, str, list[str]]]:
     tokens = list(_scan(sql))
     found = []
     for index, (_, end, token, depth) in enumerate(tokens):
