@@ -8,6 +8,7 @@ for all rules in a handful of statements.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -79,10 +80,12 @@ def run_level3(
     progress=None,
     finalize: bool = True,
     checking: bool = False,
+    without_rows: Collection[str] = (),
 ) -> None:
     """Fill rule_matches with the Level 3 associations of the current scopes; with
     ``finalize`` false, invalid ones stay and no nod backgrounds are added.
-    ``checking`` plans every pass of every rule given, rows or none (`rules --check`)."""
+    ``checking`` plans every pass of every rule given, rows or none (`rules --check`).
+    The rules of ``without_rows`` return no row here and are not run."""
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     branches = [
         Branch(
@@ -92,7 +95,7 @@ def run_level3(
         )
         for rule in rules
     ]
-    insert_eligible(con, "l3_eligible", branches)
+    insert_eligible(con, "l3_eligible", branches, without_rows)
     present = rules_present(con, "l3_eligible")
     specs = [spec for spec in map(grouping_spec, rules) if checking or spec.name in present]
     if not specs:

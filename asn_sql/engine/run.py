@@ -16,6 +16,7 @@ import duckdb
 from asn_sql import __version__, db
 from asn_sql.db import exposure_columns
 from asn_sql.engine.conditions import record_condition_failures, record_first_failures
+from asn_sql.engine.gates import rules_without_rows
 from asn_sql.engine.level2 import run_level2
 from asn_sql.engine.level3 import run_level3
 from asn_sql.engine.rule_check import check_rules
@@ -204,6 +205,10 @@ def _run_rules(
     finalize: bool = True,
 ) -> None:
     db.execute_script(con, render_sql("engine/rule_matches.sql"))
+    # Every rule's conditions, evaluated once for the orphans' reasons and explain, say
+    # first which rules cannot return a row here: those are not planned at all.
+    record_condition_failures(con, rules)
+    without_rows = rules_without_rows(con, rules)
     level2 = [rule for rule in rules if rule.level == 2]
     level3 = [rule for rule in rules if rule.level == 3]
     # Both levels' tables exist even when one level runs: finalize reads both (a
@@ -215,11 +220,11 @@ def _run_rules(
     if level2:
         if progress:
             progress(f"Level 2: {len(level2)} rules (0 of {len(rules)} rules done)")
-        run_level2(con, pool_id, level2, progress, finalize)
+        run_level2(con, pool_id, level2, progress, finalize, without_rows=without_rows)
     if level3:
         if progress:
             progress(f"Level 3: {len(level3)} rules ({len(level2)} of {len(rules)} rules done)")
-        run_level3(con, pool_id, level3, progress, finalize)
+        run_level3(con, pool_id, level3, progress, finalize, without_rows=without_rows)
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -262,9 +267,8 @@ def _finalize(con: duckdb.DuckDBPyConnection, params: dict[str, object], stage: 
 def _record_orphan_reasons(
     con: duckdb.DuckDBPyConnection, rules: list[Rule], params: dict[str, object]
 ) -> None:
-    # one evaluation of every rule's conditions serves the orphans and explain, which
-    # needs it even when every exposure is in an association
-    record_condition_failures(con, rules)
+    # condition_failures, made before the rules ran (_run_rules), serves the orphans and
+    # explain, which needs it even when every exposure is in an association
     db.execute_script(con, render_sql("engine/orphan_rows.sql"), params)
     if not db.has_rows(con, "orphan_rows"):
         return  # every exposure is in an association: no reason to find
