@@ -86,6 +86,7 @@ def generate_run(
             "select row_count from pools where pool_id = $pool_id", {"pool_id": pool_id}
         ).fetchone()
         db.fit_threads(con, int(rows[0]) if rows else 0)
+        fit_planning(con, int(rows[0]) if rows else 0)
         rules, warnings, timings = decide_associations(con, pool_id, options, progress)
         clock = time.perf_counter()
         run_id = _next_run_id(con)
@@ -104,6 +105,30 @@ def generate_run(
         summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
     summary.warnings = warnings
     return summary
+
+
+# Below this many rows the optimizers named here cost a pool's statements more time
+# planning than they save running them (they choose plans, never results).
+LIGHT_PLANNING_ROWS = 2_000
+LIGHT_PLANNING = (
+    "common_subexpressions",
+    "statistics_propagation",
+    "unused_columns",
+    "projection_pullup",
+    "common_subplan",
+)
+
+
+def fit_planning(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    """DuckDB skips the LIGHT_PLANNING optimizers for a pool of fewer than
+    LIGHT_PLANNING_ROWS rows, and runs them again for a bigger one on the same
+    connection (the other optimizers disabled stay so)."""
+    row = con.execute("select current_setting('disabled_optimizers')").fetchone()
+    names = [name for name in str(row[0] if row and row[0] else "").split(",") if name]
+    names = [name for name in names if name not in LIGHT_PLANNING]
+    if rows < LIGHT_PLANNING_ROWS:
+        names += LIGHT_PLANNING
+    con.execute("set disabled_optimizers = $names", {"names": ",".join(names)})
 
 
 def decide_associations(
