@@ -7,13 +7,18 @@ tested alone. `asnsql explain` and the orphans' reasons use it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 
 import duckdb
 
 from asn_sql import db
 from asn_sql.engine.rules import Rule, rank, render_rule
+from asn_sql.templates import cached
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"
@@ -177,7 +182,24 @@ def _cut(text: str) -> str:
 
 def selects(sql: str) -> list[tuple[str, str, list[str]]]:
     """(from clause, alias, where conditions) of every SELECT that reads scope_exposures
-    straight from its FROM, at any depth (a rule's main SELECT or one of its CTEs)."""
+    straight from its FROM, at any depth (a rule's main SELECT or one of its CTEs).
+    Remembered with the rendered SQL: a run reads each rule's several times."""
+    return [(source, alias, list(conditions)) for source, alias, conditions in _found(sql)]
+
+
+@cache
+def _found(sql: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    found = json.loads(cached(("selects", _code_digest(), sql), lambda: json.dumps(_selects(sql))))
+    return tuple((source, alias, tuple(conditions)) for source, alias, conditions in found)
+
+
+@cache
+def _code_digest() -> str:
+    """This file's digest: the remembered selects follow the reading that found them."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _selects(sql: str) -> list[tuple[str, str, list[str]]]:
     tokens = list(_scan(sql))
     found = []
     for index, (_, end, token, depth) in enumerate(tokens):

@@ -16,7 +16,10 @@ keeps the rule in: a rule is skipped only when that is certain.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -34,7 +37,14 @@ def gated(con: duckdb.DuckDBPyConnection, rule: Rule) -> bool:
     """Whether ``rule`` returns no row when no row passes all the conditions of one of
     its selects over scope_exposures (remembered with the rendered SQL)."""
     sql = render_rule(rule)
-    return cached(("gated", sql), lambda: json.dumps(_gated(con, sql))) == "true"
+    key = ("gated", _code_digest(), duckdb.__version__, sql)
+    return cached(key, lambda: json.dumps(_gated(con, sql))) == "true"
+
+
+@cache
+def _code_digest() -> str:
+    """This file's digest: the remembered answers follow the reading that gave them."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def rules_without_rows(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> set[str]:
@@ -80,7 +90,7 @@ def _gated(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
     if not statements or len(statements) != 1:
         return False
     found = selects(sql)
-    if not found:
+    if not found or _names_a_cte_like_the_source(statements[0]):
         return False
     # The selects the text finds must be exactly the gated SELECTs of the tree, with
     # the same conditions: otherwise condition_failures says nothing sure of them.
@@ -97,6 +107,19 @@ def _gated(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
         return False
     aggregates = _aggregate_names(con)
     return _driven(statements[0]["node"], {}, aggregates, set())
+
+
+def _names_a_cte_like_the_source(node: Any) -> bool:
+    """Whether a CTE anywhere is named scope_exposures: the selects reading it then read
+    the CTE, not what condition_failures evaluated."""
+    if isinstance(node, dict):
+        for entry in node.get("cte_map", {}).get("map", []) if "cte_map" in node else []:
+            if str(entry.get("key", "")).lower() == _SOURCE:
+                return True
+        return any(_names_a_cte_like_the_source(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_names_a_cte_like_the_source(value) for value in node)
+    return False
 
 
 def _expression(con: duckdb.DuckDBPyConnection, condition: str) -> Any | None:
@@ -242,7 +265,7 @@ def _aggregate_names(con: duckdb.DuckDBPyConnection) -> set[str]:
         ).fetchall()
         return json.dumps(sorted(name for (name,) in rows))
 
-    return set(json.loads(cached(("aggregate functions",), read)))
+    return set(json.loads(cached(("aggregate functions", duckdb.__version__), read)))
 
 
 def _conjuncts(expression: Any) -> list[Any]:
