@@ -108,11 +108,31 @@ def run_level3(
                 rules=specs,
                 finalize=finalize,
                 acquisitions=checking or _has_acquisitions(con),
+                acquiring=None if checking else _acquiring(con),
             ),
             every_pass=checking,
         )
     except duckdb.Error as exc:
         raise RuleError(f"grouping failed: {with_hint(first_line(exc), exc)}") from None
+
+
+def _acquiring(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The rules a target acquisition can be offered to: one of their eligible rows shares
+    its scope, program, instrument and observation (sql/engine/level3.sql's test, which
+    finds no acquisition for the others: their part of it is not planned)."""
+    rows = con.execute(
+        """
+        select distinct l.rule
+        from l3_eligible as l
+        join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no
+        join scope_exposures as t
+          on t.scope_id = l.scope_id and t.program = l.k_program and t.instrume = l.k_instrume
+         and t.obs_num = e.obs_num
+        where t.dms_role = 'target_acquisition'
+        order by l.rule
+        """
+    ).fetchall()
+    return [rule for (rule,) in rows]
 
 
 def _has_acquisitions(con: duckdb.DuckDBPyConnection) -> bool:
