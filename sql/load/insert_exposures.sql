@@ -28,24 +28,27 @@ numbered as (
     from pool_fields as f
     join batch as b using (pool_index)
     where f.line_no > b.header_line
+),
+-- every field normalised once, in the pool's column order: one expression for all
+-- the columns (one a column costs planning time out of proportion on a small pool)
+normalised as (
+    select
+        f.pool_index,
+        f.line_no,
+        list_transform(
+            f.fields, lambda v, p: case when v = '' then b.null_tokens[p] else lower(v) end
+        ) as v
+    from pool_fields as f
+    join batch as b using (pool_index)
 )
 select
     b.pool_id,
     n.row_no,
     f.line_no,
 {%- for column in columns %}
-    case
-        when f.fields[b.positions[{{ loop.index }}]] = '' then b.null_tokens[b.positions[{{ loop.index }}]]
-        else lower(f.fields[b.positions[{{ loop.index }}]])
-    end,
+    f.v[b.positions[{{ loop.index }}]],
 {%- endfor %}
-    map(
-        b.extra_names,
-        list_transform(
-            b.extra_positions,
-            lambda p: case when f.fields[p] = '' then b.null_tokens[p] else lower(f.fields[p]) end
-        )
-    )
-from pool_fields as f
+    map(b.extra_names, list_transform(b.extra_positions, lambda p: f.v[p]))
+from normalised as f
 join batch as b using (pool_index)
 join numbered as n using (pool_index, line_no);
