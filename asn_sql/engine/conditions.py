@@ -11,6 +11,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 
 import duckdb
 
@@ -136,9 +138,20 @@ def selects(sql: str) -> list[tuple[str, str, list[str]]]:
 
     Remembered by the text's digest (asn_sql/templates.py): scanning every rule's SQL
     costs a run a tenth of a second, and the text of a rule seldom changes."""
-    key = ("selects", hashlib.sha256(sql.encode()).hexdigest())
+    key = ("selects", code_digest(), hashlib.sha256(sql.encode()).hexdigest())
     found = json.loads(cached(key, lambda: json.dumps(_selects(sql))))
     return [(source, alias, conditions) for source, alias, conditions in found]
+
+
+@cache
+def code_digest() -> str:
+    """sha256 of the modules that read conditions from SQL (this one, condition_words.py
+    and verdicts.py): what they remember is remembered for this code as well as for the
+    SQL, so that a change of either reads the SQL again."""
+    digest = hashlib.sha256()
+    for name in ("conditions.py", "condition_words.py", "verdicts.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
 
 
 def _selects(sql: str) -> list[tuple[str, str, list[str]]]:

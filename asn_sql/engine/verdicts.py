@@ -10,7 +10,7 @@ import duckdb
 
 from asn_sql import db
 from asn_sql.engine.condition_words import condition_columns, condition_words, written_conditions
-from asn_sql.engine.conditions import selects
+from asn_sql.engine.conditions import code_digest, selects
 from asn_sql.engine.rules import Rule, rank, render_rule
 from asn_sql.templates import cached, render_sql
 
@@ -59,6 +59,7 @@ def _conditions_in_words(rule: Rule) -> list[tuple[int, int, str, list[str]]]:
     rendered = render_rule(rule)
     key = (
         "conditions in words",
+        code_digest(),
         rule.name,
         hashlib.sha256(rendered.encode()).hexdigest(),
         hashlib.sha256(rule.path.read_bytes()).hexdigest(),
