@@ -13,6 +13,7 @@ from asn_sql import __version__
 from asn_sql.cli import batch as cli_batch
 from asn_sql.cli import explain as cli_explain
 from asn_sql.cli import files as cli_files
+from asn_sql.cli import impact as cli_impact
 from asn_sql.cli import report as cli_report
 from asn_sql.cli import tools as cli_tools
 from asn_sql.cli.boundary import AsnSqlGroup
@@ -471,6 +472,7 @@ app.command()(cli_explain.explain)
 app.command()(cli_files.diff)
 app.command()(cli_report.report)
 app.command()(cli_files.changes)
+app.command()(cli_impact.impact)
 app.command("from-list")(cli_files.from_list)
 app.command("from-query")(cli_files.from_query)
 app.command()(cli_files.edit)
