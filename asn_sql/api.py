@@ -8,11 +8,11 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from asn_sql import db, interrupt, sandbox
+from asn_sql import db, interrupt
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_run
 from asn_sql.engine.user_rules import rule_set
@@ -21,12 +21,15 @@ from asn_sql.errors import MissingFileError, UsageError
 from asn_sql.io.documents import Document, run_documents, stage_run_documents
 from asn_sql.io.load import load_into, load_staged, stage_pools
 from asn_sql.io.pool import DEFAULT_DELIMITER
-from asn_sql.io.query import reading
 from asn_sql.io.staged_files import Protected, StagedFolder, protected_database
 from asn_sql.names import check_version_id
-from asn_sql.tools import runs, versions
-from asn_sql.tools.diff import RunExposures
+from asn_sql.tools import runs
 from asn_sql.tools.runs import DuplicateNames
+
+if TYPE_CHECKING:
+    from asn_sql.tools.diff import RunExposures
+
+# diff's and pool versions' modules are imported where used: generate needs neither.
 
 
 @dataclass
@@ -62,6 +65,8 @@ def resolve_pool(
 def _loaded_pool(con: duckdb.DuckDBPyConnection, pool: str | None) -> int:
     loaded = con.execute("select pool_id, name from pools order by pool_id").fetchall()
     if pool is not None:
+        from asn_sql.tools import versions
+
         found = versions.find_pool(con, pool)
         if found is None:
             raise UsageError(
@@ -272,6 +277,8 @@ def generate(
 
 def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only, locked connection for queries over runs (asn_sql/sandbox.py)."""
+    from asn_sql import sandbox
+
     return sandbox.open_read_only(db_path)
 
 
@@ -317,6 +324,9 @@ def diff_side(side: str, db_path: Path) -> DiffSide:
         return DiffSide(documents, notes)
     if side.isdigit():
         return _run_side(db_path, int(side), None)
+    from asn_sql.io.query import reading
+    from asn_sql.tools import versions
+
     if db_path.exists():
         with reading(db_path) as con:
             pool_id = versions.find_pool(con, side)
@@ -333,6 +343,8 @@ def diff_side(side: str, db_path: Path) -> DiffSide:
 
 
 def _run_side(db_path: Path, run_id: int, pool: str | None) -> DiffSide:
+    from asn_sql.tools import versions
+
     con = open_read_only(db_path)
     try:
         known = con.execute("select count(*) from runs where run_id = $run", {"run": run_id})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,8 @@ MEMORY_ENV = "ASNSQL_MEMORY_LIMIT"
 THREADS_ENV = "ASNSQL_THREADS"
 # The attached database's catalog name; unqualified table names resolve to it.
 CATALOG = "asn"
+# The path DuckDB reads as a database in memory, not a file.
+MEMORY = ":memory:"
 
 # Every connection: no extension is downloaded or loaded behind asnsql's back. Without
 # this, DuckDB meets a SQLite file given as the database by downloading sqlite_scanner
@@ -110,8 +114,18 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
     folder ``<spill_beside>.tmp`` next to the database (``.tmp`` here when None),
     which it removes when the connection closes.
     """
-    con = interrupt.watch(duckdb.connect(":memory:", config=dict(NO_EXTENSIONS)))
     settings = resource_settings()
+    config: dict[str, str | bool | int] = dict(NO_EXTENSIONS, **_SETTINGS)
+    if spill_beside is not None:
+        config["temp_directory"] = f"{spill_beside}.tmp"
+    try:
+        # every setting given when the database opens: no statement to run for them
+        config["threads"] = int(settings["threads"])
+        config["memory_limit"] = settings["memory_limit"]
+        return interrupt.watch(duckdb.connect(":memory:", config=config))
+    except (duckdb.Error, ValueError):
+        pass  # a bad $ASNSQL_MEMORY_LIMIT or $ASNSQL_THREADS: said as below
+    con = interrupt.watch(duckdb.connect(":memory:", config=dict(NO_EXTENSIONS)))
     try:
         con.execute("set memory_limit = $m", {"m": settings["memory_limit"]})
         con.execute("set threads = $t", {"t": int(settings["threads"])})
@@ -123,13 +137,19 @@ def connect_memory(spill_beside: Path | None = None) -> duckdb.DuckDBPyConnectio
         ) from None
     if spill_beside is not None:
         con.execute("set temp_directory = $t", {"t": f"{spill_beside}.tmp"})
+    for name, value in _SETTINGS.items():
+        con.execute(f"set {name} = $v", {"v": value})
+    return con
+
+
+_SETTINGS: dict[str, str | bool] = {
     # DuckDB rewrites an IN list of constants into a join, which costs a query
     # planning time out of all proportion on the rules' many small lists.
-    con.execute("set disabled_optimizers = 'in_clause'")
+    "disabled_optimizers": "in_clause",
     # DuckDB draws a progress bar on stdout during long statements (a big pool's
     # load); stdout carries only results.
-    con.execute("set enable_progress_bar = false")
-    return con
+    "enable_progress_bar": False,
+}
 
 
 # Below this many rows a pool runs on one DuckDB thread: its statements each take a
@@ -156,11 +176,83 @@ def attach(
     if read_only and not path.exists():
         raise DatabaseError("no database here; load a pool first (asnsql load POOL)", path=path)
     check_database_file(path)
-    if read_only and _pending(path):
+    # a new file (and no write-ahead log left to replay into it): nothing applied, no read
+    new = not os.path.lexists(path) and not os.path.lexists(wal_path(path))
+    # (":memory:" is DuckDB's name for a database in memory: a batch worker's)
+    if new and not read_only and str(path) != MEMORY and _copy_new_database(path):
+        try:
+            _attach_file(con, path, read_only=False)
+            # the migrations are applied now, as far as the file says
+            con.execute("update schema_migrations set applied_at = $at", {"at": now()})
+            return con
+        except (DatabaseError, MigrationError, duckdb.Error):
+            # a damaged copy in the cache: forget it and make the database as without one
+            if os.path.lexists(path):
+                with suppress(duckdb.Error):
+                    _detach(con)
+            remove_database(path)
+            template = _new_database_template()
+            if template is not None:
+                template.unlink(missing_ok=True)
+    new = new and not os.path.lexists(path)  # not made meanwhile by another process
+    if _attach_file(con, path, read_only=read_only, new=new) and read_only:
+        # migrations to apply: in a short read-write session, then read-only again
+        _detach(con)
         _attach_file(con, path, read_only=False)
         _detach(con)
-    _attach_file(con, path, read_only=read_only)
+        _attach_file(con, path, read_only=True)
     return con
+
+
+def _copy_new_database(path: Path) -> bool:
+    """Make ``path`` a copy of a new, migrated database file kept in the user's cache (made
+    there the first time): copying one costs a run less than a dozen statements that
+    create tables. False (nothing made) when there is no cache or the copy fails."""
+    template = _new_database_template()
+    if template is None:
+        return False
+    made = False
+    try:
+        with open(template, "rb") as source, open(path, "xb") as target:
+            made = True
+            shutil.copyfileobj(source, target)
+    except OSError:
+        if made:
+            remove_database(path)
+        return False
+    return True
+
+
+def _new_database_template() -> Path | None:
+    """A new database with every migration applied, for this DuckDB and these migration
+    files; None without a writable cache ($ASNSQL_NO_CACHE set)."""
+    if os.environ.get("ASNSQL_NO_CACHE"):
+        return None
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for migration in available_migrations():
+        digest.update(migration.name.encode() + b"\0" + migration.path.read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    template = base / "asnsql" / "databases" / f"{digest.hexdigest()[:16]}.duckdb"
+    if template.is_file():
+        return template
+    making = template.with_name(f"{template.stem}.{os.getpid()}.tmp")
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        remove_database(making)
+        con = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
+        try:
+            con.execute("attach $path as made", {"path": str(making)})
+            con.execute("use made")
+            _migrate(con, available_migrations())
+            con.execute("use memory")
+            con.execute("detach made")  # checkpointed: the file alone holds it all
+        finally:
+            con.close()
+        os.replace(making, template)
+    except (OSError, duckdb.Error):
+        remove_database(making)
+        return None
+    return template
 
 
 def check_database_file(path: Path) -> None:
@@ -186,7 +278,11 @@ def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return attach(connect_memory(spill_beside=path), path, read_only=read_only)
 
 
-def _attach_file(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+def _attach_file(
+    con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool, new: bool = False
+) -> list[Migration]:
+    """Attach and use ``path``; read-write, migrate it. Returns the migrations a read-only
+    attach leaves to apply (``new``: the file does not exist yet, nothing is applied)."""
     if path.is_dir():
         raise DatabaseError("is a directory, not a database file", path=path)
     mode = " (read_only)" if read_only else ""
@@ -198,10 +294,11 @@ def _attach_file(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool)
     except duckdb.Error as exc:
         raise DatabaseError(f"cannot open the database: {first_line(exc)}", path=path) from None
     con.execute(f"use {CATALOG}")
+    pending = _check_not_newer(con, path, [] if new else None)
     if not read_only:
-        _migrate(con, path)
-    else:
-        _check_not_newer(con, path)
+        _migrate(con, pending)
+        return []
+    return pending
 
 
 def _detach(con: duckdb.DuckDBPyConnection) -> None:
@@ -209,35 +306,23 @@ def _detach(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"detach {CATALOG}")
 
 
-def _pending(path: Path) -> bool:
-    probe = duckdb.connect(":memory:", config=dict(NO_EXTENSIONS))
-    try:
-        probe.execute("attach $path as probe (read_only)", {"path": str(path)})
-        applied = _applied(probe, "probe")
-    except duckdb.IOException as exc:
-        raise _open_error(path, exc) from None
-    except duckdb.Error:
-        return False
-    finally:
-        probe.close()
-    return len(applied) < len(available_migrations())
-
-
 def _applied(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = $catalog and table_name = 'schema_migrations'",
-        {"catalog": catalog},
-    ).fetchone()
-    if not exists or not exists[0]:
+    """The migrations applied to ``catalog``: one read (none when it has no
+    schema_migrations table, as a new database)."""
+    try:
+        rows = con.execute(f"select name from {catalog}.schema_migrations order by name")
+    except duckdb.CatalogException:
         return []
-    rows = con.execute(f"select name from {catalog}.schema_migrations order by name").fetchall()
-    return [name for (name,) in rows]
+    return [name for (name,) in rows.fetchall()]
 
 
-def _check_not_newer(con: duckdb.DuckDBPyConnection, path: Path) -> list[Migration]:
+def _check_not_newer(
+    con: duckdb.DuckDBPyConnection, path: Path, applied: list[str] | None = None
+) -> list[Migration]:
+    """The migrations still to apply; MigrationError if the database knows one that this
+    version does not. ``applied`` when known already (a new database: none)."""
     known = available_migrations()
-    applied = _applied(con, CATALOG)
+    applied = _applied(con, CATALOG) if applied is None else applied
     unknown = sorted(set(applied) - {m.name for m in known})
     if unknown:
         raise MigrationError(
@@ -249,8 +334,7 @@ def _check_not_newer(con: duckdb.DuckDBPyConnection, path: Path) -> list[Migrati
     return [m for m in known if m.name not in applied]
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    pending = _check_not_newer(con, path)
+def _migrate(con: duckdb.DuckDBPyConnection, pending: list[Migration]) -> None:
     if not pending:
         return
     # One transaction for all of them (a new database has them all to apply): each
@@ -262,10 +346,10 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                 con.execute(migration.path.read_text(encoding="utf-8"))
             except duckdb.Error as exc:
                 raise MigrationError(first_line(exc), path=migration.path) from None
-            con.execute(
-                "insert into schema_migrations values ($name, $at)",
-                {"name": migration.name, "at": now()},
-            )
+        con.execute(
+            "insert into schema_migrations select unnest($names), $at",
+            {"names": [migration.name for migration in pending], "at": now()},
+        )
 
 
 @contextmanager
@@ -397,9 +481,10 @@ _BOOKKEEPING = ("pool_id", "row_no", "line_no", "extra")
 
 def exposure_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The pool columns the `exposures` table knows, in table order."""
+    # duckdb_columns() rather than information_schema, whose views cost more to plan
     rows = con.execute(
-        "select column_name from information_schema.columns "
-        "where table_catalog = current_database() and table_name = 'exposures' "
-        "order by ordinal_position"
+        "select column_name from duckdb_columns() "
+        "where database_name = current_database() and table_name = 'exposures' "
+        "order by column_index"
     ).fetchall()
     return [name for (name,) in rows if name not in _BOOKKEEPING]

@@ -47,11 +47,13 @@ class DelayedProgress:
             # Imported here: most runs end, or write to no terminal, before a bar shows.
             from rich import progress as bar
 
+            # a console that makes rich's own on first use (asn_sql/cli/common.py) hands it over
+            console = getattr(self._console, "rich_console", lambda: self._console)()
             self._progress = bar.Progress(
                 bar.SpinnerColumn(),
                 bar.TextColumn("{task.description}"),
                 bar.TimeElapsedColumn(),
-                console=self._console,
+                console=console,
                 transient=True,
             )
             self._progress.start()

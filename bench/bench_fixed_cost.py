@@ -16,16 +16,22 @@ pool_021_tso, 7 or 8 rows each, and mega_pool, 837), medians of --repeat runs:
   its runs taking turns with this version's, and the ratio;
 - the same command split into phases, measured inside a new process that runs it
   through the command line in-process: starting Python (`python -c pass`), imports,
-  opening and migrating the database, loading the pool, the scopes, the rules,
-  finalize, storing the run and the orphans' reasons, the documents and writing
-  the files ("documents"), the rest of the command ("other": checks, the commit, moving
-  the files into place) and what the command line does before and after it (CPU seconds
-  of the process; wall beside it);
+  opening DuckDB (a new in-memory instance: "connect"), attaching and migrating the
+  database, loading the pool, the scopes, the rules, finalize, storing the run and the
+  orphans' reasons, what explain reads later ("explain": the rules' conditions and every
+  verdict), the documents and writing the files ("documents"), the commit, closing the
+  database (its checkpoint), the rest of the command ("other": checks, waiting for the
+  files on disk, moving them into place) and what the command line does before and after
+  it (CPU seconds of the process; wall beside it);
 - every SQL statement the command runs, counted with its rendered size, and from a
   separate run with DuckDB's profiler on (which costs time of its own, so its
   figures are not added to the others): parsing (extract_statements), binding
   ("planner"), optimizing, physical planning and execution, summed per phase, and
   the --statements costliest statements.
+
+Each version's modules are compiled to bytecode first, as installing a package does
+(with PYTHONDONTWRITEBYTECODE set, a checkout would otherwise compile every module
+from source in every process measured).
 
 The machine's load average is printed at the start and the end: on a shared
 machine, CPU time is the steadier figure, and the ratio to jwst is measured in
@@ -53,6 +59,7 @@ PHASES = (
     "python",
     "imports",
     "command line",
+    "connect",
     "open+migrate",
     "load",
     "scopes",
@@ -60,7 +67,10 @@ PHASES = (
     "finalize",
     "store",
     "orphans",
+    "explain",
     "documents",
+    "commit",
+    "close",
     "other",
 )
 
@@ -129,6 +139,13 @@ def phases(pool: Path, profile: bool) -> dict[str, Any]:
     return result
 
 
+def compile_bytecode(checkout: Path) -> None:
+    """Write the bytecode of ``checkout``'s asn_sql package, as an installation does."""
+    import compileall
+
+    compileall.compile_dir(checkout / "asn_sql", quiet=1)
+
+
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     """The median of each key over ``runs``."""
     return {key: statistics.median(run.get(key, 0.0) for run in runs) for key in runs[0]}
@@ -147,6 +164,9 @@ def main() -> None:
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), args.profile)
         return
+    compile_bytecode(ROOT)
+    if args.baseline:
+        compile_bytecode(args.baseline)
     print(f"median of {args.repeat}; {os.cpu_count()} CPUs; load average {_load()}")
     for pool in args.pools:
         report_pool(pool, args)
@@ -314,6 +334,7 @@ def _instrument(
     phase(run, "_misnamed_warnings", "store")
     phase(run, "_record_run", "store")
     phase(run, "_record_orphan_reasons", "orphans")
+    phase(run, "record_verdicts", "explain")
     phase(api, "stage_run_documents", "documents")
     phase(documents, "stage_run_documents", "documents")
     original_finalize = run._finalize
@@ -329,7 +350,11 @@ def _instrument(
     original_connect = db.connect_memory
 
     def connect(*args: Any, **kwargs: Any) -> Any:
-        con = original_connect(*args, **kwargs)
+        previous = clock.switch("connect")
+        try:
+            con = original_connect(*args, **kwargs)
+        finally:
+            clock.switch(previous)
         if profile:
             con.execute("pragma enable_profiling = 'json'")
             con.execute("set profiling_mode = 'detailed'")
@@ -366,13 +391,26 @@ class _Recording:
         )
         return found
 
+    def close(self) -> None:
+        previous = self._clock.switch("close")
+        try:
+            self._con.close()
+        finally:
+            self._clock.switch(previous)
+
     def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
         text = query if isinstance(query, str) else _statement_text(query)
         started = time.perf_counter()
-        result = self._con.execute(query, *args, **kwargs)
+        committing = text.strip().lower() == "commit" and self._clock.phase == "other"
+        previous = self._clock.switch("commit") if committing else None
+        try:
+            result = self._con.execute(query, *args, **kwargs)
+        finally:
+            if previous is not None:
+                self._clock.switch(previous)
         entry = {
             "kind": "execute",
-            "phase": self._clock.phase,
+            "phase": "commit" if committing else self._clock.phase,
             "chars": len(text),
             "total": time.perf_counter() - started,
             "head": " ".join(_without_comments(text).split())[:70],

@@ -1,4 +1,5 @@
-"""A command imports only what it needs: help never loads DuckDB, jsonschema or jinja."""
+"""A command imports only what it needs: help never loads DuckDB, jsonschema or jinja, and
+no command loads pydantic (typer's coercion of plain values is done without it)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ try:
     cli.run()
 except SystemExit:
     pass
-heavy = ("duckdb", "jsonschema", "jinja2")
+heavy = ("duckdb", "jsonschema", "jinja2", "pydantic")
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """
 
@@ -94,3 +95,40 @@ def test_a_second_run_remembers_rendered_sql_and_valid_document_shapes(tmp_path)
     assert "jsonschema" in heavy and "jinja2" in heavy
     heavy, second = _generate_probe(tmp_path, cache, "pool_002_image_miri.csv", "two")
     assert heavy == ["duckdb"] and second == first and first
+
+
+_BUILT = """
+import json, sys
+import typer.main as typer_main
+built = []
+original = typer_main.get_command_from_info
+def counting(*args, **kwargs):
+    built.append(1)
+    return original(*args, **kwargs)
+typer_main.get_command_from_info = counting
+from asn_sql.cli import main as cli
+sys.argv = ["asnsql", *json.loads(sys.argv[1])]
+try:
+    cli.run()
+except SystemExit:
+    pass
+print(len(built))
+"""
+
+
+def _commands_built(*args: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILT, json.dumps(list(args))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_process_builds_only_the_command_it_names_and_help_sees_them_all() -> None:
+    from asn_sql.cli.main import app
+
+    assert _commands_built("generate", "-h") == 1
+    assert _commands_built("--help") == len(app.registered_commands) > 1
+    assert _commands_built("no-such-command") == len(app.registered_commands)

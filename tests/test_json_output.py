@@ -36,13 +36,20 @@ def as_json(result: Any, code: int = 0) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
-# The documentation's tables: key path -> type, for each command (runs has two).
+# The documentation's tables: key path -> type, for each command (runs has two). An object
+# "with the keys of `diff -f json` but `warnings`" has diff's keys under it.
 def documented(command: str, part: int = 0) -> dict[str, str]:
     section = re.search(rf"^### `{command} -f json`\n(.*?)(?=^### |\Z)", JSON_SECTION, re.M | re.S)
     assert section, f"no JSON keys documented for {command}"
     tables = section.group(1).split("With `--delete`:")
-    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+?) \|", tables[part], re.M)
-    return dict(rows)
+    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+?) \| ([^\n]*)\|$", tables[part], re.M)
+    found = {}
+    for path, kind, meaning in rows:
+        found[path] = kind
+        if "with the keys of `diff -f json` but `warnings`" in meaning:
+            diff = documented("diff")
+            found.update({f"{path}.{key}": t for key, t in diff.items() if key != "warnings"})
+    return found
 
 
 _TYPES = {
@@ -287,8 +294,12 @@ def test_diff_lists_every_kind_of_change(tmp_path: Path) -> None:
     result = asnsql("diff", old, new, "-f", "json")
     doc = as_json(result, code=1)
     assert_documented(doc, "diff")
-    # every documented key is there: this diff has one of each finding
-    assert set(key_types(doc, {"x"})) == set(documented("diff"))
+    # every documented key is there: this diff has one of each finding (orphans are
+    # compared between runs: test_changes_carries_the_report_diff_gives_of_the_two_runs)
+    between_runs = ("orphaned[].", "adopted[].")
+    assert set(key_types(doc, {"x"})) == {
+        key for key in documented("diff") if not key.startswith(between_runs)
+    }
     unchanged = sorted(
         p.name
         for p in old.glob("*.json")
@@ -303,7 +314,15 @@ def test_diff_lists_every_kind_of_change(tmp_path: Path) -> None:
     )
     assert doc == {
         "equal": False,
-        "counts": {"same": 14, "renamed": 1, "changed": 3, "removed": 1, "added": 1},
+        "counts": {
+            "same": 14,
+            "renamed": 1,
+            "changed": 3,
+            "removed": 1,
+            "added": 1,
+            "orphaned": 0,
+            "adopted": 0,
+        },
         "same": [{"old": name, "new": name} for name in unchanged],
         "renamed": [
             {"old": "jw99009-o003_spec3_00001_asn.json", "new": "jw99009-o003_spec3_00009_asn.json"}
@@ -381,6 +400,9 @@ def test_diff_lists_every_kind_of_change(tmp_path: Path) -> None:
                 "added": [],
             },
         ],
+        "orphans_compared": False,
+        "orphaned": [],
+        "adopted": [],
         "warnings": [f"{new / 'notes.json'}: skipped, not an association"],
     }
     # the text form: the same exit code and count line
@@ -484,8 +506,111 @@ def test_batch_prints_each_pool_in_the_order_given(tmp_path: Path) -> None:
     assert (again["done"], again["skipped"], again["failed"]) == (0, 1, 0)
 
 
+OLD_9505, NEW_9505 = "jw09505_20251216t202003_pool.csv", "jw09505_20251219t041512_pool.csv"
+DARK = "jw09505001004_02101_00001_mirimage_uncal.fits"
+DARK_REASON = (
+    "no rule took an exposure of EXP_TYPE mir_darkimg in this run (asnsql explain gives "
+    "each rule's first failed condition)"
+)
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with two versions of program 9505, run 1 of the older, run 2 of the newer."""
+    db = tmp_path_factory.mktemp("versions") / "asn.duckdb"
+    for pool in (OLD_9505, NEW_9505):
+        made = asnsql("generate", POOLS / pool, "--dry-run", "--db", db)
+        assert made.exit_code == 0, made.output
+    return db
+
+
+def test_changes_carries_the_report_diff_gives_of_the_two_runs(versions: Path) -> None:
+    result = asnsql("changes", "jw09505", "-f", "json", "--db", versions)
+    doc = as_json(result, code=1)
+    assert_documented(doc, "changes")
+    assert {key: value for key, value in doc.items() if key != "report"} == {
+        "program": "jw09505",
+        "pool": NEW_9505,
+        "run_id": 2,
+        "previous": OLD_9505,
+        "previous_run_id": 1,
+        "warnings": [],
+    }
+    report = doc["report"]
+    assert report["counts"] == {
+        "same": 5,
+        "renamed": 4,
+        "changed": 1,
+        "removed": 0,
+        "added": 2,
+        "orphaned": 1,
+        "adopted": 0,
+    }
+    assert (report["equal"], report["orphans_compared"]) == (False, True)
+    assert report["orphaned"] == [
+        {"filename": DARK, "exp_type": "mir_darkimg", "associations": [], "reason": DARK_REASON}
+    ]
+    # diff of the same two runs says the same, and its text the same count line
+    diff = as_json(asnsql("diff", "1", "2", "-f", "json", "--db", versions), code=1)
+    assert diff == {**report, "warnings": []}
+    assert (
+        result.stderr.splitlines()[-1]
+        == asnsql("changes", "jw09505", "--db", versions).stderr.splitlines()[-1]
+    )
+
+
+def test_impact_carries_each_pools_report(versions: Path) -> None:
+    darks = ROOT / "fixtures" / "rules" / "darks"
+    result = asnsql("impact", "-r", darks, "--workers", "1", "-f", "json", "--db", versions)
+    doc = as_json(result, code=1)
+    assert_documented(doc, "impact")
+    dark3 = "jw09505-o001_dark3_00001_asn.json"
+    counts = {"same": 22, "renamed": 0, "changed": 0, "removed": 0, "added": 1}
+    assert {key: value for key, value in doc.items() if key != "pools"} == {
+        "rules_dir": str(darks),
+        "ignore_default": False,
+        "n_pools": 2,
+        "n_changed": 1,
+        "n_failed": 0,
+        "counts": {**counts, "orphaned": 0, "adopted": 1},
+        "warnings": [],
+    }
+    old, new = doc["pools"]
+    assert {key: value for key, value in old.items() if key != "report"} == {
+        "pool": OLD_9505,
+        "pool_id": 1,
+        "run_id": 1,
+        "would_change": False,
+        "warnings": [],
+        "error": None,
+    }
+    assert old["report"]["equal"] is True and old["report"]["counts"]["same"] == 10
+    assert (new["pool"], new["run_id"], new["would_change"]) == (NEW_9505, 2, True)
+    report = new["report"]
+    assert (report["equal"], report["orphans_compared"]) == (False, True)
+    assert report["added"] == [
+        {
+            "file": dark3,
+            "asn_type": "dark3",
+            "asn_rule": "candidate_Asn_Lv3Darks",
+            "asn_id": "o001",
+            "n_members": 1,
+        }
+    ]
+    assert report["adopted"] == [
+        {"filename": DARK, "exp_type": "mir_darkimg", "associations": [dark3]}
+    ]
+    assert (report["changed"], report["removed"], report["orphaned"]) == ([], [], [])
+    # the text's count line, on stderr as without -f json
+    assert result.stderr.splitlines() == [
+        "2 pools: 1 would change, 1 unchanged; 22 same, 0 renamed, 0 changed, 0 removed, "
+        "1 added, 0 orphaned, 1 no longer orphans"
+    ]
+
+
 def test_every_command_with_json_takes_dash_f() -> None:
-    for command in ("generate", "batch", "diff", "explain", "validate", "runs", "orphans"):
+    commands = ("generate", "batch", "diff", "changes", "impact", "explain", "validate")
+    for command in (*commands, "runs", "orphans"):
         help_text = asnsql(command, "--help").stdout
         assert re.search(r"-f, --format \[(text|table)\|", help_text), command
 

@@ -84,6 +84,68 @@ def test_a_new_database_records_every_migration(tmp_path: Path) -> None:
     assert missing_times == 0
 
 
+_SCHEMA = [
+    "select database_name, schema_name, table_name, sql from duckdb_tables()",
+    "select table_name, column_index, column_name, data_type, column_default, is_nullable "
+    "from duckdb_columns() where database_name = 'x'",
+    "select view_name, sql from duckdb_views() where database_name = 'x'",
+    "select sequence_name, start_value, last_value from duckdb_sequences()",
+    "select table_name, constraint_type, constraint_text from duckdb_constraints()",
+    "select index_name, sql from duckdb_indexes()",
+    "select name from x.schema_migrations order by name",
+]
+
+
+def _schema(path: Path) -> list[list[tuple]]:
+    with duckdb.connect() as con:
+        con.execute("attach $path as x (read_only)", {"path": str(path)})
+        return [sorted(con.execute(q).fetchall(), key=repr) for q in _SCHEMA]
+
+
+def test_a_new_database_copied_from_the_cache_is_the_one_migrations_make(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ASNSQL_NO_CACHE", raising=False)
+    first, copied = tmp_path / "first.duckdb", tmp_path / "copied.duckdb"
+    db.open_database(first).close()  # makes the cached one too
+    assert list((tmp_path / "cache" / "asnsql" / "databases").glob("*.duckdb"))
+    started = db.now()
+    db.open_database(copied).close()
+    monkeypatch.setenv("ASNSQL_NO_CACHE", "1")
+    migrated = tmp_path / "migrated.duckdb"
+    db.open_database(migrated).close()
+    assert _schema(copied) == _schema(migrated) == _schema(first)
+    with duckdb.connect(str(copied), read_only=True) as con:
+        (oldest,) = con.execute("select min(applied_at) from schema_migrations").fetchone()
+    assert oldest >= started  # recorded as applied now, not when the cache was made
+
+
+def test_a_damaged_copy_in_the_cache_is_forgotten_and_the_database_migrated(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ASNSQL_NO_CACHE", raising=False)
+    db.open_database(tmp_path / "first.duckdb").close()
+    (cached,) = (tmp_path / "cache" / "asnsql" / "databases").glob("*.duckdb")
+    cached.write_bytes(cached.read_bytes()[:4096])
+    path = tmp_path / "second.duckdb"
+    db.open_database(path).close()
+    assert recorded(path) == [p.stem for p in MIGRATIONS]
+
+
+def test_a_database_in_memory_is_migrated_and_makes_no_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    con = db.open_database(Path(":memory:"))
+    try:
+        rows = con.execute("select name from schema_migrations order by name").fetchall()
+        assert [name for (name,) in rows] == [p.stem for p in MIGRATIONS]
+    finally:
+        con.close()
+    assert not (tmp_path / ":memory:").exists()
+
+
 def test_opening_a_database_twice_applies_nothing_again(tmp_path: Path) -> None:
     path = tmp_path / "twice.duckdb"
     db.open_database(path).close()

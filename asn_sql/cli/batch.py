@@ -29,6 +29,7 @@ from asn_sql.cli.common import (
     generate_options,
     handle_errors,
     out,
+    rich_console,
     warn,
 )
 from asn_sql.cli.formats import ReportFormat, print_document
@@ -155,7 +156,7 @@ class _PoolBar:
             progress.MofNCompleteColumn(),
             progress.TimeElapsedColumn(),
             progress.TimeRemainingColumn(),
-            console=err,
+            console=rich_console(err),
             transient=True,
             disable=not err.is_terminal,
         )

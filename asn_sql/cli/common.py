@@ -5,17 +5,18 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, cast
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from asn_sql import interrupt
 from asn_sql.cli.boundary import is_broken_pipe, quiet_stdout
+from asn_sql.cli.coercion import install as install_quick_coercion
 from asn_sql.cli.formats import OutputFormat, ReportFormat
 from asn_sql.defaults import DB_ENV, DEFAULT_DB
 from asn_sql.errors import AsnSqlError, UsageError
@@ -23,26 +24,115 @@ from asn_sql.interrupt import Interrupted
 from asn_sql.values import printable
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from asn_sql.engine.run import GenerateOptions
 
 
 # Messages carry pool values and paths: never read them as markup, emoji codes or
 # highlighting (asn_sql/values.py escapes their control characters).
-class _Console(Console):
+def _rich_console(stderr: bool, quiet: bool) -> Console:
     """rich's console, but a reader that went away (``asnsql … | head``) is not an error:
     rich would exit 1, the code kept for bugs; here the command ends quietly, exit 0
     (:func:`handle_errors`)."""
+    from rich.console import Console
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        if self.stderr:
-            return  # nobody reads the messages any more; the command goes on
-        quiet_stdout()
-        raise BrokenPipeError(errno.EPIPE, "stdout's reader went away")
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            if self.stderr:
+                return  # nobody reads the messages any more; the command goes on
+            quiet_stdout()
+            raise BrokenPipeError(errno.EPIPE, "stdout's reader went away")
+
+    console = _Console(stderr=stderr, soft_wrap=True, markup=False, emoji=False, highlight=False)
+    console.quiet = quiet
+    return console
 
 
-out = _Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
-err = _Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+# What rich changes in a plain line (tabs, the control characters its Text drops).
+_RICH_CHANGES = re.compile(r"[\t\x07\x08\x0b\x0c\r]")
+
+
+# Settings under which rich takes a stream for a terminal, or not, whatever it is.
+_FORCING = {"FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS"}
+
+
+class LazyConsole:
+    """stdout's or stderr's console: a plain line is written as rich would write it
+    (soft wrap, no markup, no highlighting: the text and a newline), anything else goes
+    to rich's console, made on first use: most commands print only lines, and rich
+    costs a process a few hundredths of a second to import."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self.stderr = stderr
+        self._rich: Console | None = None
+        self._quiet = False
+
+    def rich_console(self) -> Console:
+        """rich's own console (made now if not yet), for rich's bars and tables."""
+        if self._rich is None:
+            self._rich = _rich_console(self.stderr, self._quiet)
+        return self._rich
+
+    @property
+    def is_terminal(self) -> bool:
+        """rich's answer; without rich for a stream that is no terminal when nothing in
+        the environment tells rich to treat it as one."""
+        if self._rich is None and not _FORCING.intersection(os.environ):
+            try:
+                if not self.file.isatty():
+                    return False
+            except (AttributeError, ValueError):
+                pass
+        return self.rich_console().is_terminal
+
+    @property
+    def file(self) -> IO[str]:
+        """The stream written to, as rich's console finds it (at each use)."""
+        if self._rich is not None:
+            return self._rich.file
+        return sys.stderr if self.stderr else sys.stdout
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """rich's print; a plain line without rich while rich has not been needed."""
+        plain = (
+            self._rich is None
+            and len(objects) == 1
+            and type(objects[0]) is str
+            and set(options) <= {"markup", "highlight"}
+            and not any(options.values())
+            and not _RICH_CHANGES.search(objects[0])
+        )
+        if not plain:
+            self.rich_console().print(*objects, **options)
+        elif not self._quiet:
+            self._write(objects[0] + "\n")
+
+    def _write(self, text: str) -> None:
+        stream = self.file
+        try:
+            stream.write(text)
+            stream.flush()
+        except BrokenPipeError:
+            # as rich's console above: quiet from now on; on stdout the command ends
+            self._quiet = True
+            if self.stderr:
+                return
+            quiet_stdout()
+            raise BrokenPipeError(errno.EPIPE, "stdout's reader went away") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich_console(), name)
+
+
+def rich_console(console: Console) -> Console:
+    """rich's own console behind ``console`` (out or err), for rich's bars."""
+    return cast("Console", getattr(console, "rich_console", lambda: console)())
+
+
+out = cast("Console", LazyConsole(stderr=False))
+err = cast("Console", LazyConsole(stderr=True))
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -171,9 +261,17 @@ class PlainHelpGroup(TyperGroup):
     """Help that names each value for its option (``--level LEVEL``, ``[POOL]``), with an
     enum's choices (``[table|csv|json]``), instead of Python types (``<list[str]>``)."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # the group's own options (--version, completion, help): plain values without pydantic
+        install_quick_coercion(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
     # click's types are not imported: newer typer releases carry their own click.
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            # values converted without pydantic where they are plain (asn_sql/cli/coercion.py)
+            install_quick_coercion(command.get_params(ctx) if ctx is not None else command.params)
         for param in command.params if command is not None else []:
             if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
                 # newer typer adds `<str>` after an argument's name

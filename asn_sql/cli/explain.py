@@ -10,10 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from asn_sql.cli.common import (
     DbOption,
@@ -32,6 +28,9 @@ from asn_sql.errors import UsageError
 from asn_sql.values import printable
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from asn_sql.tools.explain import Explanation, OrphanReason
 
 # No line of explain's output is wider than this, whatever the terminal.
@@ -88,16 +87,21 @@ def explain(
             warn(found.warnings)
         print_document(explain_document(found_all), out)
         return
-    console = _console()
+    width = _width()
     for found in found_all:
         warn(found.warnings)
-        _print_explanation(console, found, all_rules)
+        _print_explanation(width, found, all_rules)
+
+
+def _width() -> int:
+    # A terminal narrower than WIDTH gets its own width; a pipe or file gets WIDTH.
+    return min(out.width, WIDTH) if out.is_terminal else WIDTH
 
 
 def _console() -> Console:
-    # A terminal narrower than WIDTH gets its own width; a pipe or file gets WIDTH.
-    width = min(out.width, WIDTH) if out.is_terminal else WIDTH
-    return Console(width=width, soft_wrap=False, markup=False, emoji=False, highlight=False)
+    from rich.console import Console
+
+    return Console(width=_width(), soft_wrap=False, markup=False, emoji=False, highlight=False)
 
 
 def _run_argument(text: str | None, run: int | None) -> int | None:
@@ -108,7 +112,7 @@ def _run_argument(text: str | None, run: int | None) -> int | None:
     return int(text)
 
 
-def _print_explanation(console: Console, found: Explanation, all_rules: bool) -> None:
+def _print_explanation(width: int, found: Explanation, all_rules: bool) -> None:
     kind = found.exp_type or "unset"
     lines = [f"{found.filename} (row {found.row_no}, {kind}), run {found.run_id}"]
     if found.left_out:
@@ -131,16 +135,16 @@ def _print_explanation(console: Console, found: Explanation, all_rules: bool) ->
         n = len(others)
         lines.append(f"  {n} other rules take no {kind} exposure in this run (--all: why)")
     for line in lines:
-        _wrapped(console, line)
+        _wrapped(width, line)
 
 
-def _wrapped(console: Console, line: str) -> None:
-    """One line of the report, folded at the console's width under its own indent."""
+def _wrapped(width: int, line: str) -> None:
+    """One line of the report, folded at ``width`` under its own indent."""
     text = printable(line)
     indent = len(text) - len(text.lstrip(" "))
     folded = textwrap.wrap(
         text,
-        width=console.width,
+        width=width,
         subsequent_indent=" " * (indent + 4),
         break_on_hyphens=False,
         break_long_words=True,
@@ -173,6 +177,10 @@ def _explain_orphans(db: Path, run: int | None, output: ReportFormat) -> None:
 
 
 def _orphan_table(found: list[OrphanReason]) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("exposure", max_width=32, overflow="fold")
     table.add_column("exp_type", max_width=18, overflow="fold")

@@ -76,6 +76,7 @@ def changes(
             show_default=False,
         ),
     ],
+    output: ReportFormatOption = ReportFormat.text,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
 ) -> None:
@@ -87,8 +88,13 @@ def changes(
 
     found = pool_changes(db, pool)
     warn(found.warnings)
-    for line in report_lines(found.report):
-        echo(out, line)
+    if output is ReportFormat.json:
+        from asn_sql.cli.reports import changes_document
+
+        print_document(changes_document(found), out)
+    else:
+        for line in report_lines(found.report):
+            echo(out, line)
     echo(
         err,
         f"{found.pool} (run {found.run_id}) against {found.previous} (run {found.previous_run_id})",

@@ -13,10 +13,6 @@ import re
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from asn_sql.values import (
     cell_text,
     csv_line,
@@ -29,6 +25,8 @@ from asn_sql.values import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from asn_sql.io.query import QueryResult
 
 
@@ -159,6 +157,10 @@ def print_rows(result: QueryResult, output: OutputFormat, console: Console) -> N
     if columns and narrowest + 3 * len(widths) + 1 > console.width:
         _print_records(columns, texts, console)
         return
+    # rich only here: the other formats and most commands never need it
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_lines=False)
     for i, name in enumerate(columns):
         whole = i in names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +13,7 @@ from asn_sql import __version__
 from asn_sql.cli import batch as cli_batch
 from asn_sql.cli import explain as cli_explain
 from asn_sql.cli import files as cli_files
+from asn_sql.cli import impact as cli_impact
 from asn_sql.cli import report as cli_report
 from asn_sql.cli import tools as cli_tools
 from asn_sql.cli.boundary import AsnSqlGroup
@@ -63,7 +65,31 @@ class _AsnSqlApp(AsnSqlGroup, PlainHelpGroup):
         return explain_jwst_options(super().get_command(ctx, cmd_name), cmd_name)
 
 
-app = typer.Typer(
+class _OneCommandTyper(typer.Typer):
+    """typer's app, but a process that names its command builds only that one: typer would
+    make the click command of every one of twenty (their options, their help), a few
+    hundredths of a second of each run. Help, completion and an unknown name see them all."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        argv = kwargs.get("args", args[0] if args else None)  # click's main(args, ...)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        named = [c for c in self.registered_commands if argv and _command_name(c) == argv[0]]
+        if len(named) != 1 or any(key.endswith("_COMPLETE") for key in os.environ):
+            return super().__call__(*args, **kwargs)
+        every = self.registered_commands
+        self.registered_commands = named
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            self.registered_commands = every
+
+
+def _command_name(info: Any) -> str:
+    """The name typer gives a registered command (its function's, with dashes)."""
+    return info.name or info.callback.__name__.lower().replace("_", "-")
+
+
+app = _OneCommandTyper(
     name="asnsql",
     help="Build JWST associations with SQL rules over a DuckDB database.",
     epilog="Before the command, --db FILE, -v/--verbose and -D/--debug are read as if "
@@ -446,6 +472,7 @@ app.command()(cli_explain.explain)
 app.command()(cli_files.diff)
 app.command()(cli_report.report)
 app.command()(cli_files.changes)
+app.command()(cli_impact.impact)
 app.command("from-list")(cli_files.from_list)
 app.command("from-query")(cli_files.from_query)
 app.command()(cli_files.edit)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from asn_sql.tools.batch import BatchSummary, PoolReport
     from asn_sql.tools.diff import Canonical, Change, DiffReport
     from asn_sql.tools.explain import Explanation, OrphanReason, Verdict
+    from asn_sql.tools.impact import ImpactResult, ImpactSettings
+    from asn_sql.tools.versions import PoolChanges
 
 
 def generate_document(
@@ -42,7 +44,14 @@ def generate_document(
 
 
 def diff_document(report: DiffReport, warnings: list[str]) -> dict[str, Any]:
-    """What `diff` found, in the words of its text: same, renamed, removed, added, changed."""
+    """What `diff` found, in the words of its text: same, renamed, removed, added, changed,
+    and between two runs the orphans; then the warnings."""
+    return {**report_document(report), "warnings": list(warnings)}
+
+
+def report_document(report: DiffReport) -> dict[str, Any]:
+    """diff's report as data: the keys of `diff -f json` but its warnings (`changes` and
+    `impact` carry one each)."""
     return {
         "equal": report.equal,
         "counts": {
@@ -51,13 +60,71 @@ def diff_document(report: DiffReport, warnings: list[str]) -> dict[str, Any]:
             "changed": len(report.changed),
             "removed": len(report.removed),
             "added": len(report.added),
+            "orphaned": len(report.orphaned),
+            "adopted": len(report.adopted),
         },
         "same": [{"old": old, "new": new} for old, new in report.same],
         "renamed": [{"old": c.old, "new": c.new} for c in report.renamed],
         "removed": [_association(asn) for asn in report.removed],
         "added": [_association(asn) for asn in report.added],
         "changed": [_change(c) for c in sorted(report.changed, key=lambda c: c.old)],
-        "warnings": list(warnings),
+        "orphans_compared": report.orphans_compared,
+        "orphaned": [
+            {
+                "filename": o.filename,
+                "exp_type": o.exp_type,
+                "associations": list(o.associations),
+                "reason": o.reason,
+            }
+            for o in report.orphaned
+        ],
+        "adopted": [
+            {"filename": o.filename, "exp_type": o.exp_type, "associations": list(o.associations)}
+            for o in report.adopted
+        ],
+    }
+
+
+def changes_document(found: PoolChanges) -> dict[str, Any]:
+    """What `changes` found: the two versions and runs compared, diff's report, warnings."""
+    return {
+        "program": found.program,
+        "pool": found.pool,
+        "run_id": found.run_id,
+        "previous": found.previous,
+        "previous_run_id": found.previous_run_id,
+        "report": report_document(found.report),
+        "warnings": list(found.warnings),
+    }
+
+
+def impact_document(settings: ImpactSettings, result: ImpactResult) -> dict[str, Any]:
+    """What `impact` found: the rules tried, the counts over every pool, then each pool
+    with diff's report (or its error), in the order compared."""
+    from asn_sql.cli.common import error_line
+
+    return {
+        "rules_dir": str(settings.rules_dir),
+        "ignore_default": settings.ignore_default,
+        "n_pools": len(result.pools),
+        "n_changed": len(result.changed),
+        "n_failed": len(result.failed),
+        "counts": result.counts(),
+        "pools": [
+            {
+                "pool": pool.pool,
+                "pool_id": pool.pool_id,
+                "run_id": pool.run_id,
+                "would_change": pool.changes,
+                "report": None if pool.report is None else report_document(pool.report),
+                "warnings": list(pool.warnings),
+                "error": None
+                if pool.error is None
+                else error_line(pool.error, pool.error_settings).removeprefix("Error: "),
+            }
+            for pool in result.pools
+        ],
+        "warnings": list(result.warnings),
     }
 
 

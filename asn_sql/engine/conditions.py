@@ -7,13 +7,18 @@ tested alone. `asnsql explain` and the orphans' reasons use it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 
 import duckdb
 
 from asn_sql import db
 from asn_sql.engine.rules import Rule, rank, render_rule
+from asn_sql.templates import cached
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"
@@ -89,14 +94,25 @@ def record_condition_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule])
         "create or replace temp table condition_failures (row_no integer, scope_id integer, "
         "rule varchar, select_no integer, condition_no integer, n_conditions integer)"
     )
-    parts, params = [], {}
-    for rule in rules:
-        for select_no, (source, alias, conditions) in enumerate(selects(render_rule(rule))):
-            n = len(parts)
-            parts.append(_scope_failures_sql(source, alias, conditions, n))
-            params |= {f"rule_{n}": rule.name, f"select_{n}": select_no, f"n_{n}": len(conditions)}
-    if not parts:
+    found = [
+        (rule.name, select_no, source, alias, conditions)
+        for rule in rules
+        for select_no, (source, alias, conditions) in enumerate(selects(render_rule(rule)))
+    ]
+    if not found:
         return
+    try:
+        db.execute_script(con, *_shared_failures_sql(found))
+        return
+    except duckdb.TransactionException:
+        raise
+    except duckdb.Error:
+        pass  # some select's conditions need more than its source: one part per select
+    parts, params = [], {}
+    for name, select_no, source, alias, conditions in found:
+        n = len(parts)
+        parts.append(_scope_failures_sql(source, alias, conditions, n))
+        params |= {f"rule_{n}": name, f"select_{n}": select_no, f"n_{n}": len(conditions)}
     try:
         db.execute_script(
             con, "insert into condition_failures\n" + "\nunion all\n".join(parts), params
@@ -108,6 +124,43 @@ def record_condition_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule])
                 db.execute_script(con, "insert into condition_failures\n" + part, params)
             except duckdb.Error:
                 continue
+
+
+def _shared_failures_sql(
+    found: list[tuple[str, int, str, str, list[str]]],
+) -> tuple[str, dict[str, object]]:
+    """The insert of every select's first failed condition, each distinct condition
+    evaluated once per row of its source: a list of the row's results, from which each
+    select picks its own by index. Rules repeat conditions (program set, a mode), and
+    planning pays per character: the SQL holds each condition once, the selects are data."""
+    by_source: dict[tuple[str, str], list[tuple[str, int, list[str]]]] = {}
+    for name, select_no, source, alias, conditions in found:
+        by_source.setdefault((source, alias), []).append((name, select_no, conditions))
+    parts, params = [], {}
+    for g, ((source, alias), members) in enumerate(by_source.items()):
+        distinct = list(dict.fromkeys(c for _, _, conditions in members for c in conditions))
+        index = {c: i + 1 for i, c in enumerate(distinct)}
+        tests = ", ".join(f"coalesce(({c}), false)" for c in distinct) or "true"
+        params |= {
+            f"rules_{g}": [name for name, _, _ in members],
+            f"selects_{g}": [select_no for _, select_no, _ in members],
+            f"picks_{g}": [[index[c] for c in conditions] for _, _, conditions in members],
+        }
+        parts.append(f"""
+        select distinct t.row_no, t.scope_id, s.rule, s.select_no,
+               coalesce(nullif(list_position(list_select(t.passed, s.picks), false), 0),
+                        len(s.picks) + 1) - 1,
+               len(s.picks)
+        from (
+            select {alias}.row_no, {alias}.scope_id, [{tests}] as passed
+            from {source}
+        ) as t,
+        (
+            select unnest($rules_{g}) as rule, unnest($selects_{g}) as select_no,
+                   unnest($picks_{g}) as picks
+        ) as s
+        """)
+    return "insert into condition_failures\n" + "\nunion all\n".join(parts), params
 
 
 def _scope_failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:
@@ -129,7 +182,24 @@ def _cut(text: str) -> str:
 
 def selects(sql: str) -> list[tuple[str, str, list[str]]]:
     """(from clause, alias, where conditions) of every SELECT that reads scope_exposures
-    straight from its FROM, at any depth (a rule's main SELECT or one of its CTEs)."""
+    straight from its FROM, at any depth (a rule's main SELECT or one of its CTEs).
+    Remembered with the rendered SQL: a run reads each rule's several times."""
+    return [(source, alias, list(conditions)) for source, alias, conditions in _found(sql)]
+
+
+@cache
+def _found(sql: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    found = json.loads(cached(("selects", _code_digest(), sql), lambda: json.dumps(_selects(sql))))
+    return tuple((source, alias, tuple(conditions)) for source, alias, conditions in found)
+
+
+@cache
+def _code_digest() -> str:
+    """This file's digest: the remembered selects follow the reading that found them."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _selects(sql: str) -> list[tuple[str, str, list[str]]]:
     tokens = list(_scan(sql))
     found = []
     for index, (_, end, token, depth) in enumerate(tokens):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -32,18 +32,32 @@ class Branch:
     constants: dict[str, object]
 
 
-def insert_eligible(con: duckdb.DuckDBPyConnection, table: str, branches: Sequence[Branch]) -> None:
-    """Insert every branch's rows into ``table``; a failing rule is named in the error."""
+def insert_eligible(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    branches: Sequence[Branch],
+    without_rows: Collection[str] = (),
+) -> None:
+    """Insert every branch's rows into ``table``; a failing rule is named in the error.
+    The rules named in ``without_rows`` cannot return a row here (asn_sql/engine/gates.py):
+    their columns are checked, their SQL is left out of the insert."""
     if not branches:
         return
     columns = _table_columns(con, table)
-    parts, params = [], {}
     required = _required_columns(con, table)
-    for n, branch in enumerate(branches):
+    running = []
+    for branch in branches:
         if branch.rule.user:
             check_one_select(branch.sql, branch.rule.path)
         produced = set(_rule_columns(con, branch))
         _check_contract(branch, produced, {name for name, _ in columns}, required)
+        if branch.rule.name not in without_rows:
+            running.append((branch, produced))
+    if not running:
+        return
+    branches = [branch for branch, _ in running]
+    parts, params = [], {}
+    for n, (branch, produced) in enumerate(running):
         select = []
         for name, default in columns:
             if name in branch.constants:

@@ -9,6 +9,7 @@ finalize does: candidate validity, imprint pruning, WFSS catalogs, names.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -83,10 +84,12 @@ def run_level2(
     progress: Progress | None = None,
     finalize: bool = True,
     checking: bool = False,
+    without_rows: Collection[str] = (),
 ) -> None:
     """Fill rule_matches with the Level 2 associations of the current scopes; with
     ``finalize`` false, as jwst leaves them unfinalized (no pruning, splits or catalogs).
-    ``checking`` plans every pass of every rule given, rows or none (`rules --check`)."""
+    ``checking`` plans every pass of every rule given, rows or none (`rules --check`).
+    The rules of ``without_rows`` return no row here and are not run."""
     specs = [level2_spec(rule) for rule in rules]
     db.execute_script(con, render_sql("engine/level2_eligible.sql"))
     branches = [
@@ -102,7 +105,7 @@ def run_level2(
         )
         for rule, spec in zip(rules, specs, strict=True)
     ]
-    insert_eligible(con, "l2_eligible", branches)
+    insert_eligible(con, "l2_eligible", branches, without_rows)
     # Finalized, a rule makes associations only around a science row (but a replayed
     # one, whose associations may hold none): the others' rows find no partner below.
     present = rules_present(con, "l2_eligible", science="is_science")

@@ -8,6 +8,7 @@ for all rules in a handful of statements.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -79,10 +80,12 @@ def run_level3(
     progress=None,
     finalize: bool = True,
     checking: bool = False,
+    without_rows: Collection[str] = (),
 ) -> None:
     """Fill rule_matches with the Level 3 associations of the current scopes; with
     ``finalize`` false, invalid ones stay and no nod backgrounds are added.
-    ``checking`` plans every pass of every rule given, rows or none (`rules --check`)."""
+    ``checking`` plans every pass of every rule given, rows or none (`rules --check`).
+    The rules of ``without_rows`` return no row here and are not run."""
     db.execute_script(con, render_sql("engine/level3_eligible.sql"))
     branches = [
         Branch(
@@ -92,7 +95,7 @@ def run_level3(
         )
         for rule in rules
     ]
-    insert_eligible(con, "l3_eligible", branches)
+    insert_eligible(con, "l3_eligible", branches, without_rows)
     present = rules_present(con, "l3_eligible")
     specs = [spec for spec in map(grouping_spec, rules) if checking or spec.name in present]
     if not specs:
@@ -105,11 +108,31 @@ def run_level3(
                 rules=specs,
                 finalize=finalize,
                 acquisitions=checking or _has_acquisitions(con),
+                acquiring=None if checking else _acquiring(con),
             ),
             every_pass=checking,
         )
     except duckdb.Error as exc:
         raise RuleError(f"grouping failed: {with_hint(first_line(exc), exc)}") from None
+
+
+def _acquiring(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The rules a target acquisition can be offered to: one of their eligible rows shares
+    its scope, program, instrument and observation (sql/engine/level3.sql's test, which
+    finds no acquisition for the others: their part of it is not planned)."""
+    rows = con.execute(
+        """
+        select distinct l.rule
+        from l3_eligible as l
+        join scope_exposures as e on e.scope_id = l.scope_id and e.row_no = l.row_no
+        join scope_exposures as t
+          on t.scope_id = l.scope_id and t.program = l.k_program and t.instrume = l.k_instrume
+         and t.obs_num = e.obs_num
+        where t.dms_role = 'target_acquisition'
+        order by l.rule
+        """
+    ).fetchall()
+    return [rule for (rule,) in rows]
 
 
 def _has_acquisitions(con: duckdb.DuckDBPyConnection) -> bool:

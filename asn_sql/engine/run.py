@@ -16,6 +16,7 @@ import duckdb
 from asn_sql import __version__, db
 from asn_sql.db import exposure_columns
 from asn_sql.engine.conditions import record_condition_failures, record_first_failures
+from asn_sql.engine.gates import rules_without_rows
 from asn_sql.engine.level2 import run_level2
 from asn_sql.engine.level3 import run_level3
 from asn_sql.engine.rule_check import check_rules
@@ -85,6 +86,7 @@ def generate_run(
             "select row_count from pools where pool_id = $pool_id", {"pool_id": pool_id}
         ).fetchone()
         db.fit_threads(con, int(rows[0]) if rows else 0)
+        fit_planning(con, int(rows[0]) if rows else 0)
         rules, warnings, timings = decide_associations(con, pool_id, options, progress)
         clock = time.perf_counter()
         run_id = _next_run_id(con)
@@ -103,6 +105,30 @@ def generate_run(
         summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
     summary.warnings = warnings
     return summary
+
+
+# Below this many rows the optimizers named here cost a pool's statements more time
+# planning than they save running them (they choose plans, never results).
+LIGHT_PLANNING_ROWS = 2_000
+LIGHT_PLANNING = (
+    "common_subexpressions",
+    "statistics_propagation",
+    "unused_columns",
+    "projection_pullup",
+    "common_subplan",
+)
+
+
+def fit_planning(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    """DuckDB skips the LIGHT_PLANNING optimizers for a pool of fewer than
+    LIGHT_PLANNING_ROWS rows, and runs them again for a bigger one on the same
+    connection (the other optimizers disabled stay so)."""
+    row = con.execute("select current_setting('disabled_optimizers')").fetchone()
+    names = [name for name in str(row[0] if row and row[0] else "").split(",") if name]
+    names = [name for name in names if name not in LIGHT_PLANNING]
+    if rows < LIGHT_PLANNING_ROWS:
+        names += LIGHT_PLANNING
+    con.execute("set disabled_optimizers = $names", {"names": ",".join(names)})
 
 
 def decide_associations(
@@ -204,6 +230,10 @@ def _run_rules(
     finalize: bool = True,
 ) -> None:
     db.execute_script(con, render_sql("engine/rule_matches.sql"))
+    # Every rule's conditions, evaluated once for the orphans' reasons and explain, say
+    # first which rules cannot return a row here: those are not planned at all.
+    record_condition_failures(con, rules)
+    without_rows = rules_without_rows(con, rules)
     level2 = [rule for rule in rules if rule.level == 2]
     level3 = [rule for rule in rules if rule.level == 3]
     # Both levels' tables exist even when one level runs: finalize reads both (a
@@ -215,11 +245,11 @@ def _run_rules(
     if level2:
         if progress:
             progress(f"Level 2: {len(level2)} rules (0 of {len(rules)} rules done)")
-        run_level2(con, pool_id, level2, progress, finalize)
+        run_level2(con, pool_id, level2, progress, finalize, without_rows=without_rows)
     if level3:
         if progress:
             progress(f"Level 3: {len(level3)} rules ({len(level2)} of {len(rules)} rules done)")
-        run_level3(con, pool_id, level3, progress, finalize)
+        run_level3(con, pool_id, level3, progress, finalize, without_rows=without_rows)
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -262,9 +292,8 @@ def _finalize(con: duckdb.DuckDBPyConnection, params: dict[str, object], stage: 
 def _record_orphan_reasons(
     con: duckdb.DuckDBPyConnection, rules: list[Rule], params: dict[str, object]
 ) -> None:
-    # one evaluation of every rule's conditions serves the orphans and explain, which
-    # needs it even when every exposure is in an association
-    record_condition_failures(con, rules)
+    # condition_failures, made before the rules ran (_run_rules), serves the orphans and
+    # explain, which needs it even when every exposure is in an association
     db.execute_script(con, render_sql("engine/orphan_rows.sql"), params)
     if not db.has_rows(con, "orphan_rows"):
         return  # every exposure is in an association: no reason to find

@@ -3,29 +3,27 @@ exposure, rule and scope why the rule did not take the exposure (migration 0009)
 
 from __future__ import annotations
 
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
 import duckdb
 
 from asn_sql import db
+from asn_sql.engine import condition_words as words_module
+from asn_sql.engine import conditions as conditions_module
 from asn_sql.engine.condition_words import condition_columns, condition_words, written_conditions
 from asn_sql.engine.conditions import selects
 from asn_sql.engine.rules import Rule, rank, render_rule
-from asn_sql.templates import render_sql
+from asn_sql.templates import cached, render_sql
 
 
 def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: int) -> None:
     """Store the run's rules, their conditions and the verdicts of every exposure; needs
     the temp tables a run decides with (scopes, l2/l3_eligible, found_associations) and
     condition_failures (asn_sql/engine/conditions.py, made for the orphans' reasons)."""
-    conditions: list[tuple[str, int, int, str, list[str]]] = []
-    for rule in rules:
-        found = selects(render_rule(rule))
-        shape = [len(c) for _, _, c in found]
-        written = written_conditions(rule)
-        for select_no, (_, alias, texts) in enumerate(found):
-            for condition_no, text in enumerate(texts):
-                said = condition_words(rule, select_no, condition_no, text, alias, shape, written)
-                columns = condition_columns(text, alias)
-                conditions.append((rule.name, select_no, condition_no, said, columns))
+    conditions = [condition for rule in rules for condition in _conditions(rule)]
     con.execute(
         "insert into explain_rules select $run, unnest($levels), unnest($rules), "
         "unnest(range(len($rules))), unnest($ranks), unnest($any), unnest($constraints)",
@@ -52,3 +50,32 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: i
             },
         )
     db.execute_script(con, render_sql("engine/explain_verdicts.sql"), {"run_id": run_id})
+
+
+def _conditions(rule: Rule) -> list[tuple[str, int, int, str, list[str]]]:
+    """The rule's conditions as explain stores them: (rule, select, condition, words,
+    columns). Remembered with the rule's files: reading them in words takes a while."""
+
+    def read() -> str:
+        found = selects(render_rule(rule))
+        shape = [len(c) for _, _, c in found]
+        written = written_conditions(rule)
+        conditions = []
+        for select_no, (_, alias, texts) in enumerate(found):
+            for condition_no, text in enumerate(texts):
+                said = condition_words(rule, select_no, condition_no, text, alias, shape, written)
+                columns = condition_columns(text, alias)
+                conditions.append((rule.name, select_no, condition_no, said, columns))
+        return json.dumps(conditions)
+
+    key = ("explain conditions", _code_digest(), rule.name, rule.cache_key(), render_rule(rule))
+    return [tuple(condition) for condition in json.loads(cached(key, read))]  # type: ignore[misc]
+
+
+@cache
+def _code_digest() -> str:
+    """The digest of the code that reads conditions in words: remembered words follow it."""
+    digest = hashlib.sha256()
+    for module in (words_module, conditions_module):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()

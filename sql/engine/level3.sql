@@ -33,7 +33,9 @@
     'k_opt2': "l.k_opt2 is distinct from '' and e.pupil is null and e.grating is null",
     'k_slit': 'l.k_slit is null',
     'k_subarray': 'l.k_subarray is null'} %}
-{%- set acq_rules = rules | selectattr('acq_keys') | list %}
+{#- `acquiring` (when given) names the rules an acquisition can reach: one of their
+    eligible rows shares a scope, program, instrument and observation with one. -#}
+{%- set acq_rules = rules | selectattr('acq_keys') | selectattr('name', 'in', acquiring if acquiring is not none else rules | map(attribute='name') | list) | list %}
 
 {% if acquisitions -%}
 -- Target acquisitions a rule tests on keys an association may leave unset: jwst

@@ -12,24 +12,28 @@ with numbered as (
     select line_no, (row_number() over (order by line_no) - 1)::integer as row_no
     from pool_fields
     where pool_index = $pool_index and line_no > $header_line
+),
+-- every field normalised once, in the pool's column order: one expression for all
+-- the columns (one a column costs planning time out of proportion on a small pool)
+normalised as (
+    select
+        line_no,
+        list_transform(
+            fields, lambda v, p: case when v = '' then $null_tokens[p] else lower(v) end
+        ) as v
+    from pool_fields
+    where pool_index = $pool_index
 )
 select
     $pool_id,
     n.row_no,
     f.line_no,
 {%- for column in columns %}
-    case
-        when f.fields[$positions[{{ loop.index }}]] = '' then $null_tokens[$positions[{{ loop.index }}]]
-        else lower(f.fields[$positions[{{ loop.index }}]])
-    end,
+    f.v[$positions[{{ loop.index }}]],
 {%- endfor %}
     map(
         $extra_names::varchar[],
-        list_transform(
-            $extra_positions::integer[],
-            lambda p: case when f.fields[p] = '' then $null_tokens[p] else lower(f.fields[p]) end
-        )
+        list_transform($extra_positions::integer[], lambda p: f.v[p])
     )
-from pool_fields as f
-join numbered as n using (line_no)
-where f.pool_index = $pool_index;
+from normalised as f
+join numbered as n using (line_no);
