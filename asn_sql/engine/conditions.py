@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql import db
 from asn_sql.engine.rules import Rule, rank, render_rule
+from asn_sql.errors import RuleError, first_line
 from asn_sql.templates import cached
 
 _TOKENS = re.compile(
@@ -102,29 +102,38 @@ def record_condition_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule])
     ]
     if not found:
         return
-    try:
-        db.execute_script(con, *_shared_failures_sql(found))
+    if _insert_if_it_binds(con, *_shared_failures_sql(found)):
         return
-    except duckdb.TransactionException:
-        raise
-    except duckdb.Error:
-        pass  # some select's conditions need more than its source: one part per select
-    parts, params = [], {}
+    # Some select's conditions need more than its source (a CTE, an outer column): one
+    # part per select, and a part that cannot stand alone is left out (its rule is then
+    # never gated, and explain has no verdict for that select).
     for name, select_no, source, alias, conditions in found:
-        n = len(parts)
-        parts.append(_scope_failures_sql(source, alias, conditions, n))
-        params |= {f"rule_{n}": name, f"select_{n}": select_no, f"n_{n}": len(conditions)}
+        params = {"rule_0": name, "select_0": select_no, "n_0": len(conditions)}
+        _insert_if_it_binds(con, _scope_failures_sql(source, alias, conditions, 0), params)
+
+
+def _insert_if_it_binds(
+    con: duckdb.DuckDBPyConnection, select: str, params: dict[str, object]
+) -> bool:
+    """Insert ``select``'s rows into condition_failures; False, with nothing done, when it
+    does not bind. Bound as a relation first: inside a transaction any failed statement
+    aborts it, while a relation that fails to bind leaves it usable.
+
+    Raises RuleError when the conditions fail on the rows themselves (a cast that a
+    value defeats): the transaction is then lost, as it is when a rule fails."""
     try:
-        db.execute_script(
-            con, "insert into condition_failures\n" + "\nunion all\n".join(parts), params
-        )
+        (statement,) = con.extract_statements(select)
+        named = {name: params[name] for name in statement.named_parameters}
+        relation = con.sql(select, params=named)
     except duckdb.Error:
-        # Some select's conditions need more than scope_exposures: try them one by one.
-        for part in parts:
-            try:
-                db.execute_script(con, "insert into condition_failures\n" + part, params)
-            except duckdb.Error:
-                continue
+        return False
+    try:
+        relation.insert_into("condition_failures")
+    except duckdb.Error as exc:
+        raise RuleError(
+            f"a rule's conditions failed on the pool's rows: {first_line(exc)}"
+        ) from None
+    return True
 
 
 def _shared_failures_sql(
@@ -161,7 +170,7 @@ def _shared_failures_sql(
                    unnest($picks_{g}) as picks
         ) as s
         """)
-    return "insert into condition_failures\n" + "\nunion all\n".join(parts), params
+    return "\nunion all\n".join(parts), params
 
 
 def _scope_failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:
