@@ -24,17 +24,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
-NOT_YET: dict[str, str] = {
-    "lv2spec_product_name_members": (
-        "seed 20203: three Lv2Spec associations of NIRSpec science with imprints and "
-        "backgrounds take other science exposures and members than jwst's. Cause: a "
-        "background (tile 1) founds an association, an imprint of tile 2 joins it before "
-        "any science and fixes its mosaic tile (Asn_Lv2Spec's mostilno test, which "
-        "backgrounds skip), so the next science of tile 1 cannot take it and founds its "
-        "own; the Level 2 seed pairing (sql/engine/level2.sql) counts only the founder's "
-        "keys, not keys a member joined before the science fixes"
-    ),
-}
+NOT_YET: dict[str, str] = {}
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:

@@ -34,8 +34,8 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
     most over the row's scopes), from temp table `condition_failures`
     (:func:`record_condition_failures`, which must have run over these rules)."""
     con.execute(
-        "create or replace temp table first_failures (row_no integer, level integer, "
-        "rule varchar, rule_rank integer, passed integer, condition varchar)"
+        "create or replace temp table first_failures (pool_id integer, row_no integer, "
+        "level integer, rule varchar, rule_rank integer, passed integer, condition varchar)"
     )
     # condition_words reads rule files with this module's selects: imported here.
     from asn_sql.engine.condition_words import words, written_conditions
@@ -69,13 +69,14 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
                    unnest($texts) as texts
         ),
         passed as (
-            select c.row_no, c.rule, c.select_no, max(c.condition_no) as passed,
+            select s.pool_id, c.row_no, c.rule, c.select_no, max(c.condition_no) as passed,
                    any_value(c.n_conditions) as n
             from condition_failures as c
-            semi join orphan_rows as o using (row_no)
+            join scopes as s using (scope_id)
+            semi join orphan_rows as o using (pool_id, row_no)
             group by all
         )
-        select p.row_no, s.level, p.rule, s.rule_rank, p.passed,
+        select p.pool_id, p.row_no, s.level, p.rule, s.rule_rank, p.passed,
                list_extract(s.texts, p.passed + 1)
         from passed as p
         join selects as s using (rule, select_no)

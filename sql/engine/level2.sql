@@ -246,35 +246,101 @@ select rule, scope_id, science_row, seed_row from l2_waiting where not several;
 
 -- (no part where two or more rows wait: nothing to replay)
 -- asnsql: unless_empty l2_waiting_keys
+-- jwst fixes an association's key the first time a member sets it, so a row
+-- that joins a waiting association (an imprint's tile in one a background
+-- founded) narrows the science that may take it: the science is the first one
+-- read after the founder that agrees with every member read before it (not
+-- the founder's first science), and a row read later joins only an association
+-- whose every member (and science) it agrees with. The waiting rows and the
+-- science exposures they agree with are replayed together, in pool order.
 insert into l2_seeds
 with several as (
     select * exclude (several) from l2_waiting where several
 ),
--- the earlier waiting rows whose association each row may join
+-- the MODE locks an association of the part may have: a waiting row's own
+-- (lock1|lock2); members and sciences are judged under their founder's
+part_locks as (
+    select distinct part_no, lock1, lock2, lock1 || '|' || coalesce(lock2, '') as lock
+    from l2_waiting_keys
+),
+-- the earlier waiting rows each row agrees with, under each lock of the part
 joinable as (
-    select b.rule, b.scope_id, b.seed_row, list(distinct c.seed_row) as founders
+    select b.part_no, b.seed_row, list(distinct {'lock': l.lock, 'row': c.seed_row}) as earlier
     from l2_waiting_keys as b
     join l2_waiting_keys as c on c.part_no = b.part_no and c.seed_row < b.seed_row
-    where {{ compatible_under_locks('c', 'b', 'c', 'c', 'b') }}
+    join part_locks as l on l.part_no = b.part_no
+    where {{ compatible_under_locks('c', 'b', 'l', 'c', 'b') }}
     group by all
 ),
+-- the science exposures read after each waiting row that agree with it, under each lock
+agrees as (
+    select distinct w.part_no, w.seed_row, p.science_row, l.lock
+    from l2_waiting_keys as w
+    join l2_pairs as p on p.rule = w.rule and p.scope_id = w.scope_id and p.row_no = w.seed_row
+    join l2_row_locks as s on s.rule = p.rule and s.scope_id = p.scope_id and s.row_no = p.science_row
+    join part_locks as l on l.part_no = w.part_no
+    where p.science_row > w.seed_row
+      and {{ under_lock('p', 'l.lock1', 'coalesce(l.lock2, s.lock2)') }}
+),
+steps as (
+    select w.part_no, w.seed_row as row_no, true as waiting,
+           o.lock1 || '|' || coalesce(o.lock2, '') as lock,
+           coalesce(j.earlier, []) as earlier,
+           coalesce(a.agreeing, []) as agreeing
+    from several as w
+    join l2_row_locks as o on o.rule = w.rule and o.scope_id = w.scope_id and o.row_no = w.seed_row
+    left join joinable as j on j.part_no = w.part_no and j.seed_row = w.seed_row
+    left join (
+        select part_no, seed_row, list({'lock': lock, 'row': science_row}) as agreeing
+        from agrees group by all
+    ) as a on a.part_no = w.part_no and a.seed_row = w.seed_row
+    union all
+    select part_no, science_row, false, '', [], list({'lock': lock, 'row': seed_row})
+    from agrees
+    group by all
+),
+ordered as (
+    select *, row_number() over (partition by part_no order by row_no) as step
+    from steps
+),
+-- each association a waiting row founded: its founder, locks, members and science
 replay as (
     with recursive pass using key (part_no) as (
-        select part_no, step, [seed_row] as founders
-        from several where step = 1
+        select part_no, step,
+               [{'founder': row_no, 'lock': lock, 'members': [row_no], 'science': null::integer}] as founded
+        from ordered where step = 1
         union
         select p.part_no, w.step,
-               case when list_has_any(p.founders, coalesce(j.founders, []))
-                    then p.founders else list_append(p.founders, w.seed_row) end
+               case when not w.waiting
+                    then list_transform(p.founded, lambda a: case
+                        when a.science is null and list_has_all(w.agreeing,
+                            list_transform(a.members, lambda m: {'lock': a.lock, 'row': m}))
+                        then {'founder': a.founder, 'lock': a.lock, 'members': a.members,
+                              'science': w.row_no}
+                        else a end)
+                    when list_bool_or(list_transform(p.founded, lambda a:
+                        list_has_all(w.earlier, list_transform(a.members, lambda m: {'lock': a.lock, 'row': m}))
+                        and (a.science is null
+                             or list_contains(w.agreeing, {'lock': a.lock, 'row': a.science}))))
+                    then list_transform(p.founded, lambda a: case
+                        when list_has_all(w.earlier, list_transform(a.members, lambda m: {'lock': a.lock, 'row': m}))
+                         and (a.science is null
+                              or list_contains(w.agreeing, {'lock': a.lock, 'row': a.science}))
+                        then {'founder': a.founder, 'lock': a.lock,
+                              'members': list_append(a.members, w.row_no), 'science': a.science}
+                        else a end)
+                    else list_append(p.founded, {'founder': w.row_no, 'lock': w.lock,
+                        'members': [w.row_no], 'science': null::integer})
+               end
         from pass as p
-        join several as w on w.part_no = p.part_no and w.step = p.step + 1
-        left join joinable as j on j.rule = w.rule and j.scope_id = w.scope_id and j.seed_row = w.seed_row
+        join ordered as w on w.part_no = p.part_no and w.step = p.step + 1
     )
-    select part_no, unnest(founders) as seed_row from pass
+    select part_no, unnest(founded, recursive := true) from pass
 )
-select w.rule, w.scope_id, w.science_row, w.seed_row
-from several as w
-semi join replay as r on r.part_no = w.part_no and r.seed_row = w.seed_row;
+select distinct w.rule, w.scope_id, r.science, r.founder
+from replay as r
+join several as w on w.part_no = r.part_no and w.seed_row = r.founder
+where r.science is not null;
 
 -- asnsql: end
 -- jwst creates an association of a rule only from a row that matched none of
@@ -648,11 +714,11 @@ with science as (
     select m.*, row_number() over (partition by m.group_id order by m.row_no) - 1 as split_index
     from l2_group_members as m where m.is_science
 )
-select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/group/' || s.founder_row || '/' || s.row_no,
        s.founder_row, s.split_index, s.row_no, s.row_no, 'science', 1, 0
 from science as s
 union all
-select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/group/' || s.founder_row || '/' || s.row_no,
        s.founder_row, s.split_index, s.row_no, t.row_no, 'background', 2, 0
 from science as s
 join science as t on t.group_id = s.group_id and t.row_no <> s.row_no
@@ -664,7 +730,7 @@ where not (case when false then false
 {%- endfor %}
     else false end)
 union all
-select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/group/' || s.founder_row || '/' || s.row_no,
        s.founder_row, s.split_index, s.row_no, n.row_no, n.role, 3, 0
 from science as s
 join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
@@ -672,7 +738,7 @@ join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
 {% else %}
 -- Unfinalized (--no-finalize), a group stays one association, as the pass left it.
 insert into l2_members
-select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.rule || '/' || m.group_id || '/' || m.founder_row,
+select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.scope_id || '/' || m.rule || '/group/' || m.founder_row || '/' || m.founder_row,
        m.founder_row, 0, min(m.row_no) filter (where m.is_science) over (partition by m.group_id),
        m.row_no, case when m.is_science then 'science' else m.role end,
        case when m.row_no >= m.founder_row then 1 else 2 end, 0
@@ -689,7 +755,8 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ x.is_set_text('e.exposerr') }}
 union
 {%- if with_groups %}
-select m.rule || '/' || m.group_id || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
+-- (the keys above: a group's scope, rule and founding row, then the science row)
+select m.scope_id || '/' || m.rule || '/group/' || m.founder_row || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
 from l2_group_members as m
 join l2_group_degraded using (group_id)
 where m.is_science
