@@ -76,6 +76,27 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def write_new_files(folder: Path, files: Sequence[tuple[str, str]]) -> None:
+    """Write files (name, text) that must not exist yet into ``folder``, unsynced: for a
+    folder that is itself staged, whose caller syncs once for many folders (os.sync)
+    before it moves them into place. Raises OutputError; the caller removes the folder."""
+    for name, _ in files:
+        if not _plain_name(name):
+            raise OutputError(f"refusing to write {name!r}: not a plain file name")
+    folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name, text in files:
+            try:
+                _write_new(name, text, folder_fd)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write {name}: {exc.strerror or exc}; nothing was written",
+                    path=folder,
+                ) from None
+    finally:
+        os.close(folder_fd)
+
+
 def write_atomic(target: Path, text: str, protected: Sequence[Protected] = ()) -> None:
     """Write ``text`` to a temporary file beside ``target``, sync it, then rename it into
     place: a reader never sees half a file and an old file stays until the new one is

@@ -29,7 +29,7 @@ from asn_sql.io.pool import read_pool_bytes
 from asn_sql.io.staged_files import Staging
 from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
-from asn_sql.tools.batch_record import record_outcome, write_run_folder
+from asn_sql.tools.batch_record import Recorded, record_outcomes, write_run_folder
 from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_chunk
 
 # Tasks in flight per worker slot: one running, one waiting, so that no worker
@@ -267,8 +267,8 @@ def run_batch(
             for future in done:
                 for pool_report in coordinator.record_chunk(pending.pop(future), future):
                     finish(pool_report)
-                    if coordinator.stop:
-                        raise KeyboardInterrupt  # held over a commit: the run is whole
+                if coordinator.stop:
+                    raise KeyboardInterrupt  # held over a commit: the runs are whole
             interrupt.check()
     except BaseException as exc:
         # DuckDB turns a signal in a statement into an error of its own: still the signal.
@@ -324,15 +324,16 @@ def _chunk_rows(pools: Sequence[Path], slots: int) -> int:
 
 
 def _bytes_per_row(pools: Sequence[Path]) -> int:
-    """The bytes of a row in the first pool that reads (jwst's pools: several hundred)."""
+    """The bytes of a row over the first pools that read (jwst's pools: several hundred):
+    over three of them, as one pool's header or long rows would size every chunk wrong."""
+    size = lines = 0
     for path in pools[:3]:
         try:
             data = path.read_bytes()
         except OSError:
             continue
-        if data.count(b"\n"):
-            return max(1, len(data) // data.count(b"\n"))
-    return 500
+        size, lines = size + len(data), lines + data.count(b"\n")
+    return max(1, size // lines) if lines else 500
 
 
 def _chunks(
@@ -480,42 +481,57 @@ class _Coordinator:
 
     def record_chunk(
         self, sources: list[str], future: Future[list[PoolOutcome]]
-    ) -> Iterator[PoolReport]:
-        """Record a worker's results, each pool in its own transaction with its folder,
-        yielding each pool's report as it is recorded."""
+    ) -> list[PoolReport]:
+        """Record a worker's results, the chunk's pools in one transaction with their
+        folders (a pool that cannot be recorded fails alone), and return each pool's
+        report in the chunk's order. After a signal held over the commit (:attr:`stop`)
+        the reports are those of the pools handled before it."""
         try:
             outcomes = future.result()
         except Exception as exc:  # a bug or a worker lost: these pools fail, others go on
             interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
-            for source in sources:
-                yield PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
-            return
+            return [
+                PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
+                for source in sources
+            ]
         interrupt.check()
-        for outcome in outcomes:
-            yield self.record(outcome)
+        reports: dict[int, PoolReport] = {}
+        ready: list[int] = []
+        for index, outcome in enumerate(outcomes):
+            if outcome.error is not None:
+                error = _naming(outcome.source, outcome.error)
+                reports[index] = PoolReport(
+                    outcome.source, "failed", error=error, error_settings=outcome.error_settings
+                )
+                continue
+            try:
+                self._check_worker(outcome)
+            except AsnSqlError as exc:
+                reports[index] = _failed(outcome.source, exc)
+                continue
+            ready.append(index)
+        results = record_outcomes(
+            self.con,
+            [outcomes[index] for index in ready],
+            self.settings.output_dir,
+            self.area,
+            self.recorded,
+        )
+        for index, result in zip(ready, results, strict=True):
+            if isinstance(result, Recorded):
+                reports[index] = self._done(outcomes[index], result)
+                self.stop = self.stop or result.interrupted
+            elif result is not None:
+                reports[index] = _failed(outcomes[index].source, result)
+        return [reports[index] for index in sorted(reports)]
 
-    def record(self, outcome: PoolOutcome) -> PoolReport:
-        """Record a worker's result for one pool in one transaction and place its folder."""
-        source = outcome.source
-        if outcome.error is not None:
-            error = _naming(source, outcome.error)
-            return PoolReport(source, "failed", error=error, error_settings=outcome.error_settings)
-        try:
-            self._check_worker(outcome)
-            recorded = record_outcome(
-                self.con, outcome, self.settings.output_dir, self.area, self.recorded
-            )
-        except AsnSqlError as exc:
-            interrupt.check()
-            return _failed(source, exc)
-        run_id, folder = recorded.run_id, recorded.folder
-        self.stop = recorded.interrupted
+    def _done(self, outcome: PoolOutcome, recorded: Recorded) -> PoolReport:
         assert outcome.summary is not None
         return PoolReport(
-            source,
+            outcome.source,
             "done",
-            folder=folder,
-            run_id=run_id,
+            folder=recorded.folder,
+            run_id=recorded.run_id,
             by_type=outcome.summary.by_type,
             warnings=outcome.warnings,
         )

@@ -1,11 +1,16 @@
-"""Recording one pool of a batch: a worker's rows into the database in one transaction,
-its documents into ``DIR/POOL/``, which appears whole or not at all.
+"""Recording a worker's chunk of a batch: its pools' rows into the database in one
+transaction, their documents into ``DIR/POOL/`` folders, each whole or not at all.
 
-A pool's folder is written inside the batch's locked temporary folder
-(asn_sql/io/staged_files.py, :class:`Staging`) and renamed into place in the same held
-section as the commit of its run: a signal never separates a committed run from its
-folder. Files in an old ``DIR/POOL/`` that are not association files (a note the user
-put there) are carried into the new folder; the old association files are replaced.
+Each pool's folder is written inside the batch's locked temporary folder
+(asn_sql/io/staged_files.py, :class:`Staging`), the chunk's folders are synced together
+(one os.sync), and renamed into place in the same held section as the commit of the
+chunk's runs: a signal never separates a committed run from its folder, and it keeps
+either none of the chunk's pools or all of them. A pool that cannot be recorded (another
+pool of its name is loaded, a file where its folder goes) fails alone: it is left out of
+the chunk's transaction, and when that transaction fails anyway, the pools are recorded
+one by one so that the error names its pool. Files in an old ``DIR/POOL/`` that are not
+association files (a note the user put there) are carried into the new folder; the old
+association files are replaced.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow
 
 from asn_sql import db, interrupt
-from asn_sql.errors import PoolError
-from asn_sql.io.documents import Document, run_documents, write_documents
-from asn_sql.io.staged_files import Staging
-from asn_sql.names import ASN_FILE_PATTERN, pool_folder
+from asn_sql.errors import AsnSqlError, PoolError
+from asn_sql.io.documents import Document, run_documents
+from asn_sql.io.staged_files import Staging, sync_folder, write_new_files
+from asn_sql.names import ASN_FILE_PATTERN, check_association_file, pool_folder
 from asn_sql.tools.batch_task import PoolOutcome
 
 # The name a worker's Arrow rows take while they are inserted.
@@ -98,6 +104,210 @@ def record_outcome(
     return Recorded(run_id, folder, held.pending)
 
 
+def record_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[PoolOutcome],
+    output_dir: Path | None,
+    area: Staging | None = None,
+    recorded: list[tuple[int, str]] | None = None,
+) -> list[Recorded | AsnSqlError | None]:
+    """Record a chunk's outcomes (each without an error) as :func:`record_outcome` records
+    one, all in one transaction: one insert per table for the chunk's rows, the folders
+    synced together and placed with the commit. Returns, for each outcome in order, its
+    Recorded, or the error that made that pool fail alone (nothing of it was written),
+    or None: not recorded, a signal held over an earlier pool's commit stops the batch.
+    """
+    results: list[Recorded | AsnSqlError | None] = [None] * len(outcomes)
+    staged: dict[int, Path] = {}
+    try:
+        pools = _pool_rows(con, outcomes)
+        for index, outcome in enumerate(outcomes):
+            try:
+                if isinstance(pools[index], AsnSqlError):
+                    raise pools[index]  # type: ignore[misc]
+                if output_dir is not None:
+                    assert area is not None
+                    folder = pool_folder(output_dir, Path(outcome.source))
+                    _check_folder(folder)
+                    staged[index] = _stage_folder(area, folder, outcome.documents, sync=False)
+            except AsnSqlError as exc:
+                interrupt.check()  # an error the signal caused: no pool failed
+                results[index] = exc
+        chosen = [index for index, result in enumerate(results) if result is None]
+        if staged:
+            os.sync()  # every file of the chunk on disk before any folder is placed
+        try:
+            ids = _record_together(con, outcomes, chosen, pools, output_dir, staged, area, recorded)
+        except Exception:
+            if interrupt.requested():
+                raise
+            # Which pool failed is not known: each is recorded alone, and fails alone.
+            for index in chosen:
+                if index in staged:  # the ones placed were put back and removed
+                    shutil.rmtree(staged.pop(index), ignore_errors=True)
+            for index in chosen:
+                try:
+                    one = record_outcome(con, outcomes[index], output_dir, area, recorded)
+                except AsnSqlError as exc:
+                    interrupt.check()
+                    results[index] = exc
+                    continue
+                results[index] = one
+                if one.interrupted:
+                    break  # the signal held over that commit stops the batch here
+            return results
+        for index, recorded_one in zip(chosen, ids, strict=True):
+            results[index] = recorded_one
+    finally:
+        for path in staged.values():
+            shutil.rmtree(path, ignore_errors=True)  # placed folders are no longer there
+    return results
+
+
+def _record_together(
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[PoolOutcome],
+    chosen: list[int],
+    pools: list[tuple[int | None, str] | AsnSqlError],
+    output_dir: Path | None,
+    staged: dict[int, Path],
+    area: Staging | None,
+    recorded: list[tuple[int, str]] | None,
+) -> list[Recorded]:
+    """The chosen outcomes' rows in one transaction, their folders placed with the commit."""
+    if not chosen:
+        return []
+    held = interrupt.HeldInterrupt()
+    placed: list[tuple[Path, Path | None]] = []  # (folder, its old folder moved aside)
+    committed = False
+    try:
+        with db.transaction(con):
+            pool_ids: dict[int, int] = {}
+            new = [index for index in chosen if pools[index][0] is None]  # type: ignore[index]
+            fresh = dict(zip(new, _next_many(con, "pools_pool_id_seq", len(new)), strict=True))
+            new_pools = set(new)
+            for index in chosen:
+                known = pools[index][0]  # type: ignore[index]
+                pool_ids[index] = fresh[index] if known is None else known
+            numbers = _next_many(con, "runs_run_id_seq", len(chosen))
+            run_ids = dict(zip(chosen, numbers, strict=True))
+            _insert_chunk(con, outcomes, chosen, new_pools, pool_ids, run_ids)
+            # From here the runs and their folders go together: a signal waits for all.
+            held.hold()
+            if output_dir is not None:
+                assert area is not None
+                for index in chosen:
+                    folder = pool_folder(output_dir, Path(outcomes[index].source))
+                    backup = _swap_in(staged[index], folder, area)
+                    placed.append((folder, backup))
+                    del staged[index]
+                sync_folder(output_dir)
+        committed = True
+        folders = {
+            index: pool_folder(output_dir, Path(outcomes[index].source)) if output_dir else None
+            for index in chosen
+        }
+        if recorded is not None:
+            # Still held: no signal can come between the commit and this note.
+            recorded.extend(
+                (run_ids[index], str(folders[index] or outcomes[index].source)) for index in chosen
+            )
+    except BaseException:
+        if not committed:
+            for folder, backup in reversed(placed):
+                _swap_back(folder, backup)
+        held.release(deliver=False)
+        raise
+    held.release(deliver=False)
+    for _, backup in placed:
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+    return [Recorded(run_ids[index], folders[index], held.pending) for index in chosen]
+
+
+def _pool_rows(
+    con: duckdb.DuckDBPyConnection, outcomes: list[PoolOutcome]
+) -> list[tuple[int | None, str] | AsnSqlError]:
+    """For each outcome, (pool_id of its pool when loaded already, else None, its name),
+    or the PoolError of a different pool of that name loaded (one query for the chunk)."""
+    names = [outcome.tables["pools"].column("name")[0].as_py() for outcome in outcomes]
+    loaded = dict(
+        (name, (pool_id, sha256))
+        for name, pool_id, sha256 in con.execute(
+            "select name, pool_id, sha256 from pools where list_contains($names, name)",
+            {"names": names},
+        ).fetchall()
+    )
+    rows: list[tuple[int | None, str] | AsnSqlError] = []
+    for name, outcome in zip(names, outcomes, strict=True):
+        sha256 = outcome.tables["pools"].column("sha256")[0].as_py()
+        if name not in loaded:
+            rows.append((None, name))
+        elif loaded[name][1] != sha256:
+            rows.append(
+                PoolError(
+                    f"a different pool named {name} is already loaded "
+                    "(replacing it reloads it and removes its runs)",
+                    path=outcome.source,
+                    settings=("reload",),
+                )
+            )
+        else:
+            rows.append((int(loaded[name][0]), name))
+    return rows
+
+
+def _next_many(con: duckdb.DuckDBPyConnection, sequence: str, count: int) -> list[int]:
+    """``count`` new numbers of ``sequence``, ascending."""
+    if count == 0:
+        return []
+    rows = con.execute(f"select nextval('{sequence}') from range($n)", {"n": count}).fetchall()
+    return sorted(int(value) for (value,) in rows)
+
+
+def _insert_chunk(
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[PoolOutcome],
+    chosen: list[int],
+    new_pools: set[int],
+    pool_ids: dict[int, int],
+    run_ids: dict[int, int],
+) -> None:
+    """One insert per table of the chunk's rows, each pool's in chunk order, pool_id and
+    run_id the database's own."""
+    # In the order a worker gives them, the order one pool's rows are inserted in.
+    tables: dict[str, list[pyarrow.Table]] = {name: [] for name in outcomes[chosen[0]].tables}
+    for index in chosen:
+        for table, rows in outcomes[index].tables.items():
+            if "run_id" not in rows.column_names and index not in new_pools:
+                continue  # pools, exposures, candidates: loaded already
+            ids = {"pool_id": pool_ids[index], "run_id": run_ids[index]}
+            for key, value in ids.items():
+                if key in rows.column_names:
+                    position = rows.column_names.index(key)
+                    column = pyarrow.array([value] * rows.num_rows, rows.schema.field(key).type)
+                    rows = rows.set_column(position, rows.schema.field(key), column)
+            tables.setdefault(table, []).append(rows)
+    for table, parts in tables.items():
+        if not parts:
+            continue
+        rows = pyarrow.concat_tables(parts) if len(parts) > 1 else parts[0]
+        con.register(_ROWS, rows)
+        try:
+            # The names come from our own migrations (the worker's schema is checked
+            # equal); every value travels as a column.
+            con.execute(f'insert into "{table}" by name select * from {_ROWS}')
+        finally:
+            con.unregister(_ROWS)
+
+
+def _check_folder(folder: Path) -> None:
+    # Only an old folder of the pool is moved aside (and removed after the commit): a
+    # file of that name (a database, a pool) is someone's data.
+    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+        raise PoolError("is a file, not this pool's folder; move it away", path=folder)
+
+
 def write_run_folder(
     con: duckdb.DuckDBPyConnection, run_id: int, output_dir: Path, source: Path, area: Staging
 ) -> Path:
@@ -154,15 +364,22 @@ def _insert(
         con.unregister(_ROWS)
 
 
-def _stage_folder(area: Staging, folder: Path, documents: list[Document]) -> Path:
+def _stage_folder(
+    area: Staging, folder: Path, documents: list[Document], *, sync: bool = True
+) -> Path:
     """The documents, and the user's own files of the old ``folder`` if there is one,
     written into a new folder of the batch's temporary folder. The folder is made as
-    any folder is (0777 less the umask), like the folders generate -p makes."""
+    any folder is (0777 less the umask), like the folders generate -p makes. Without
+    ``sync`` the caller syncs (once for a chunk's folders) before it moves them."""
+    for doc in documents:
+        check_association_file(doc.file_name)
     staged = area.path / f"new-{next(_numbers)}"
     os.mkdir(staged)
     try:
-        write_documents(documents, staged)
+        write_new_files(staged, [(doc.file_name, doc.dumps()) for doc in documents])
         _carry_user_files(folder, staged)
+        if sync:
+            os.sync()
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -198,10 +415,7 @@ def _swap_in(staged: Path, folder: Path, area: Staging) -> Path | None:
     first and returned, to be removed after the commit or put back if it fails. Called
     with signals held: the old folder is never gone without the new one in place."""
     backup = None
-    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
-        # Only an old folder of the pool is moved aside (and removed after the commit):
-        # a file of that name (a database, a pool) is someone's data.
-        raise PoolError("is a file, not this pool's folder; move it away", path=folder)
+    _check_folder(folder)
     if folder.exists():
         backup = area.path / f"old-{next(_numbers)}"
         os.replace(folder, backup)
