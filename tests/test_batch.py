@@ -345,3 +345,49 @@ def test_a_chunk_of_pools_in_one_pass_records_what_generate_records(
     result = batch(str(folder), "-p", str(out), "--db", str(db_path), "--workers", "1")
     assert result.exit_code == 0, result.output
     assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
+
+
+def test_a_pool_that_cannot_be_recorded_fails_alone_in_its_chunk(
+    reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One chunk, recorded in one transaction: a file where one pool's folder goes keeps
+    # that pool out of it, and the chunk's other pools are recorded.
+    monkeypatch.setattr("asn_sql.tools.batch._chunk_rows", lambda pools, slots: 10**6)
+    folder, pools, ignored = pools_folder("some", tmp_path)
+    db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
+    blocked = pools[1]
+    out.mkdir()
+    (out / blocked.stem).write_text("someone's file", encoding="utf-8")
+    result = batch(str(folder), "-p", str(out), "--db", str(db_path), "--workers", "1")
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        f"Error: {blocked}: {out / blocked.stem}: is a file, not this pool's folder; move it away"
+    ]
+    assert "batch: 2 pools done, 0 skipped, 1 failed" in result.stderr
+    assert (out / blocked.stem).read_text(encoding="utf-8") == "someone's file"
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        names = [name for (name,) in con.execute("select name from pools order by name").fetchall()]
+    assert names == sorted(p.name for p in pools if p != blocked)
+    (out / blocked.stem).unlink()
+    assert_same_as_one_by_one(reference, db_path, out, [p for p in pools if p != blocked], ignored)
+
+
+def test_a_chunk_whose_transaction_fails_records_its_pools_one_by_one(
+    reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which pool made the chunk's transaction fail is not known: each pool is recorded
+    # alone then, so that an error names its pool; the rows and files are the same.
+    monkeypatch.setattr("asn_sql.tools.batch._chunk_rows", lambda pools, slots: 10**6)
+
+    def failing(*args: object) -> None:
+        raise duckdb.ConstraintException("a row the chunk cannot take")
+
+    monkeypatch.setattr("asn_sql.tools.batch_record._insert_chunk", failing)
+    folder, pools, ignored = pools_folder("some", tmp_path)
+    db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
+    result = batch(str(folder), "-p", str(out), "--db", str(db_path), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "batch: 3 pools done, 0 skipped, 0 failed" in result.stderr
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
