@@ -107,36 +107,41 @@ def batch_jwst(venv: Path, pools: list[Path], parallel: int) -> Figures:
     )
 
 
-def _seconds(figures: Figures) -> str:
-    return f"{figures.wall:.2f} s" if figures.wall < 10 else f"{figures.wall:.0f} s"
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:.0f}×"
 
 
 def pool_row(label: str, pool: Path, ours: Figures, theirs: Figures | None) -> str:
-    """One pool's line of the table."""
-    jwst = f"{_seconds(theirs)} ({theirs.cpu:.2f} s CPU)" if theirs else "not measured"
-    ratio = f"{theirs.wall / ours.wall:.1f}× ({theirs.cpu / ours.cpu:.1f}× CPU)" if theirs else "–"
+    """One pool's line of the table: wall seconds, CPU seconds beside them."""
+    jwst, ratio = "not measured", "–"
+    if theirs:
+        jwst = f"{_seconds(theirs.wall)} ({_seconds(theirs.cpu)} CPU)"
+        ratio = f"{_times(theirs.wall / ours.wall)} ({_times(theirs.cpu / ours.cpu)} CPU)"
     name = pool.name.removesuffix(".csv")
     return (
         f"| {label}: `{name}`, {rows_of(pool):,} rows | "
-        f"{_seconds(ours)} ({ours.cpu:.2f} s CPU) | {jwst} | {ratio} |"
+        f"{_seconds(ours.wall)} ({_seconds(ours.cpu)} CPU) | {jwst} | {ratio} |"
     )
 
 
 def batch_row(
     n_pools: int, sizes: str, workers: int, ours: Figures, theirs: Figures | None, sample: int
 ) -> str:
-    """The batch's line of the table: pools per second."""
-    rate = n_pools / ours.wall
+    """The batch's line of the table: pools per second, CPU seconds a pool beside them."""
+    rate, cpu = n_pools / ours.wall, ours.cpu / n_pools
+    jwst, ratio = "not measured", "–"
     if theirs:
-        their_rate = sample / theirs.wall
-        jwst = f"{their_rate:.2f} pools/s ({theirs.cpu / sample:.1f} s CPU a pool)"
-        ratio = f"{rate / their_rate:.0f}×"
-    else:
-        jwst, ratio = "not measured", "–"
+        their_rate, their_cpu = sample / theirs.wall, theirs.cpu / sample
+        jwst = f"{their_rate:.2f} pools/s ({_seconds(their_cpu)} CPU a pool)"
+        ratio = f"{_times(rate / their_rate)} ({_times(their_cpu / cpu)} CPU)"
     return (
         f"| batch: {n_pools} generated pools of {sizes} rows, {workers} worker"
         f"{'s' if workers != 1 else ''} | "
-        f"{rate:.1f} pools/s ({ours.cpu / n_pools:.2f} s CPU a pool) | {jwst} | {ratio} |"
+        f"{rate:.1f} pools/s ({_seconds(cpu)} CPU a pool) | {jwst} | {ratio} |"
     )
 
 
