@@ -131,12 +131,15 @@ def test_one_pass_over_small_pools_is_one_generate_per_pool(
 
 def test_generate_with_several_pools_writes_a_folder_per_pool(tmp_path: Path) -> None:
     pools = [str(POOLS / f"{name}.csv") for name in SMALL[:2]]
-    result = CliRunner().invoke(
-        app, ["generate", *pools, "-p", str(tmp_path / "out"), "--db", str(tmp_path / "a.db")]
-    )
+    out, db = tmp_path / "out", tmp_path / "a.db"
+    args = ["generate", *pools, "-i", "o001", "-p", str(out), "--db", str(db)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(SMALL[:2])
-    assert result.stderr.count("run ") >= 2
+    assert sorted(p.name for p in out.iterdir()) == sorted(SMALL[:2])
+    summaries = [line for line in result.stderr.splitlines() if line.startswith("run ")]
+    assert [line.split(":")[0] for line in summaries] == ["run 1", "run 2"]
+    # a warning that does not name its pool is led by the pool's name
+    assert f"Warning: {SMALL[1]}.csv: candidate id 'o001' not found in the pool" in result.stderr
 
 
 def test_generate_refuses_a_pool_named_twice(tmp_path: Path) -> None:

@@ -330,7 +330,13 @@ def _report_runs(
     levels: tuple[int, ...],
 ) -> None:
     """What generate did, run by run; with several pools, the JSON report is a list of
-    one run's reports."""
+    one run's reports, and a warning that does not name its pool is led by its name."""
+    if len(results) > 1:
+        for result in results:
+            result.warnings = [
+                w if result.pool and result.pool in w else f"{result.pool}: {w}"
+                for w in result.warnings
+            ]
     if output is ReportFormat.json and len(results) > 1:
         from asn_sql.cli.reports import generate_document
 

@@ -18,7 +18,7 @@ import duckdb
 
 from asn_sql.engine.rules import Rule, rank, render_rule
 from asn_sql.errors import RuleError, first_line
-from asn_sql.templates import cached
+from asn_sql.templates import cached, recalled, remember
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"
@@ -117,23 +117,35 @@ def _insert_if_it_binds(
 ) -> bool:
     """Insert ``select``'s rows into condition_failures; False, with nothing done, when it
     does not bind. Bound as a relation first: inside a transaction any failed statement
-    aborts it, while a relation that fails to bind leaves it usable.
+    aborts it, while a relation that fails to bind leaves it usable. That it binds is
+    remembered with the SQL and the columns of scope_exposures, which decide it: the
+    next run plans it once, not twice.
 
     Raises RuleError when the conditions fail on the rows themselves (a cast that a
     value defeats): the transaction is then lost, as it is when a rule fails."""
+    # every parameter given is named in ``select`` (both callers make them so)
+    binds = ("binds", _code_digest(), duckdb.__version__, _source_columns(con), select)
     try:
-        (statement,) = con.extract_statements(select)
-        named = {name: params[name] for name in statement.named_parameters}
-        relation = con.sql(select, params=named)
-    except duckdb.Error:
-        return False
-    try:
+        if recalled(binds) == "true":
+            con.execute("insert into condition_failures\n" + select, params)
+            return True
+        try:
+            relation = con.sql(select, params=params)
+        except duckdb.Error:
+            return False
         relation.insert_into("condition_failures")
     except duckdb.Error as exc:
         raise RuleError(
             f"a rule's conditions failed on the pool's rows: {first_line(exc)}"
         ) from None
+    remember(binds, "true")
     return True
+
+
+def _source_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The columns of scope_exposures with their types (the pool's columns shape them)."""
+    described = con.execute("select * from scope_exposures limit 0").description
+    return [(str(column[0]), str(column[1])) for column in described]
 
 
 def _shared_failures_sql(
