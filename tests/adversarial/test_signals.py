@@ -181,8 +181,9 @@ def test_a_signal_mid_batch_keeps_every_committed_run_whole(
         process.send_signal(signum)
     done = finish(process)
     assert done.returncode == 130, done.stderr
-    # rich 13.0 (the lowest pin) leaves an empty line where its progress display stood
-    lines = [line for line in done.stderr.splitlines() if line]
+    # rich 13.0 (the lowest pin) leaves an empty line where its progress display stood;
+    # a pool's warnings (a repeated FILENAME) come as its chunk is recorded, before or after
+    lines = [line for line in done.stderr.splitlines() if line and not line.startswith("Warning: ")]
     for word in ("failed", "internal error", "Traceback", "please report"):
         assert word not in done.stderr, lines
     runs = _assert_every_run_whole(tmp_path)
