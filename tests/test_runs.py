@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import POOLS, file_digest, query_rows
 
-from asn_sql.api import generate_documents
+from asn_sql.api import generate_documents, generate_many
 from asn_sql.engine import rules
 from asn_sql.engine.run import GenerateOptions
 from asn_sql.errors import RuleError
@@ -162,3 +162,20 @@ def test_a_missing_run_is_the_same_line_whichever_command_is_given_it(
     result = CliRunner().invoke(app, [*args, "--db", str(db_path)])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "Error: there is no run 99 (asnsql runs lists them)\n"
+
+
+def test_each_runs_orphan_count_is_the_orphans_views(tmp_path: Path) -> None:
+    # The summary counts from the tables under the view (asn_sql/engine/run.py): the
+    # two must agree for every run of a pass, a pool with a file name twice included.
+    path = tmp_path / "asn.duckdb"
+    names = ["pool_010_spec_nirspec_lv2bkg.csv", "pool_duplicate.csv", "pool_021_tso.csv"]
+    results = generate_many(
+        path, [str(POOLS / n) for n in names], GenerateOptions(), output_dir=None
+    )
+    counted = query_rows(
+        path,
+        "select r.run_id, count(o.run_id) from runs as r left join orphans as o using (run_id) "
+        "group by all order by 1",
+    )
+    assert [(r.summary.run_id, r.summary.n_orphans) for r in results] == counted
+    assert [n for _, n in counted] != [0, 0, 0]

@@ -111,3 +111,38 @@ def test_a_name_that_is_not_a_plain_file_name_is_refused(tmp_path: Path, name: s
         with StagedFolder(tmp_path / "out") as staged:
             staged.write_many([FILES[0], (name, "x")])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["few-files", "many-files"])
+def test_few_files_are_synced_each_and_many_by_one_sync_of_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, many: bool
+) -> None:
+    # A whole-machine sync waits for other processes' data too: only for many files.
+    monkeypatch.setattr(staged_files, "SYNC_EACH_MAX", 3 if many else len(FILES))
+    synced: list[int] = []
+    whole: list[bool] = []
+    real_fsync = staged_files.os.fsync
+    monkeypatch.setattr(staged_files.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    monkeypatch.setattr(staged_files.os, "sync", lambda: whole.append(True))
+    out = tmp_path / "out"
+    with StagedFolder(out) as staged:
+        staged.write_many(FILES)
+        staged.check_targets()
+        files_synced = len(synced)
+        staged.publish()
+    assert (files_synced, whole) == ((0, [True]) if many else (len(FILES), []))
+    assert _contents(out) == dict(FILES)
+
+
+def test_a_file_that_cannot_be_synced_is_one_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(staged_files.os, "fsync", failing)
+    with pytest.raises(OutputError, match="cannot write .*Input/output error; nothing was written"):
+        with StagedFolder(tmp_path / "out") as staged:
+            staged.write_many(FILES)
+            staged.check_targets()
+    assert list(tmp_path.iterdir()) == []

@@ -117,9 +117,9 @@ def _insert_if_it_binds(
 ) -> bool:
     """Insert ``select``'s rows into condition_failures; False, with nothing done, when it
     does not bind. Bound as a relation first: inside a transaction any failed statement
-    aborts it, while a relation that fails to bind leaves it usable. That it binds is
-    remembered with the SQL and the columns of scope_exposures, which decide it: the
-    next run plans it once, not twice.
+    aborts it, while a relation that fails to bind (past the parser) leaves it usable.
+    That it binds is remembered with the SQL and the columns of scope_exposures, which
+    decide it: the next run plans it once, not twice.
 
     Raises RuleError when the conditions fail on the rows themselves (a cast that a
     value defeats): the transaction is then lost, as it is when a rule fails."""
@@ -130,6 +130,8 @@ def _insert_if_it_binds(
             con.execute("insert into condition_failures\n" + select, params)
             return True
         try:
+            # parsed apart first: a syntax error met while binding aborts the transaction
+            con.extract_statements(select)
             relation = con.sql(select, params=params)
         except duckdb.Error:
             return False

@@ -385,10 +385,24 @@ def _record_runs(
             "ignore_default": options.ignore_default,
         },
     )
+    # The orphans view's rows, counted from its tables (exposures of the run's pool whose
+    # file name no member of the run has): the view carries every exposure column, which
+    # costs more to plan than the count costs to run.
     orphans = dict(
         con.execute(
-            "select run_id, count(*) from orphans where run_id in (select run_id from run_pools) "
-            "group by run_id"
+            """
+            with kept as (
+                select r.run_id, mx.filename
+                from run_pools as r
+                join members as m on m.run_id = r.run_id
+                join exposures as mx on mx.pool_id = r.pool_id and mx.row_no = m.row_no
+            )
+            select r.run_id, count(*)
+            from run_pools as r
+            join exposures as x on x.pool_id = r.pool_id
+            anti join kept as k on k.run_id = r.run_id and k.filename = x.filename
+            group by r.run_id
+            """
         ).fetchall()
     )
     return [

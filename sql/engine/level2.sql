@@ -833,7 +833,7 @@ join scope_exposures as founder on founder.scope_id = m.scope_id and founder.row
 create or replace temp table l2_lone as
 select b.rule, b.asn_type, b.rule_rank, b.scope_id, b.row_no, b.role
 from l2_eligible as b
-where not b.is_science and b.shape = 'science'
+where not b.is_science and b.shape = 'science' and b.founds
   and not exists (
       select 1 from l2_members as m
       where m.rule = b.rule and m.scope_id = b.scope_id and m.row_no = b.row_no
@@ -843,7 +843,7 @@ where not b.is_science and b.shape = 'science'
       join l2_row_locks as cl on cl.rule = c.rule and cl.scope_id = c.scope_id and cl.row_no = c.row_no
       join scope_exposures as ce on ce.scope_id = c.scope_id and ce.row_no = c.row_no
       join scope_exposures as be on be.scope_id = b.scope_id and be.row_no = b.row_no
-      where c.rule = b.rule and c.scope_id = b.scope_id and not c.is_science
+      where c.rule = b.rule and c.scope_id = b.scope_id and not c.is_science and c.founds
         and c.row_no < b.row_no and {{ compatible_under_locks('c', 'b', 'cl', 'ce', 'be') }});
 
 insert into rule_matches by name

@@ -182,7 +182,7 @@ def test_a_signal_mid_batch_keeps_every_committed_run_whole(
     done = finish(process)
     assert done.returncode == 130, done.stderr
     # rich 13.0 (the lowest pin) leaves an empty line where its progress display stood;
-    # a pool recorded before the signal may have a warning (pool_013's repeated file)
+    # a pool's warnings (a repeated FILENAME) come as its chunk is recorded, before or after
     lines = [line for line in done.stderr.splitlines() if line and not line.startswith("Warning: ")]
     for word in ("failed", "internal error", "Traceback", "please report"):
         assert word not in done.stderr, lines
