@@ -117,6 +117,8 @@ def record_outcomes(
     Recorded, or the error that made that pool fail alone (nothing of it was written),
     or None: not recorded, a signal held over an earlier pool's commit stops the batch.
     """
+    if not outcomes:
+        return []
     results: list[Recorded | AsnSqlError | None] = [None] * len(outcomes)
     staged: dict[int, Path] = {}
     try:
