@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,15 +14,15 @@ import duckdb
 
 from asn_sql import db, interrupt
 from asn_sql.engine.rule_check import check_rules
-from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_run
+from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_runs
 from asn_sql.engine.user_rules import rule_set
 from asn_sql.engine.user_sql import forbid_files
 from asn_sql.errors import MissingFileError, UsageError
 from asn_sql.io.documents import Document, run_documents, stage_run_documents
-from asn_sql.io.load import load_into, load_staged, stage_pools
+from asn_sql.io.load import load_into, load_staged_all, stage_pools
 from asn_sql.io.pool import DEFAULT_DELIMITER
 from asn_sql.io.staged_files import Protected, StagedFolder, protected_database
-from asn_sql.names import check_version_id
+from asn_sql.names import check_version_id, pool_folder
 from asn_sql.tools import runs
 from asn_sql.tools.runs import DuplicateNames
 
@@ -107,6 +107,44 @@ def generate_documents(
     in place; one that came then raises interrupt.InterruptedAfterCommit, a
     KeyboardInterrupt whose ``done`` is the complete GenerateResult.
     """
+    try:
+        (result,) = generate_many(
+            db_path,
+            [pool],
+            options,
+            output_dir=output_dir,
+            delimiter=delimiter,
+            progress=progress,
+            save_orphans=save_orphans,
+            keep_documents=keep_documents,
+        )
+    except interrupt.InterruptedAfterCommit as stopped:
+        (done,) = stopped.done
+        raise interrupt.InterruptedAfterCommit(done) from None
+    return result
+
+
+def generate_many(
+    db_path: Path,
+    pools: Sequence[str | None],
+    options: GenerateOptions,
+    *,
+    output_dir: Path | None,
+    delimiter: str = DEFAULT_DELIMITER,
+    progress: Progress | None = None,
+    save_orphans: Path | None = None,
+    keep_documents: bool = True,
+) -> list[GenerateResult]:
+    """Run the rules over several pools in one pass (a run per pool, each exactly as
+    :func:`generate_documents` of that pool makes it) and write each pool's documents:
+    into ``output_dir`` for one pool, else into ``output_dir/POOL/`` (the pool file's
+    name without its extension, as `asnsql batch` lays them out), each folder holding
+    the files one generate of that pool with ``-p output_dir/POOL`` writes.
+
+    All or nothing, as for one pool: the new pools' loads, the runs and every folder's
+    files are one transaction. An interrupt after the commit raises
+    interrupt.InterruptedAfterCommit whose ``done`` is the list of results.
+    """
     check_version_id(options.version_id)
     if options.rules_dir is not None:
         # A bad user rule stops the run before the database is touched (a new pool loaded).
@@ -119,15 +157,16 @@ def generate_documents(
     held = interrupt.HeldInterrupt()
     try:
         with ExitStack() as stack:
-            staged = (
-                stack.enter_context(StagedFolder(output_dir, _inputs(db_path, pool)))
-                if output_dir is not None
+            staged: list[StagedFolder | None] = [
+                stack.enter_context(StagedFolder(folder, _inputs(db_path, pool)))
+                if folder is not None
                 else None
-            )
-            summary, documents, warnings, pool_name = _run_in_one_transaction(
+                for pool, folder in zip(pools, _output_folders(output_dir, pools), strict=True)
+            ]
+            results = _run_in_one_transaction(
                 con,
                 db_path,
-                pool,
+                pools,
                 options,
                 staged,
                 delimiter,
@@ -136,8 +175,14 @@ def generate_documents(
                 keep_documents,
                 before_commit=held.hold,
             )
-            written = staged.publish() if staged else []
-            interrupt.keep(_kept_run(summary.run_id, output_dir, len(written)))
+            for result, folder in zip(results, staged, strict=True):
+                result.written = folder.publish() if folder else []
+            interrupt.keep(
+                "; ".join(
+                    _kept_run(r.summary.run_id, s.folder if s else None, len(r.written))
+                    for r, s in zip(results, staged, strict=True)
+                )
+            )
     except BaseException:
         held.release(deliver=False)
         con.close()
@@ -145,10 +190,26 @@ def generate_documents(
         raise
     held.release(deliver=False)
     con.close()
-    result = GenerateResult(summary, documents, written, warnings + summary.warnings, pool_name)
     if held.pending:
-        raise interrupt.InterruptedAfterCommit(result)
-    return result
+        raise interrupt.InterruptedAfterCommit(results)
+    return results
+
+
+def _output_folders(output_dir: Path | None, pools: Sequence[str | None]) -> list[Path | None]:
+    """Where each pool's files go: ``output_dir`` for one pool, else ``output_dir/POOL``."""
+    if output_dir is None:
+        return [None for _ in pools]
+    if len(pools) == 1:
+        return [output_dir]
+    folders = [pool_folder(output_dir, Path(str(pool))) for pool in pools]
+    seen: dict[Path, str | None] = {}
+    for pool, folder in zip(pools, folders, strict=True):
+        if folder in seen:
+            raise UsageError(
+                f"{pool} and {seen[folder]} would write one folder, {folder}; generate them apart"
+            )
+        seen[folder] = pool
+    return folders
 
 
 def _kept_run(run_id: int, output_dir: Path | None, files: int) -> str:
@@ -171,62 +232,88 @@ def _inputs(db_path: Path, pool: str | None) -> list[Protected]:
 def _run_in_one_transaction(
     con: duckdb.DuckDBPyConnection,
     db_path: Path,
-    pool: str | None,
+    pools: Sequence[str | None],
     options: GenerateOptions,
-    staged: StagedFolder | None,
+    staged: list[StagedFolder | None],
     delimiter: str,
     progress: Progress | None,
     save_orphans: Path | None = None,
     keep_documents: bool = True,
     before_commit: Callable[[], None] | None = None,
-) -> tuple[RunSummary, list[Document], list[str], str]:
-    staged_pool = None
-    if pool is not None and Path(pool).is_file():
-        # Checked before the database is touched: a bad pool file changes nothing.
-        staged_pool = stage_pools(con, [Path(pool)], delimiter)[0]
+) -> list[GenerateResult]:
+    files = [pool for pool in pools if pool is not None and Path(pool).is_file()]
+    # Checked before the database is touched: a bad pool file changes nothing.
+    staged_pools = dict(
+        zip(files, stage_pools(con, [Path(p) for p in files], delimiter), strict=True)
+    )
     db.attach(con, db_path)
     if options.rules_dir is not None:
         # User rules run as `query` does: the run's tables, never a file.
         forbid_files(con)
     with db.transaction(con):
-        if staged_pool is not None:
-            loaded = load_staged(con, staged_pool, replace=False)
-            pool_id, warnings = loaded.pool_id, loaded.warnings
-        else:
-            pool_id, warnings = _loaded_pool(con, pool), []
-        summary = generate_run(con, pool_id, options, progress)
-        (pool_name,) = con.execute(
-            "select name from pools where pool_id = $pool", {"pool": pool_id}
-        ).fetchone()  # type: ignore[misc]
-        # Documents are built, checked and written a batch at a time (one pass: the
-        # "documents" phase); "write" is the wait until every file is on disk.
-        clock = time.perf_counter()
-        if progress:
-            progress(f"checking {summary.n_associations} documents")
-        names = DuplicateNames()
-        done = 0
-
-        def after_batch(batch: list[Document]) -> None:
-            nonlocal done
-            names.add(batch)
-            done += len(batch)
-            if progress:
-                progress(f"writing files {done}/{summary.n_associations}")
-
-        documents = stage_run_documents(
-            con, summary.run_id, staged, keep=keep_documents, on_batch=after_batch
-        )
-        warnings += names.warnings()
-        summary.timings["documents"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        if staged is not None:
-            if save_orphans is not None:
-                staged.write(str(save_orphans), runs.orphans_text(con, summary.run_id, pool_id)[0])
-            staged.check_targets()
-        summary.timings["write"] = time.perf_counter() - clock
+        new = load_staged_all(con, list(staged_pools.values()), replace=False)
+        loaded = dict(zip(staged_pools, new, strict=True))
+        pool_ids, warnings = [], []
+        for pool in pools:
+            if pool in loaded:
+                pool_ids.append(loaded[pool].pool_id)
+                warnings.append(loaded[pool].warnings)
+            else:
+                pool_ids.append(_loaded_pool(con, pool))
+                warnings.append([])
+        if len(set(pool_ids)) != len(pool_ids):
+            raise UsageError("a pool is named twice; give each pool once")
+        summaries = generate_runs(con, pool_ids, options, progress)
+        results = [
+            _documents_of_run(con, summary, folder, keep_documents, progress, save_orphans)
+            for summary, folder in zip(summaries, staged, strict=True)
+        ]
+        for result, loaded_warnings in zip(results, warnings, strict=True):
+            result.warnings = loaded_warnings + result.warnings + result.summary.warnings
         if before_commit is not None:
             before_commit()
-    return summary, documents, warnings, pool_name
+    return results
+
+
+def _documents_of_run(
+    con: duckdb.DuckDBPyConnection,
+    summary: RunSummary,
+    staged: StagedFolder | None,
+    keep_documents: bool,
+    progress: Progress | None,
+    save_orphans: Path | None,
+) -> GenerateResult:
+    """Build, check and stage one run's documents (and its orphans file)."""
+    (pool_name,) = con.execute(
+        "select name from pools where pool_id = $pool", {"pool": summary.pool_id}
+    ).fetchone()  # type: ignore[misc]
+    # Documents are built, checked and written a batch at a time (one pass: the
+    # "documents" phase); "write" is the wait until every file is on disk.
+    clock = time.perf_counter()
+    if progress:
+        progress(f"checking {summary.n_associations} documents")
+    names = DuplicateNames()
+    done = 0
+
+    def after_batch(batch: list[Document]) -> None:
+        nonlocal done
+        names.add(batch)
+        done += len(batch)
+        if progress:
+            progress(f"writing files {done}/{summary.n_associations}")
+
+    documents = stage_run_documents(
+        con, summary.run_id, staged, keep=keep_documents, on_batch=after_batch
+    )
+    summary.timings["documents"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    if staged is not None:
+        if save_orphans is not None:
+            text = runs.orphans_text(con, summary.run_id, summary.pool_id)[0]
+            staged.write(str(save_orphans), text)
+        staged.check_targets()
+    summary.timings["write"] = time.perf_counter() - clock
+    return GenerateResult(summary, documents, [], names.warnings(), pool_name)
 
 
 def generate(

@@ -1,21 +1,27 @@
-"""Time `asnsql batch` over many generated pools: 1 local worker, 2 local workers, and a
-local Dask cluster of 2 workers.
+"""Time `asnsql batch` over many generated pools: pools in chunks (one pass of the engine
+over each chunk, the batch's way) against a pool a task (the per-pool path), with 1 and 2
+local workers, and a local Dask cluster of 2 workers.
 
-    python bench/bench_batch.py [--pools 200] [--sizes 20,50,100,200] [--skip-dask]
+    python bench/bench_batch.py [--pools 200] [--sizes 40-70] [--baseline-pools 200]
+                                [--workers 2] [--skip-one-worker] [--skip-dask]
 
 The pools come from bench/pool_generator.py, each with its own seed and a size taken
-in turn from --sizes. Each set-up starts from a new database and output folder and is
-timed whole, from opening the executor (starting the worker processes, or connecting
-to the running cluster) to the last pool recorded; the Dask cluster itself is started
-before the clock. The figures are pools per second and the speed-up against 1 worker,
-measured in the same run; the machine's load average is printed beside them, since
-other processes on the machine take cores from the workers.
+in turn from --sizes (a list such as 20,50,100, or a range such as 40-70: every size
+of it in turn). Each set-up starts from a new database and output folder and is timed
+whole, from opening the executor (starting the worker processes, or connecting to the
+running cluster) to the last pool recorded; the Dask cluster itself is started before
+the clock. The figures are pools per second, CPU seconds per pool (the coordinator and
+its worker processes), the speed-up of chunks against a pool a task (the first
+--baseline-pools pools, with as many workers) and against 1 worker, measured in the same
+run; the machine's load average is printed beside them, since other processes on the
+machine take cores from the workers.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -59,9 +65,14 @@ def local_cluster(n_workers: int = 2) -> Iterator[Any]:
 
 
 def timed_batch(
-    pools: list[Path], workers: int | None, scheduler: str | None, folder: Path
-) -> tuple[float, BatchSummary]:
-    """Seconds for one whole batch on a new database, and its summary."""
+    pools: list[Path],
+    workers: int | None,
+    scheduler: str | None,
+    folder: Path,
+    chunk_rows: int | None = None,
+) -> tuple[float, float, BatchSummary]:
+    """Seconds and CPU seconds (this process and its finished worker processes) for one
+    whole batch on a new database, and its summary."""
     settings = BatchSettings(GenerateOptions(), output_dir=folder / "out", delimiter="|")
     failures: list[str] = []
 
@@ -69,54 +80,113 @@ def timed_batch(
         if pool.error:
             failures.append(pool.error)
 
+    cpu = _cpu()
     started = time.perf_counter()
     with open_executor(workers, scheduler) as (executor, slots):
         threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
         summary = run_batch(
-            folder / "asn.duckdb", pools, settings, executor, slots, report, threads=threads
+            folder / "asn.duckdb",
+            pools,
+            settings,
+            executor,
+            slots,
+            report,
+            threads=threads,
+            chunk_rows=chunk_rows,
         )
     seconds = time.perf_counter() - started
     if failures:
         raise SystemExit(f"{len(failures)} pools failed, the first: {failures[0]}")
-    return seconds, summary
+    return seconds, _cpu() - cpu, summary
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _sizes(text: str) -> list[int]:
+    if "-" in text:
+        low, high = (int(part) for part in text.split("-"))
+        return list(range(low, high + 1))
+    return [int(size) for size in text.split(",")]
+
+
+Result = tuple[float, float, BatchSummary]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pools", type=int, default=200)
-    parser.add_argument("--sizes", default="20,50,100,200", help="pool sizes in rows, in turn")
+    parser.add_argument("--sizes", default="40-70", help="pool sizes in rows, in turn")
+    parser.add_argument(
+        "--baseline-pools", type=int, default=None, help="pools of the per-pool run (all)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="local worker processes")
+    parser.add_argument("--skip-one-worker", action="store_true", help="no 1-worker run")
     parser.add_argument("--skip-dask", action="store_true", help="local workers only")
     args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
+    sizes = _sizes(args.sizes)
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         (root / "pools").mkdir()
         pools = make_pools(root / "pools", args.pools, sizes)
         rows = sum(sizes[i % len(sizes)] for i in range(args.pools))
         print(f"{len(pools)} pools ({rows:,} exposures, sizes {args.sizes}); {os.cpu_count()} CPUs")
-        results: dict[str, tuple[float, BatchSummary]] = {}
-        for label, workers in (("1 worker", 1), ("2 workers", 2)):
+        results: dict[str, Result] = {}
+        n = args.workers
+        baseline = f"a pool a task, {n} workers"
+        runs = [(baseline, n, 1, pools[: args.baseline_pools])]
+        if not args.skip_one_worker:
+            runs.append(("chunks, 1 worker", 1, None, pools))
+        runs.append((f"chunks, {n} workers", n, None, pools))
+        for label, workers, chunk_rows, chosen in runs:
             (root / label).mkdir()
-            results[label] = timed_batch(pools, workers, None, root / label)
-            _print(label, results, _load())
+            results[label] = timed_batch(chosen, workers, None, root / label, chunk_rows)
+            _print(label, results, baseline, _load())
         if not args.skip_dask:
             with local_cluster() as cluster:
                 (root / "dask").mkdir()
-                label = "dask, 2 workers"
+                label = "chunks, dask, 2 workers"
                 results[label] = timed_batch(pools, None, cluster.scheduler_address, root / "dask")
-                _print(label, results, _load())
-        counts = {label: Counter(summary.by_type) for label, (_, summary) in results.items()}
-        same = all(count == counts["1 worker"] for count in counts.values())
-        total = sum(counts["1 worker"].values())
-        print(f"associations: {total:,} in every set-up: {same}")
+                _print(label, results, baseline, _load())
+        _check_same(results, baseline, root, args.baseline_pools)
 
 
-def _print(label: str, results: dict[str, tuple[float, BatchSummary]], load: str) -> None:
-    seconds, summary = results[label]
-    base = results["1 worker"][0]
+def _check_same(
+    results: dict[str, Result], baseline: str, root: Path, baseline_pools: int | None
+) -> None:
+    """Every set-up wrote the same files, byte for byte, as the per-pool path."""
+    reference = _files(root / baseline / "out")
+    same = True
+    for label in results:
+        files = _files(root / label / "out")
+        if baseline_pools is not None:
+            files = {
+                path: data
+                for path, data in files.items()
+                if path.split("/")[0] in {p.split("/")[0] for p in reference}
+            }
+        same = same and files == reference
+    total = sum(Counter(results[baseline][2].by_type).values())
+    print(f"files byte-identical to a pool a task in every set-up: {same} ({total:,} associations)")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*.json"))
+    }
+
+
+def _print(label: str, results: dict[str, Result], baseline: str, load: str) -> None:
+    seconds, cpu, summary = results[label]
+    rate = summary.done / seconds
+    base_seconds, _, base_summary = results[baseline]
+    ratio = rate / (base_summary.done / base_seconds)
     print(
-        f"{label:>16}: {seconds:7.1f} s, {summary.done / seconds:5.2f} pools/s, "
-        f"speed-up {base / seconds:4.2f}x against 1 worker (load average {load})",
+        f"{label:>24}: {seconds:7.1f} s, {rate:6.2f} pools/s, {cpu / summary.done:6.3f} s CPU "
+        f"a pool, {ratio:5.1f}x a pool a task (load average {load})",
         flush=True,
     )
 

@@ -333,3 +333,15 @@ def test_batch_refuses_an_unreachable_scheduler_with_exit_2(tmp_path: Path) -> N
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+
+
+def test_a_chunk_of_pools_in_one_pass_records_what_generate_records(
+    reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every pool in one chunk: one pass of the rules over all of them
+    monkeypatch.setattr("asn_sql.tools.batch._chunk_rows", lambda pools, slots: 10**6)
+    folder, pools, ignored = pools_folder("some", tmp_path)
+    db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
+    result = batch(str(folder), "-p", str(out), "--db", str(db_path), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert_same_as_one_by_one(reference, db_path, out, pools, ignored)

@@ -1,5 +1,6 @@
-"""A command imports only what it needs: help never loads DuckDB, jsonschema or jinja, and
-no command loads pydantic (typer's coercion of plain values is done without it)."""
+"""A command imports only what it needs: help never loads DuckDB, jsonschema or jinja, no
+command loads pydantic (typer's coercion of plain values is done without it), and a
+command that prints only lines loads no rich."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ try:
     cli.run()
 except SystemExit:
     pass
-heavy = ("duckdb", "jsonschema", "jinja2", "pydantic")
+heavy = ("duckdb", "jsonschema", "jinja2", "pydantic", "rich")
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """
 

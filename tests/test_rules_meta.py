@@ -40,7 +40,7 @@ def test_a_rule_renders_to_sql_that_duckdb_can_plan(tmp_path: Path, rule) -> Non
     sql = render_rule(rule)
     assert "{{" not in sql and "{%" not in sql
     con = db.open_database(tmp_path / "asn.duckdb")
-    _build_scopes(con, 1, GenerateOptions())
+    _build_scopes(con, [1], GenerateOptions())
     con.execute(render_sql(f"engine/level{rule.level}_eligible.sql"))
     db.execute_script(con, f"explain select * from ({sql})", {"pool_id": 1})
 

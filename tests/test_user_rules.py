@@ -274,3 +274,49 @@ def test_two_user_files_with_one_class_name_clash(tmp_path: Path, rules_dir: Pat
     assert checked.exit_code == 2 and checked.stderr.strip() == expected
     run = invoke("generate", POOL, "-r", rules_dir, "--dry-run", "--db", tmp_path / "a.db")
     assert run.exit_code == 2 and run.stderr.strip() == expected
+
+
+def test_a_rule_failing_on_the_pools_rows_is_one_line_and_keeps_the_database(
+    tmp_path: Path, rules_dir: Path
+) -> None:
+    # Every select's conditions are evaluated before the rules (gating, orphans, explain):
+    # a cast that a FILENAME defeats fails there, and the run is refused as a rule error.
+    failing = rules_dir / "lv3_darks.sql"
+    failing.write_text(DARKS.replace("e.detector is not null", "cast(e.filename as integer) > 0"))
+    db = tmp_path / "a.duckdb"
+    assert invoke("load", POOL, "--db", db).exit_code == 0
+    before = db.read_bytes()
+    result = invoke("generate", POOL.name, "-r", rules_dir, "-p", tmp_path / "out", "--db", db)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        "Error: a rule's conditions failed on the pool's rows: Conversion Error: "
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert db.read_bytes() == before
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_select_whose_conditions_read_a_cte_runs_as_written(
+    tmp_path: Path, rules_dir: Path
+) -> None:
+    # A condition that reads one of the rule's CTEs cannot be evaluated alone: that
+    # select is left out of the conditions table (never gated), and the rule runs.
+    (rules_dir / "lv3_darks.sql").write_text(
+        DARKS.replace(
+            "select\n    {{ l3.member",
+            "with darks as (select row_no from scope_exposures"
+            " where exp_type like '%dark%')\nselect\n    {{ l3.member",
+        ).replace("and e.detector is not null", "and e.row_no in (select row_no from darks)")
+    )
+    plain = tmp_path / "plain_rules"
+    plain.mkdir()
+    (plain / "lv3_darks.sql").write_text(DARKS.replace("  and e.detector is not null\n", ""))
+    written = {}
+    for name, folder in (("cte", rules_dir), ("plain", plain)):
+        out = tmp_path / f"{name}_out"
+        args = ("generate", POOL, "-r", folder, "-p", out, "--db", tmp_path / f"{name}.duckdb")
+        result = invoke(*args)
+        assert result.exit_code == 0, result.output
+        written[name] = {p.name: p.read_text() for p in out.iterdir()}
+    assert any("dark" in text for text in written["cte"].values())
+    assert written["cte"] == written["plain"]

@@ -220,17 +220,25 @@ def query(
 @app.command()
 @handle_errors
 def generate(
-    pool: Annotated[
-        str | None,
+    pools: Annotated[
+        list[str] | None,
         typer.Argument(
+            metavar="[POOL]...",
             help="A pool file (loaded now if new) or a loaded pool's name; "
-            "optional when one pool is loaded.",
+            "optional when one pool is loaded. Several pools run in one pass, each "
+            "with its own run, and write their files into PATH/POOL/.",
             show_default=False,
         ),
     ] = None,
     level: LevelOption = "all",
     path: Annotated[
-        Path, typer.Option("--path", "-p", help="The folder to write the association files to.")
+        Path,
+        typer.Option(
+            "--path",
+            "-p",
+            help="The folder to write the association files to (several pools: a folder "
+            "per pool in it, named after the pool file).",
+        ),
     ] = Path("."),
     ids: IdsOption = None,
     all_candidates: AllCandidatesOption = False,
@@ -259,7 +267,7 @@ def generate(
     debug: ShownDebugOption = False,
 ) -> None:
     """Generate associations from a pool, as asn_generate does, and write them as JSON."""
-    from asn_sql.api import GenerateResult, generate_documents
+    from asn_sql.api import generate_many
     from asn_sql.io.pool import check_delimiter
     from asn_sql.progress import DelayedProgress
 
@@ -270,9 +278,9 @@ def generate(
     interrupted = False
     try:
         with DelayedProgress(err) as progress:
-            result = generate_documents(
+            results = generate_many(
                 db,
-                pool,
+                list(pools or [None]),
                 options,
                 output_dir=None if dry_run else path,
                 delimiter=check_delimiter(delimiter),
@@ -281,25 +289,65 @@ def generate(
                 keep_documents=False,
             )
     except InterruptedAfterCommit as stopped:
-        # Ctrl-C held over the commit and the files' move: the run is complete and kept.
-        assert isinstance(stopped.done, GenerateResult)
-        result, interrupted = stopped.done, True
+        # Ctrl-C held over the commit and the files' move: the runs are complete and kept.
+        assert isinstance(stopped.done, list)
+        results, interrupted = stopped.done, True
     try:
-        _report_run(result, dry_run, verbose, output, options.levels)
+        _report_runs(results, dry_run, verbose, output, options.levels)
     except KeyboardInterrupt:
         interrupted = True
     if interrupted:
-        # Not the plain "interrupted", which says nothing was done.
+        raise Interrupted(_interrupted_after(results, dry_run, path))
+
+
+def _interrupted_after(results: list[GenerateResult], dry_run: bool, path: Path) -> str:
+    """What an interrupt after the commit kept (not the plain "interrupted", which says
+    nothing was done)."""
+    kept = []
+    for result in results:
         run_id, n = result.summary.run_id, len(result.written)
-        kept = (
-            "no file written (a dry run)"
-            if dry_run
-            else f"its {counted(n, 'file')} {'is' if n == 1 else 'are'} in {path}"
+        folder = path if len(results) == 1 else (result.written[0].parent if n else path)
+        kept.append(
+            f"run {run_id} was committed; "
+            + (
+                "no file written (a dry run)"
+                if dry_run
+                else f"its {counted(n, 'file')} {'is' if n == 1 else 'are'} in {folder}"
+            )
         )
-        raise Interrupted(
-            f"Error: interrupted after run {run_id} was committed; {kept} "
-            f"(asnsql runs --delete {run_id} removes the run)"
-        )
+    ids = " ".join(str(result.summary.run_id) for result in results)
+    return (
+        f"Error: interrupted after {'; '.join(kept)} "
+        f"(asnsql runs --delete {ids} removes {'the run' if len(results) == 1 else 'them'})"
+    )
+
+
+def _report_runs(
+    results: list[GenerateResult],
+    dry_run: bool,
+    verbose: bool,
+    output: ReportFormat,
+    levels: tuple[int, ...],
+) -> None:
+    """What generate did, run by run; with several pools, the JSON report is a list of
+    one run's reports, and a warning that does not name its pool is led by its name."""
+    if len(results) > 1:
+        for result in results:
+            result.warnings = [
+                w if result.pool and result.pool in w else f"{result.pool}: {w}"
+                for w in result.warnings
+            ]
+    if output is ReportFormat.json and len(results) > 1:
+        from asn_sql.cli.reports import generate_document
+
+        for result in results:
+            warn(result.warnings)
+        print_document([generate_document(r, levels, dry_run) for r in results], out)
+        for result in results:
+            _summary_line(result, dry_run, verbose)
+        return
+    for result in results:
+        _report_run(result, dry_run, verbose, output, levels)
 
 
 def _report_run(
@@ -319,6 +367,11 @@ def _report_run(
     elif result.written:
         # One print for every file: a print per line costs more than the run's finalize.
         echo_lines(out, result.written)
+    _summary_line(result, dry_run, verbose)
+
+
+def _summary_line(result: GenerateResult, dry_run: bool, verbose: bool) -> None:
+    """The run's one line on stderr (and its timings with --verbose)."""
     summary = result.summary
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_type.items())
     verb = "would write" if dry_run else "wrote"
@@ -516,12 +569,12 @@ def _expand_argv(argv: list[str]) -> list[str]:
                 words.append(argv[i + 1])
                 i += 1
             ids = token in ("-i", "--ids")
-            pool = _trailing_pool(words) if ids else None
+            pools = _trailing_pools(words) if ids else []
             # no word at all: an empty id, which generate refuses with one line
             expanded += [part for word in words for part in (token, word)] or [
                 "--ids=" if ids else token
             ]
-            expanded += [pool] if pool else []
+            expanded += pools
         elif command in _SQL_COMMANDS and "--" not in argv and _is_sql_text(token):
             sql_text.append(token)
         else:
@@ -547,6 +600,15 @@ def _trailing_pool(words: list[str]) -> str | None:
     if len(words) > 1 and Path(words[-1]).is_file():
         return words.pop()
     return None
+
+
+def _trailing_pools(words: list[str]) -> list[str]:
+    """Every pool file at the end of ``-i``'s words (``generate -i o001 a.csv b.csv``),
+    leaving at least one id."""
+    pools: list[str] = []
+    while (pool := _trailing_pool(words)) is not None:
+        pools.insert(0, pool)
+    return pools
 
 
 # Options of from-list and edit that take several file names after one flag.

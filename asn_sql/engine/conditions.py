@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from asn_sql import db
 from asn_sql.engine.rules import Rule, rank, render_rule
-from asn_sql.templates import cached
+from asn_sql.errors import RuleError, first_line
+from asn_sql.templates import cached, recalled, remember
 
 _TOKENS = re.compile(
     r"'(?:[^']|'')*'|--[^\n]*|\(|\)|\bunion\s+all\b|\bwhere\b|\band\b|\bbetween\b|\bgroup\s+by\b"
@@ -34,8 +34,8 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
     most over the row's scopes), from temp table `condition_failures`
     (:func:`record_condition_failures`, which must have run over these rules)."""
     con.execute(
-        "create or replace temp table first_failures (row_no integer, level integer, "
-        "rule varchar, rule_rank integer, passed integer, condition varchar)"
+        "create or replace temp table first_failures (pool_id integer, row_no integer, "
+        "level integer, rule varchar, rule_rank integer, passed integer, condition varchar)"
     )
     # condition_words reads rule files with this module's selects: imported here.
     from asn_sql.engine.condition_words import words, written_conditions
@@ -69,13 +69,14 @@ def record_first_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> 
                    unnest($texts) as texts
         ),
         passed as (
-            select c.row_no, c.rule, c.select_no, max(c.condition_no) as passed,
+            select s.pool_id, c.row_no, c.rule, c.select_no, max(c.condition_no) as passed,
                    any_value(c.n_conditions) as n
             from condition_failures as c
-            semi join orphan_rows as o using (row_no)
+            join scopes as s using (scope_id)
+            semi join orphan_rows as o using (pool_id, row_no)
             group by all
         )
-        select p.row_no, s.level, p.rule, s.rule_rank, p.passed,
+        select p.pool_id, p.row_no, s.level, p.rule, s.rule_rank, p.passed,
                list_extract(s.texts, p.passed + 1)
         from passed as p
         join selects as s using (rule, select_no)
@@ -101,29 +102,50 @@ def record_condition_failures(con: duckdb.DuckDBPyConnection, rules: list[Rule])
     ]
     if not found:
         return
-    try:
-        db.execute_script(con, *_shared_failures_sql(found))
+    if _insert_if_it_binds(con, *_shared_failures_sql(found)):
         return
-    except duckdb.TransactionException:
-        raise
-    except duckdb.Error:
-        pass  # some select's conditions need more than its source: one part per select
-    parts, params = [], {}
+    # Some select's conditions need more than its source (a CTE, an outer column): one
+    # part per select, and a part that cannot stand alone is left out (its rule is then
+    # never gated, and explain has no verdict for that select).
     for name, select_no, source, alias, conditions in found:
-        n = len(parts)
-        parts.append(_scope_failures_sql(source, alias, conditions, n))
-        params |= {f"rule_{n}": name, f"select_{n}": select_no, f"n_{n}": len(conditions)}
+        params = {"rule_0": name, "select_0": select_no, "n_0": len(conditions)}
+        _insert_if_it_binds(con, _scope_failures_sql(source, alias, conditions, 0), params)
+
+
+def _insert_if_it_binds(
+    con: duckdb.DuckDBPyConnection, select: str, params: dict[str, object]
+) -> bool:
+    """Insert ``select``'s rows into condition_failures; False, with nothing done, when it
+    does not bind. Bound as a relation first: inside a transaction any failed statement
+    aborts it, while a relation that fails to bind leaves it usable. That it binds is
+    remembered with the SQL and the columns of scope_exposures, which decide it: the
+    next run plans it once, not twice.
+
+    Raises RuleError when the conditions fail on the rows themselves (a cast that a
+    value defeats): the transaction is then lost, as it is when a rule fails."""
+    # every parameter given is named in ``select`` (both callers make them so)
+    binds = ("binds", _code_digest(), duckdb.__version__, _source_columns(con), select)
     try:
-        db.execute_script(
-            con, "insert into condition_failures\n" + "\nunion all\n".join(parts), params
-        )
-    except duckdb.Error:
-        # Some select's conditions need more than scope_exposures: try them one by one.
-        for part in parts:
-            try:
-                db.execute_script(con, "insert into condition_failures\n" + part, params)
-            except duckdb.Error:
-                continue
+        if recalled(binds) == "true":
+            con.execute("insert into condition_failures\n" + select, params)
+            return True
+        try:
+            relation = con.sql(select, params=params)
+        except duckdb.Error:
+            return False
+        relation.insert_into("condition_failures")
+    except duckdb.Error as exc:
+        raise RuleError(
+            f"a rule's conditions failed on the pool's rows: {first_line(exc)}"
+        ) from None
+    remember(binds, "true")
+    return True
+
+
+def _source_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The columns of scope_exposures with their types (the pool's columns shape them)."""
+    described = con.execute("select * from scope_exposures limit 0").description
+    return [(str(column[0]), str(column[1])) for column in described]
 
 
 def _shared_failures_sql(
@@ -160,7 +182,7 @@ def _shared_failures_sql(
                    unnest($picks_{g}) as picks
         ) as s
         """)
-    return "insert into condition_failures\n" + "\nunion all\n".join(parts), params
+    return "\nunion all\n".join(parts), params
 
 
 def _scope_failures_sql(source: str, alias: str, conditions: list[str], n: int) -> str:

@@ -79,7 +79,6 @@ def _choice(
 
 def run_level2(
     con: duckdb.DuckDBPyConnection,
-    pool_id: int,
     rules: list[Rule],
     progress: Progress | None = None,
     finalize: bool = True,

@@ -75,7 +75,6 @@ def grouping_spec(rule: Rule) -> GroupingSpec:
 
 def run_level3(
     con: duckdb.DuckDBPyConnection,
-    pool_id: int,
     rules: list[Rule],
     progress=None,
     finalize: bool = True,

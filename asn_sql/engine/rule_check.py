@@ -101,7 +101,7 @@ def _clashes(results: list[CheckedRule]) -> list[CheckedRule]:
 def _check_one(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:
     runner = run_level2 if rule.level == 2 else run_level3
     try:
-        runner(con, 0, [rule], checking=True)
+        runner(con, [rule], checking=True)
     except RuleError as exc:
         if exc.path is None:  # the engine's own statement failed on this rule's macros
             raise RuleError(exc.message, path=rule.path) from None
@@ -118,7 +118,7 @@ def _scratch() -> Iterator[duckdb.DuckDBPyConnection]:
                 con,
                 render_sql("engine/scopes.sql", columns=exposure_columns(con)),
                 {
-                    "pool_id": 0,
+                    "pool_ids": [0],
                     "ids": None,
                     "candidates": True,
                     "discover": True,

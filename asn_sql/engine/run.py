@@ -7,6 +7,7 @@ API function `asn_sql.generate` on the package as soon as it is imported.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,20 +80,38 @@ def generate_run(
     options: GenerateOptions,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Run the rules of ``options.levels`` over one loaded pool, in one transaction."""
+    """Run the rules of ``options.levels`` over one loaded pool, in one transaction: the
+    set of one of :func:`generate_runs`."""
+    return generate_runs(con, [pool_id], options, progress)[0]
+
+
+def generate_runs(
+    con: duckdb.DuckDBPyConnection,
+    pool_ids: Sequence[int],
+    options: GenerateOptions,
+    progress: Progress | None = None,
+) -> list[RunSummary]:
+    """Run the rules over a set of loaded pools in one pass and one transaction: each
+    statement runs once for the whole set, and each pool gets its own run (rows and
+    documents exactly as a run of that pool alone). The summaries follow ``pool_ids``;
+    the timings are the pass's, shared by its runs."""
+    if len(set(pool_ids)) != len(pool_ids) or not pool_ids:
+        raise ValueError("generate_runs takes distinct pool ids, at least one")
     started = db.now()
     with db.transaction(con):
         rows = con.execute(
-            "select row_count from pools where pool_id = $pool_id", {"pool_id": pool_id}
+            "select coalesce(sum(row_count), 0) from pools where list_contains($ids, pool_id)",
+            {"ids": list(pool_ids)},
         ).fetchone()
         db.fit_threads(con, int(rows[0]) if rows else 0)
         fit_planning(con, int(rows[0]) if rows else 0)
-        rules, warnings, timings = decide_associations(con, pool_id, options, progress)
+        rules, warnings, timings = decide_associations(con, pool_ids, options, progress)
         clock = time.perf_counter()
-        run_id = _next_run_id(con)
-        params = _params(pool_id, rules, options, run_id)
+        run_ids = [_next_run_id(con) for _ in pool_ids]
+        con.execute("update run_pools set run_id = list_extract($runs, pool_no)", {"runs": run_ids})
+        params = _params(rules, options)
         _finalize(con, params, stage="store")
-        warnings += _misnamed_warnings(con, pool_id)
+        misnamed = _misnamed_warnings(con)
         timings["store"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if progress:
@@ -100,11 +119,12 @@ def generate_run(
         _record_orphan_reasons(con, rules, params)
         timings["orphans"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        record_verdicts(con, rules, run_id)
+        record_verdicts(con, rules)
         timings["explain"] = time.perf_counter() - clock
-        summary = _record_run(con, pool_id, run_id, rules, options, started, timings)
-    summary.warnings = warnings
-    return summary
+        summaries = _record_runs(con, pool_ids, run_ids, rules, options, started, timings)
+    for summary in summaries:
+        summary.warnings = warnings.get(summary.pool_id, []) + misnamed.get(summary.pool_id, [])
+    return summaries
 
 
 # Below this many rows the optimizers named here cost a pool's statements more time
@@ -133,12 +153,13 @@ def fit_planning(con: duckdb.DuckDBPyConnection, rows: int) -> None:
 
 def decide_associations(
     con: duckdb.DuckDBPyConnection,
-    pool_id: int,
+    pool_ids: Sequence[int],
     options: GenerateOptions,
     progress: Progress | None = None,
-) -> tuple[list[Rule], list[str], dict[str, float]]:
-    """Everything a run decides, in temp tables: scopes, each rule's matches, and
-    which associations survive (found_associations). Nothing persistent is written."""
+) -> tuple[list[Rule], dict[int, list[str]], dict[str, float]]:
+    """Everything a pass over ``pool_ids`` decides, in temp tables: scopes, each rule's
+    matches, and which associations survive (found_associations). Nothing persistent is
+    written. The warnings are by pool id."""
     rules = rule_set(options.levels, options.rules_dir, options.ignore_default)
     if not rules:
         raise RuleError(f"no rules for level(s) {options.levels}")
@@ -146,27 +167,27 @@ def decide_associations(
     check_rules([rule for rule in rules if rule.user])
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    warnings = _build_scopes(con, pool_id, options)
+    warnings = _build_scopes(con, pool_ids, options)
     timings["scopes"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    _run_rules(con, pool_id, rules, progress, finalize=options.finalize)
+    _run_rules(con, rules, progress, finalize=options.finalize)
     timings["rules"] = time.perf_counter() - clock
     clock = time.perf_counter()
     if progress:
         progress(f"finalizing ({len(rules)} of {len(rules)} rules done)")
-    _finalize(con, _params(pool_id, rules, options), stage="decide")
+    _finalize(con, _params(rules, options), stage="decide")
     timings["finalize"] = time.perf_counter() - clock
     return rules, warnings, timings
 
 
 def _build_scopes(
-    con: duckdb.DuckDBPyConnection, pool_id: int, options: GenerateOptions
-) -> list[str]:
+    con: duckdb.DuckDBPyConnection, pool_ids: Sequence[int], options: GenerateOptions
+) -> dict[int, list[str]]:
     db.execute_script(
         con,
         render_sql("engine/scopes.sql", columns=exposure_columns(con)),
         {
-            "pool_id": pool_id,
+            "pool_ids": list(pool_ids),
             "ids": list(options.ids) if options.ids else None,
             "candidates": options.mode != "discover",
             "discover": options.mode in ("default", "discover"),
@@ -174,57 +195,74 @@ def _build_scopes(
             "unsafe_pattern": UNSAFE_PATTERN,
         },
     )
-    warnings = _unsafe_file_names(con, pool_id)
+    warnings = _unsafe_file_names(con)
     if not options.ids:
         return warnings
-    found = {acid for (acid,) in con.execute("select cand_id from scopes").fetchall()}
-    return warnings + [
-        f"candidate id {acid!r} not found in the pool" for acid in options.ids if acid not in found
-    ]
+    found: dict[int, set[str]] = {}
+    for pool_id, acid in con.execute("select pool_id, cand_id from scopes").fetchall():
+        found.setdefault(pool_id, set()).add(acid)
+    for pool_id in pool_ids:
+        warnings.setdefault(pool_id, []).extend(
+            f"candidate id {acid!r} not found in the pool"
+            for acid in options.ids
+            if acid not in found.get(pool_id, set())
+        )
+    return warnings
 
 
 # At most this many rows or associations are named in one warning.
 _NAMED = 5
 
 
-def _unsafe_file_names(con: duckdb.DuckDBPyConnection, pool_id: int) -> list[str]:
-    """Warnings for the rows left out because their FILENAME cannot be a member's file
-    name (asn_sql/names.py); jwst would write it into associations as it is."""
+def _by_pool(rows: list[tuple]) -> dict[int, list[tuple]]:
+    """Rows whose first value is a pool id, grouped by it (order kept)."""
+    grouped: dict[int, list[tuple]] = {}
+    for pool_id, *rest in rows:
+        grouped.setdefault(pool_id, []).append(tuple(rest))
+    return grouped
+
+
+def _unsafe_file_names(con: duckdb.DuckDBPyConnection) -> dict[int, list[str]]:
+    """Warnings, by pool, for the rows left out because their FILENAME cannot be a
+    member's file name (asn_sql/names.py); jwst would write it into associations as it is."""
     rows = con.execute(
-        "select p.name, u.line_no, u.filename from unusable_rows as u, pools as p "
-        "where p.pool_id = $pool_id order by u.line_no",
-        {"pool_id": pool_id},
+        "select u.pool_id, p.name, u.line_no, u.filename from unusable_rows as u "
+        "join pools as p using (pool_id) order by u.pool_id, u.line_no"
     ).fetchall()
-    warnings = [
-        f"{pool}, line {line}: FILENAME {name!r} is not a plain file name (a path separator, "
-        "'..' or a control character); the row is left out"
-        for pool, line, name in rows[:_NAMED]
-    ]
-    if len(rows) > _NAMED:
-        warnings.append(f"{len(rows) - _NAMED} more rows left out for their FILENAME")
+    warnings = {}
+    for pool_id, found in _by_pool(rows).items():
+        warnings[pool_id] = [
+            f"{pool}, line {line}: FILENAME {name!r} is not a plain file name (a path "
+            "separator, '..' or a control character); the row is left out"
+            for pool, line, name in found[:_NAMED]
+        ]
+        if len(found) > _NAMED:
+            warnings[pool_id].append(f"{len(found) - _NAMED} more rows left out for their FILENAME")
     return warnings
 
 
-def _misnamed_warnings(con: duckdb.DuckDBPyConnection, pool_id: int) -> list[str]:
-    """Warnings for the associations left out because a name built from the pool does not
-    follow its DMS grammar (sql/finalize/045_names.sql)."""
+def _misnamed_warnings(con: duckdb.DuckDBPyConnection) -> dict[int, list[str]]:
+    """Warnings, by pool, for the associations left out because a name built from the
+    pool does not follow its DMS grammar (sql/finalize/045_names.sql)."""
     rows = con.execute(
-        "select p.name, m.line_no, m.reason from misnamed_associations as m, pools as p "
-        "where p.pool_id = $pool_id order by m.line_no, m.match_id",
-        {"pool_id": pool_id},
+        "select m.pool_id, p.name, m.line_no, m.reason from misnamed_associations as m "
+        "join pools as p using (pool_id) order by m.pool_id, m.line_no, m.match_id"
     ).fetchall()
-    warnings = [
-        f"{pool}, line {line}: an association started here is left out: {reason}"
-        for pool, line, reason in rows[:_NAMED]
-    ]
-    if len(rows) > _NAMED:
-        warnings.append(f"{len(rows) - _NAMED} more associations left out for their names")
+    warnings = {}
+    for pool_id, found in _by_pool(rows).items():
+        warnings[pool_id] = [
+            f"{pool}, line {line}: an association started here is left out: {reason}"
+            for pool, line, reason in found[:_NAMED]
+        ]
+        if len(found) > _NAMED:
+            warnings[pool_id].append(
+                f"{len(found) - _NAMED} more associations left out for their names"
+            )
     return warnings
 
 
 def _run_rules(
     con: duckdb.DuckDBPyConnection,
-    pool_id: int,
     rules: list[Rule],
     progress: Progress | None,
     finalize: bool = True,
@@ -245,11 +283,11 @@ def _run_rules(
     if level2:
         if progress:
             progress(f"Level 2: {len(level2)} rules (0 of {len(rules)} rules done)")
-        run_level2(con, pool_id, level2, progress, finalize, without_rows=without_rows)
+        run_level2(con, level2, progress, finalize, without_rows=without_rows)
     if level3:
         if progress:
             progress(f"Level 3: {len(level3)} rules ({len(level2)} of {len(rules)} rules done)")
-        run_level3(con, pool_id, level3, progress, finalize, without_rows=without_rows)
+        run_level3(con, level3, progress, finalize, without_rows=without_rows)
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -263,12 +301,8 @@ def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
 _STORE_FROM = 50
 
 
-def _params(
-    pool_id: int, rules: list[Rule], options: GenerateOptions, run_id: int | None = None
-) -> dict[str, object]:
+def _params(rules: list[Rule], options: GenerateOptions) -> dict[str, object]:
     return {
-        "pool_id": pool_id,
-        "run_id": run_id,
         "finalize": options.finalize,
         # jwst renumbers per candidate and type when it finalizes or discovers (the
         # default mode discovers too); else files keep its run-wide creation counters
@@ -307,33 +341,34 @@ def _record_orphan_reasons(
     db.execute_script(con, render_sql("engine/orphan_reasons.sql"), params)
 
 
-def _record_run(
+def _record_runs(
     con: duckdb.DuckDBPyConnection,
-    pool_id: int,
-    run_id: int,
+    pool_ids: Sequence[int],
+    run_ids: list[int],
     rules: list[Rule],
     options: GenerateOptions,
     started: datetime,
     timings: dict[str, float],
-) -> RunSummary:
-    by_type = dict(
-        con.execute(
-            "select asn_type, count(*) from associations where run_id = $run "
-            "group by asn_type order by asn_type",
-            {"run": run_id},
-        ).fetchall()
-    )
+) -> list[RunSummary]:
+    by_type: dict[int, dict[str, int]] = {run_id: {} for run_id in run_ids}
+    for run_id, asn_type, n in con.execute(
+        "select run_id, asn_type, count(*) from associations "
+        "where run_id in (select run_id from run_pools) "
+        "group by run_id, asn_type order by run_id, asn_type"
+    ).fetchall():
+        by_type[run_id][asn_type] = n
     con.execute(
         """
         insert into runs (run_id, pool_id, started_at, finished_at, levels, mode, candidate_ids,
                           version_id, finalized, rules_hash, code_version, timings, n_associations,
                           sql_hash, rules_dir, ignore_default)
-        values ($run, $pool, $started, $finished, $levels, $mode, $ids, $version, $finalized,
-                $hash, $code, $timings, $n, $sql_hash, $rules_dir, $ignore_default)
+        select unnest($runs), unnest($pools), $started, $finished, $levels, $mode, $ids,
+               $version, $finalized, $hash, $code, $timings, unnest($n), $sql_hash,
+               $rules_dir, $ignore_default
         """,
         {
-            "run": run_id,
-            "pool": pool_id,
+            "runs": run_ids,
+            "pools": list(pool_ids),
             "started": started,
             "finished": db.now(),
             "levels": list(options.levels),
@@ -344,20 +379,26 @@ def _record_run(
             "hash": rules_hash(rules),
             "code": __version__,
             "timings": timings,
-            "n": sum(by_type.values()),
+            "n": [sum(by_type[run_id].values()) for run_id in run_ids],
             "sql_hash": sql_digest(),
             "rules_dir": str(options.rules_dir.resolve()) if options.rules_dir else None,
             "ignore_default": options.ignore_default,
         },
     )
-    orphans = con.execute(
-        "select count(*) from orphans where run_id = $run", {"run": run_id}
-    ).fetchone()
-    return RunSummary(
-        run_id=run_id,
-        pool_id=pool_id,
-        n_associations=sum(by_type.values()),
-        by_type=by_type,
-        n_orphans=int(orphans[0]) if orphans else 0,
-        timings=timings,
+    orphans = dict(
+        con.execute(
+            "select run_id, count(*) from orphans where run_id in (select run_id from run_pools) "
+            "group by run_id"
+        ).fetchall()
     )
+    return [
+        RunSummary(
+            run_id=run_id,
+            pool_id=pool_id,
+            n_associations=sum(by_type[run_id].values()),
+            by_type=by_type[run_id],
+            n_orphans=int(orphans.get(run_id, 0)),
+            timings=dict(timings),
+        )
+        for pool_id, run_id in zip(pool_ids, run_ids, strict=True)
+    ]

@@ -19,16 +19,17 @@ from asn_sql.engine.rules import Rule, rank, render_rule
 from asn_sql.templates import cached, render_sql
 
 
-def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: int) -> None:
-    """Store the run's rules, their conditions and the verdicts of every exposure; needs
-    the temp tables a run decides with (scopes, l2/l3_eligible, found_associations) and
-    condition_failures (asn_sql/engine/conditions.py, made for the orphans' reasons)."""
+def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
+    """Store, for each run of temp table run_pools, the rules, their conditions and the
+    verdicts of every exposure; needs the temp tables a pass decides with (scopes,
+    l2/l3_eligible, found_associations) and condition_failures
+    (asn_sql/engine/conditions.py, made for the orphans' reasons)."""
     conditions = [condition for rule in rules for condition in _conditions(rule)]
     con.execute(
-        "insert into explain_rules select $run, unnest($levels), unnest($rules), "
-        "unnest(range(len($rules))), unnest($ranks), unnest($any), unnest($constraints)",
+        "insert into explain_rules select p.run_id, r.* from run_pools as p, (select "
+        "unnest($levels), unnest($rules), unnest(range(len($rules))), unnest($ranks), "
+        "unnest($any), unnest($constraints)) as r order by p.pool_no",
         {
-            "run": run_id,
             "levels": [rule.level for rule in rules],
             "rules": [rule.name for rule in rules],
             "ranks": [rank(rule) for rule in rules],
@@ -38,10 +39,10 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: i
     )
     if conditions:
         con.execute(
-            "insert into explain_conditions select $run, unnest($rules), unnest($selects), "
-            "unnest($numbers), unnest($words), unnest($columns)",
+            "insert into explain_conditions select p.run_id, c.* from run_pools as p, (select "
+            "unnest($rules), unnest($selects), unnest($numbers), unnest($words), "
+            "unnest($columns)) as c order by p.pool_no",
             {
-                "run": run_id,
                 "rules": [c[0] for c in conditions],
                 "selects": [c[1] for c in conditions],
                 "numbers": [c[2] for c in conditions],
@@ -49,7 +50,7 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: i
                 "columns": [c[4] for c in conditions],
             },
         )
-    db.execute_script(con, render_sql("engine/explain_verdicts.sql"), {"run_id": run_id})
+    db.execute_script(con, render_sql("engine/explain_verdicts.sql"))
 
 
 def _conditions(rule: Rule) -> list[tuple[str, int, int, str, list[str]]]:

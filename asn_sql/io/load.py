@@ -79,7 +79,7 @@ def load_into(
     staged = stage_pools(con, paths, delimiter, contents)
     db.attach(con, db_path)
     with db.transaction(con):
-        results = [load_staged(con, pool, replace=replace) for pool in staged]
+        results = load_staged_all(con, staged, replace=replace)
         _add_versions(con, results)
         for result in results:
             if result.status != "unchanged":
@@ -133,29 +133,51 @@ def _check_unique_names(staged: list[StagedPool]) -> None:
 
 def load_staged(con: duckdb.DuckDBPyConnection, pool: StagedPool, *, replace: bool) -> LoadResult:
     """Load one staged pool into the attached database, in one transaction (which joins
-    the caller's when there is one)."""
-    existing = con.execute(
-        "select pool_id, sha256, row_count from pools where name = $name", {"name": pool.name}
-    ).fetchone()
-    if existing and existing[1] == pool.sha256:
-        return LoadResult(pool.name, "unchanged", existing[0], existing[2])
-    if existing and not replace:
-        raise PoolError(
-            f"a different pool named {pool.name} is already loaded; "
-            "replacing it reloads it and removes its runs",
-            path=pool.path,
-            settings=("replace",),
-        )
+    the caller's when there is one): the set of one of :func:`load_staged_all`."""
+    return load_staged_all(con, [pool], replace=replace)[0]
+
+
+def load_staged_all(
+    con: duckdb.DuckDBPyConnection, pools: Sequence[StagedPool], *, replace: bool
+) -> list[LoadResult]:
+    """Load staged pools into the attached database, in one transaction (which joins the
+    caller's when there is one). A pool loaded already with the same bytes is
+    unchanged; with other bytes it is replaced, or with ``replace`` false a PoolError.
+    The new pools' exposures and candidates are inserted by one statement each for all
+    of them: a statement costs about as much for one small pool as for many."""
+    existing = {
+        name: (pool_id, sha256, rows)
+        for name, pool_id, sha256, rows in con.execute(
+            "select name, pool_id, sha256, row_count from pools where list_contains($names, name)",
+            {"names": [pool.name for pool in pools]},
+        ).fetchall()
+    }
+    results: list[LoadResult] = []
+    new: list[tuple[StagedPool, LoadResult]] = []
     with db.transaction(con):
-        if existing:
-            delete_pool(con, existing[0])
-        pool_id = _insert_pool(con, pool)
-        _insert_exposures(con, pool, pool_id)
-        warnings = _insert_candidates(con, pool, pool_id)
-        warnings += _duplicate_filenames(con, pool, pool_id)
-    return LoadResult(
-        pool.name, "replaced" if existing else "loaded", pool_id, pool.row_count, warnings
-    )
+        for pool in pools:
+            found = existing.get(pool.name)
+            if found and found[1] == pool.sha256:
+                results.append(LoadResult(pool.name, "unchanged", found[0], found[2]))
+                continue
+            if found and not replace:
+                raise PoolError(
+                    f"a different pool named {pool.name} is already loaded; "
+                    "replacing it reloads it and removes its runs",
+                    path=pool.path,
+                    settings=("replace",),
+                )
+            if found:
+                delete_pool(con, found[0])
+            status = "replaced" if found else "loaded"
+            result = LoadResult(pool.name, status, _insert_pool(con, pool), pool.row_count, [])
+            results.append(result)
+            new.append((pool, result))
+        if new:
+            _insert_exposures(con, new)
+            _insert_candidates(con, new)
+            _duplicate_filenames(con, new)
+    return results
 
 
 def delete_pool(con: duckdb.DuckDBPyConnection, pool_id: int) -> None:
@@ -198,92 +220,137 @@ def _insert_pool(con: duckdb.DuckDBPyConnection, pool: StagedPool) -> int:
     return int(row[0])
 
 
-def _insert_exposures(con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id: int) -> None:
+def _insert_exposures(
+    con: duckdb.DuckDBPyConnection, new: list[tuple[StagedPool, LoadResult]]
+) -> None:
     known = exposure_columns(con)
-    position = {name: i for i, name in enumerate(pool.columns, start=1)}
-    extra = [name for name in pool.columns if name not in known]
+    positions, extra_names, extra_positions = [], [], []
+    for pool, _ in new:
+        position = {name: i for i, name in enumerate(pool.columns, start=1)}
+        extra = [name for name in pool.columns if name not in known]
+        positions.append([position.get(name) for name in known])
+        extra_names.append(extra)
+        extra_positions.append([position[name] for name in extra])
     execute_script(
         con,
         render_sql("load/insert_exposures.sql", columns=known),
         {
-            "pool_id": pool_id,
-            "pool_index": pool.index,
-            "header_line": pool.header_line,
-            "null_tokens": pool.null_tokens,
-            "positions": [position.get(name) for name in known],
-            "extra_names": extra,
-            "extra_positions": [position[name] for name in extra],
+            "pool_indexes": [pool.index for pool, _ in new],
+            "pool_ids": [result.pool_id for _, result in new],
+            "header_lines": [pool.header_line for pool, _ in new],
+            "null_tokens": [pool.null_tokens for pool, _ in new],
+            "positions": positions,
+            "extra_names": extra_names,
+            "extra_positions": extra_positions,
         },
     )
 
 
-def _insert_candidates(con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id: int) -> list[str]:
-    if "asn_candidate" not in pool.columns:
-        return [
-            f"{pool.path}: the pool has no ASN_CANDIDATE column, so it has no candidates "
-            "(jwst stops with a KeyError on such a pool; asnsql can still discover associations)"
-        ]
+def _insert_candidates(
+    con: duckdb.DuckDBPyConnection, new: list[tuple[StagedPool, LoadResult]]
+) -> None:
+    """Read the new pools' ASN_CANDIDATE cells into exposure_candidates, adding each
+    pool's warnings to its result."""
+    with_column = []
+    for pool, result in new:
+        if "asn_candidate" in pool.columns:
+            with_column.append((pool, result))
+        else:
+            result.warnings.append(
+                f"{pool.path}: the pool has no ASN_CANDIDATE column, so it has no candidates "
+                "(jwst stops with a KeyError on such a pool; asnsql can still discover "
+                "associations)"
+            )
+    if not with_column:
+        return
     execute_script(
         con,
         render_sql("load/exposure_candidates.sql"),
         {
-            "pool_id": pool_id,
+            "pool_ids": [result.pool_id for _, result in with_column],
             "element": _ELEMENT,
             "full_list": _FULL_LIST,
             "good_prefix": _GOOD_PREFIX,
             "acid_pattern": ACID_PATTERN,
         },
     )
-    bad = con.execute(
-        "select line_no, cell, len(ids) from candidate_cells where is_malformed order by line_no"
-    ).fetchall()
-    warnings = [
-        f"{pool.path}, line {line}: ASN_CANDIDATE {cell!r} is not a list of (id, type) pairs; "
-        + (
-            f"jwst keeps only its first {kept} pair(s), so does asnsql"
-            if kept
-            else "jwst ignores it, so does asnsql"
-        )
-        for line, cell, kept in bad[:_NAMED]
-    ]
-    if len(bad) > _NAMED:
-        warnings.append(f"{pool.path}: {len(bad) - _NAMED} more malformed ASN_CANDIDATE cells")
-    return warnings + _bad_candidate_ids(con, pool)
+    bad = _by_pool(
+        con.execute(
+            "select pool_id, line_no, cell, len(ids) from candidate_cells where is_malformed "
+            "order by pool_id, line_no"
+        ).fetchall()
+    )
+    for pool, result in with_column:
+        found = bad.get(result.pool_id, [])
+        result.warnings += [
+            f"{pool.path}, line {line}: ASN_CANDIDATE {cell!r} is not a list of (id, type) "
+            "pairs; "
+            + (
+                f"jwst keeps only its first {kept} pair(s), so does asnsql"
+                if kept
+                else "jwst ignores it, so does asnsql"
+            )
+            for line, cell, kept in found[:_NAMED]
+        ]
+        if len(found) > _NAMED:
+            result.warnings.append(
+                f"{pool.path}: {len(found) - _NAMED} more malformed ASN_CANDIDATE cells"
+            )
+    _bad_candidate_ids(con, with_column)
 
 
-def _bad_candidate_ids(con: duckdb.DuckDBPyConnection, pool: StagedPool) -> list[str]:
-    """Warnings for the (id, type) pairs left out because the id is not a DMS candidate
-    id; jwst would carry on and write the id into file names as it is."""
-    bad = con.execute(
-        "select line_no, acid from candidate_pairs where not is_acid order by line_no, position"
-    ).fetchall()
-    warnings = [
-        f"{pool.path}, line {line}: candidate id {acid!r} is not a candidate id "
-        "(o001, c1000, a3001, 1000); the pair is left out, as it would name files"
-        for line, acid in bad[:_NAMED]
-    ]
-    if len(bad) > _NAMED:
-        warnings.append(f"{pool.path}: {len(bad) - _NAMED} more candidate ids left out")
-    return warnings
+def _by_pool(rows: list[tuple]) -> dict[int, list[tuple]]:
+    """Rows whose first value is a pool id, grouped by it (order kept)."""
+    grouped: dict[int, list[tuple]] = {}
+    for pool_id, *rest in rows:
+        grouped.setdefault(pool_id, []).append(tuple(rest))
+    return grouped
+
+
+def _bad_candidate_ids(
+    con: duckdb.DuckDBPyConnection, pools: list[tuple[StagedPool, LoadResult]]
+) -> None:
+    """Warn of the (id, type) pairs left out because the id is not a DMS candidate id;
+    jwst would carry on and write the id into file names as it is."""
+    bad = _by_pool(
+        con.execute(
+            "select pool_id, line_no, acid from candidate_pairs where not is_acid "
+            "order by pool_id, line_no, position"
+        ).fetchall()
+    )
+    for pool, result in pools:
+        found = bad.get(result.pool_id, [])
+        result.warnings += [
+            f"{pool.path}, line {line}: candidate id {acid!r} is not a candidate id "
+            "(o001, c1000, a3001, 1000); the pair is left out, as it would name files"
+            for line, acid in found[:_NAMED]
+        ]
+        if len(found) > _NAMED:
+            result.warnings.append(
+                f"{pool.path}: {len(found) - _NAMED} more candidate ids left out"
+            )
 
 
 def _duplicate_filenames(
-    con: duckdb.DuckDBPyConnection, pool: StagedPool, pool_id: int
-) -> list[str]:
-    dups = con.execute(
-        """
-        select filename, list(line_no order by line_no)
-        from exposures where pool_id = $id
-        group by filename having count(*) > 1
-        order by min(line_no)
-        """,
-        {"id": pool_id},
-    ).fetchall()
-    warnings = [
-        f"{pool.path}: FILENAME {name} appears on lines {', '.join(map(str, lines))}; "
-        "jwst keeps every row and an association takes the file once"
-        for name, lines in dups[:_NAMED]
-    ]
-    if len(dups) > _NAMED:
-        warnings.append(f"{pool.path}: {len(dups) - _NAMED} more repeated FILENAMEs")
-    return warnings
+    con: duckdb.DuckDBPyConnection, new: list[tuple[StagedPool, LoadResult]]
+) -> None:
+    dups = _by_pool(
+        con.execute(
+            """
+            select pool_id, filename, list(line_no order by line_no)
+            from exposures where list_contains($ids, pool_id)
+            group by pool_id, filename having count(*) > 1
+            order by pool_id, min(line_no)
+            """,
+            {"ids": [result.pool_id for _, result in new]},
+        ).fetchall()
+    )
+    for pool, result in new:
+        found = dups.get(result.pool_id, [])
+        result.warnings += [
+            f"{pool.path}: FILENAME {name} appears on lines {', '.join(map(str, lines))}; "
+            "jwst keeps every row and an association takes the file once"
+            for name, lines in found[:_NAMED]
+        ]
+        if len(found) > _NAMED:
+            result.warnings.append(f"{pool.path}: {len(found) - _NAMED} more repeated FILENAMEs")

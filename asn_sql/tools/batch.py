@@ -1,6 +1,7 @@
 """Many pools at once: the coordinator of `asnsql batch`.
 
-Each pool is an independent task (:func:`asn_sql.tools.batch_task.run_pool`) run by a
+Pools go to workers in chunks sized by rows (:func:`asn_sql.tools.batch_task.run_chunk`,
+one pass of the engine over the chunk, a run per pool), through a
 ``concurrent.futures.Executor``: local worker processes, or a Dask cluster through
 ``Client.get_executor()``; nothing here knows which. The coordinator is the only writer
 of the database and of the output folder: it records each pool and its run in one
@@ -29,11 +30,18 @@ from asn_sql.io.staged_files import Staging
 from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import record_outcome, write_run_folder
-from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_pool
+from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_chunk
 
 # Tasks in flight per worker slot: one running, one waiting, so that no worker
 # idles while the coordinator records a result.
 _IN_FLIGHT = 2
+# A chunk holds pools up to about this many rows (a bigger pool goes alone): one pass
+# costs about the same for one small pool as for dozens, most of it DuckDB planning
+# the rules' statements, so small pools are worth running together.
+CHUNK_ROWS = 4000
+# ... but no more than this many pools, and no more rows than give each worker slot
+# two chunks of the batch, so that every worker has work.
+CHUNK_POOLS = 100
 # The most local worker processes: each is a whole Python and DuckDB (some 150 MB), and
 # the operating system's limits on processes and semaphores come soon after.
 MAX_WORKERS = 1024
@@ -216,9 +224,12 @@ def run_batch(
     report: Callable[[PoolReport], None],
     *,
     threads: int = 1,
+    chunk_rows: int | None = None,
 ) -> BatchSummary:
     """Generate every pool through ``executor``, record each as it finishes, and call
     ``report`` once per pool. A pool that fails is reported and the others go on.
+    ``chunk_rows`` sets the rows of a chunk (1: a pool a task); None sizes them by the
+    batch (:func:`_chunk_rows`).
 
     Raises DatabaseError when the database cannot be opened; UsageError for an output
     folder that is a file.
@@ -235,31 +246,29 @@ def run_batch(
             area = _staging_area(output)
         coordinator = _Coordinator(con, settings, threads, area)
         recorded = coordinator.recorded
-        pending: dict[Future[PoolOutcome], str] = {}
-        queue = iter(pools)
+        pending: dict[Future[list[PoolOutcome]], list[str]] = {}
 
         def finish(pool_report: PoolReport) -> None:
             summary.add(pool_report)
             report(pool_report)
 
+        size = chunk_rows or _chunk_rows(pools, slots)
+        chunks = _chunks(pools, coordinator, finish, size)
         while True:
             while len(pending) < slots * _IN_FLIGHT:
-                path = next(queue, None)
-                if path is None:
+                chunk = next(chunks, None)
+                if chunk is None:
                     break
-                task_or_report = coordinator.prepare(path)
-                if isinstance(task_or_report, PoolReport):
-                    finish(task_or_report)
-                else:
-                    pending[_submit(executor, task_or_report)] = str(path)
+                pending[_submit(executor, chunk)] = [task.source for task in chunk]
                 interrupt.check()
             if not pending:
                 return summary
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                finish(coordinator.record(pending.pop(future), future))
-                if coordinator.stop:
-                    raise KeyboardInterrupt  # held over a commit: the run is whole
+                for pool_report in coordinator.record_chunk(pending.pop(future), future):
+                    finish(pool_report)
+                    if coordinator.stop:
+                        raise KeyboardInterrupt  # held over a commit: the run is whole
             interrupt.check()
     except BaseException as exc:
         # DuckDB turns a signal in a statement into an error of its own: still the signal.
@@ -301,12 +310,63 @@ def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total:
     )
 
 
-def _submit(executor: Executor, task: PoolTask) -> Future[PoolOutcome]:
+def _chunk_rows(pools: Sequence[Path], slots: int) -> int:
+    """How many rows a chunk takes: CHUNK_ROWS, or fewer when the batch is small, so that
+    each worker slot gets two chunks (rows guessed from the files' sizes)."""
+    sizes = []
+    for path in pools:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    rows = sum(sizes) // _bytes_per_row(pools)
+    return max(1, min(CHUNK_ROWS, -(-rows // (slots * _IN_FLIGHT))))
+
+
+def _bytes_per_row(pools: Sequence[Path]) -> int:
+    """The bytes of a row in the first pool that reads (jwst's pools: several hundred)."""
+    for path in pools[:3]:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if data.count(b"\n"):
+            return max(1, len(data) // data.count(b"\n"))
+    return 500
+
+
+def _chunks(
+    pools: Sequence[Path],
+    coordinator: _Coordinator,
+    finish: Callable[[PoolReport], None],
+    chunk_rows: int,
+) -> Iterator[list[PoolTask]]:
+    """The tasks of the pools that need a run, in chunks of about ``chunk_rows`` rows (a
+    pool's rows counted as its lines) and at most CHUNK_POOLS pools; a pool skipped or
+    failed before it runs is reported through ``finish`` as it is met."""
+    chunk: list[PoolTask] = []
+    rows = 0
+    for path in pools:
+        task_or_report = coordinator.prepare(path)
+        interrupt.check()
+        if isinstance(task_or_report, PoolReport):
+            finish(task_or_report)
+            continue
+        chunk.append(task_or_report)
+        rows += task_or_report.contents.count(b"\n")
+        if rows >= chunk_rows or len(chunk) >= CHUNK_POOLS:
+            yield chunk
+            chunk, rows = [], 0
+    if chunk:
+        yield chunk
+
+
+def _submit(executor: Executor, chunk: list[PoolTask]) -> Future[list[PoolOutcome]]:
     # A worker process may start here: it starts with SIGINT and SIGTERM blocked, so that
     # a Ctrl-C during its start-up cannot print a traceback (it ignores both once up).
     previous = interrupt.block_signals()
     try:
-        return executor.submit(run_pool, task)
+        return executor.submit(run_chunk, chunk)
     except BrokenExecutor:
         interrupt.check()
         # A worker process died (killed, or out of memory): the pools recorded stay.
@@ -418,14 +478,25 @@ class _Coordinator:
             folder = write_run_folder(self.con, run_id, self.settings.output_dir, path, self.area)
         return PoolReport(source, "skipped", folder=folder, run_id=run_id)
 
-    def record(self, source: str, future: Future[PoolOutcome]) -> PoolReport:
-        """Record a worker's result in one transaction and place its folder."""
+    def record_chunk(
+        self, sources: list[str], future: Future[list[PoolOutcome]]
+    ) -> Iterator[PoolReport]:
+        """Record a worker's results, each pool in its own transaction with its folder,
+        yielding each pool's report as it is recorded."""
         try:
-            outcome = future.result()
-        except Exception as exc:  # a bug or a worker lost: this pool fails, others go on
+            outcomes = future.result()
+        except Exception as exc:  # a bug or a worker lost: these pools fail, others go on
             interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
-            return PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
+            for source in sources:
+                yield PoolReport(source, "failed", error=f"{source}: {_describe(exc)}")
+            return
         interrupt.check()
+        for outcome in outcomes:
+            yield self.record(outcome)
+
+    def record(self, outcome: PoolOutcome) -> PoolReport:
+        """Record a worker's result for one pool in one transaction and place its folder."""
+        source = outcome.source
         if outcome.error is not None:
             error = _naming(source, outcome.error)
             return PoolReport(source, "failed", error=error, error_settings=outcome.error_settings)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from asn_sql.engine.run import GenerateOptions, RunSummary
     from asn_sql.io.documents import Document
+    from asn_sql.io.load import LoadResult
 
 # An in-memory catalog stands in for the database file: the same migrations, the same
 # load and generate code, one pool and one run.
@@ -56,49 +57,102 @@ class PoolOutcome:
 
 
 def run_pool(task: PoolTask) -> PoolOutcome:
-    """Load, generate and make the documents of one pool (the task of a batch).
+    """Load, generate and make the documents of one pool: the chunk of one."""
+    return run_chunk([task])[0]
 
-    An error the user can fix (a malformed pool, a failing rule) comes back as
-    ``PoolOutcome.error``; anything else is a bug and raises.
+
+def run_chunk(tasks: list[PoolTask]) -> list[PoolOutcome]:
+    """Load a chunk of pools, generate them in one pass (every statement once for the
+    chunk, a run per pool) and make their documents (the task of a batch).
+
+    An error the user can fix (a malformed pool, a failing rule) comes back as that
+    pool's ``PoolOutcome.error``, and the other pools go on: a pool that cannot be read
+    is left out of the pass, and when the pass fails each pool is run alone to find
+    whose error it is. Anything else is a bug and raises.
     """
     # Imported here: a Dask worker unpickles this module before it runs anything.
     from asn_sql import db
-    from asn_sql.engine.run import generate_run
-    from asn_sql.io.documents import run_documents, validate_documents
-    from asn_sql.io.load import load_into
+    from asn_sql.io.load import load_staged_all
+    from asn_sql.io.pool import create_staging, stage_pool
 
-    outcome = PoolOutcome(task.source)
+    outcomes = [PoolOutcome(task.source) for task in tasks]
     con = db.connect_memory()
     try:
-        con.execute(f"set threads = {int(task.threads)}")
-        loaded = load_into(
-            con,
-            _MEMORY,
-            [Path(task.source)],
-            delimiter=task.delimiter,
-            replace=False,
-            contents=[task.contents],
-        )[0]
-        summary = generate_run(con, loaded.pool_id, task.options)
-        documents = run_documents(con, summary.run_id)
-        validate_documents(documents)
-        outcome.migrations = [
-            name for (name,) in con.execute("select name from schema_migrations").fetchall()
-        ]
-        outcome.tables = _rows(con)
-        outcome.documents = documents
-        outcome.summary = summary
-        outcome.warnings = loaded.warnings + summary.warnings
-    except AsnSqlError as exc:
-        outcome.error, outcome.error_settings = str(exc), exc.settings
+        con.execute(f"set threads = {max(int(task.threads) for task in tasks)}")
+        create_staging(con)
+        staged = {}
+        for index, (task, outcome) in enumerate(zip(tasks, outcomes, strict=True)):
+            try:
+                staged[index] = stage_pool(
+                    con, Path(task.source), index, task.delimiter, contents=task.contents
+                )
+            except AsnSqlError as exc:
+                outcome.error, outcome.error_settings = str(exc), exc.settings
+        db.attach(con, _MEMORY)
+        results = load_staged_all(con, list(staged.values()), replace=False)
+        loaded = dict(zip(staged, results, strict=True))
+        if loaded:
+            _generate(con, tasks[0].options, loaded, outcomes)
     finally:
         con.close()
-    return outcome
+    return outcomes
+
+
+def _generate(
+    con: duckdb.DuckDBPyConnection,
+    options: GenerateOptions,
+    loaded: dict[int, LoadResult],
+    outcomes: list[PoolOutcome],
+) -> None:
+    """Generate the loaded pools in one pass, else (the pass failed) one by one, and fill
+    their outcomes."""
+    from asn_sql.engine.run import generate_runs
+
+    try:
+        summaries = generate_runs(con, [result.pool_id for result in loaded.values()], options)
+    except AsnSqlError:
+        if len(loaded) == 1:
+            (index,) = loaded
+            _failed(outcomes[index])
+            return
+        for index, result in loaded.items():
+            _generate(con, options, {index: result}, outcomes)
+        return
+    migrations = [name for (name,) in con.execute("select name from schema_migrations").fetchall()]
+    tables = _rows(con)
+    for (index, result), summary in zip(loaded.items(), summaries, strict=True):
+        outcome = outcomes[index]
+        try:
+            outcome.documents = _documents(con, summary.run_id)
+        except AsnSqlError:
+            _failed(outcome)
+            continue
+        outcome.migrations = migrations
+        outcome.tables = _rows_of(tables, result.pool_id, summary.run_id)
+        outcome.summary = summary
+        outcome.warnings = result.warnings + summary.warnings
+
+
+def _failed(outcome: PoolOutcome) -> None:
+    """Record the error being handled as the outcome's."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    assert isinstance(exc, AsnSqlError)
+    outcome.error, outcome.error_settings = str(exc), exc.settings
+
+
+def _documents(con: duckdb.DuckDBPyConnection, run_id: int) -> list[Document]:
+    from asn_sql.io.documents import run_documents, validate_documents
+
+    documents = run_documents(con, run_id)
+    validate_documents(documents)
+    return documents
 
 
 def _rows(con: duckdb.DuckDBPyConnection) -> dict[str, pyarrow.Table]:
     """Every base table that holds rows of a pool or a run, whole: the private database
-    holds one pool and one run, so a table's rows are exactly what they wrote."""
+    holds the chunk's pools and runs only."""
     tables = con.execute(
         """
         select distinct table_name from information_schema.columns
@@ -109,7 +163,43 @@ def _rows(con: duckdb.DuckDBPyConnection) -> dict[str, pyarrow.Table]:
         order by table_name
         """
     ).fetchall()
-    return {name: _arrow(con.sql(f'select * from "{name}"')) for (name,) in tables}
+    keyed = {
+        name: "run_id" if "run_id" in columns else "pool_id"
+        for name, columns in _columns(con, [name for (name,) in tables]).items()
+    }
+    # sorted by the key that says whose rows they are, each pool's rows in the order
+    # they were written in (rowid)
+    return {
+        name: _arrow(con.sql(f'select * from "{name}" order by {key}, rowid'))
+        for name, key in keyed.items()
+    }
+
+
+def _columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, list[str]]:
+    rows = con.execute(
+        "select table_name, list(column_name) from information_schema.columns "
+        "where table_catalog = current_database() and list_contains($tables, table_name) "
+        "group by table_name order by table_name",
+        {"tables": tables},
+    ).fetchall()
+    return dict(rows)
+
+
+def _rows_of(
+    tables: dict[str, pyarrow.Table], pool_id: int, run_id: int
+) -> dict[str, pyarrow.Table]:
+    """The rows one pool and its run wrote: a table with a run_id is a run's, else a
+    pool's (pools, exposures, candidates). The tables come sorted by that key
+    (:func:`_rows`), so each pool's rows are one slice, found by binary search."""
+    import bisect
+
+    rows = {}
+    for name, table in tables.items():
+        key, value = ("run_id", run_id) if "run_id" in table.column_names else ("pool_id", pool_id)
+        keys = table.column(key).to_pylist() if table.num_rows else []
+        start, end = bisect.bisect_left(keys, value), bisect.bisect_right(keys, value)
+        rows[name] = table.slice(start, end - start)
+    return rows
 
 
 def _arrow(relation: duckdb.DuckDBPyRelation) -> pyarrow.Table:

@@ -54,7 +54,7 @@ def explain(
         ).fetchall()
         if not rows:
             raise UsageError(f"no exposure named like {exposure!r} in the pool of run {run_id}")
-        rules, _, _ = decide_associations(con, pool_id, options)
+        rules, _, _ = decide_associations(con, [pool_id], options)
         warnings = []
         if rules_hash(rules) != run_hash and from_run:
             raise UsageError(

@@ -2,7 +2,8 @@
 -- not take the exposure there. Either the role it could have had (and, when its
 -- association was dropped, why), or the first of the rule's conditions it fails
 -- (temp table condition_failures, from asn_sql/engine/conditions.py), for the
--- rules it is eligible for nowhere and that did not take it. Parameters: $run_id.
+-- rules it is eligible for nowhere and that did not take it. Each pool's in its run
+-- (temp table run_pools).
 
 insert into explain_verdicts
 with eligible as (
@@ -11,10 +12,10 @@ with eligible as (
     select rule, row_no, role, scope_id from l3_eligible
 ),
 taken as (
-    select distinct a.rule, m.row_no
+    select distinct p.pool_id, a.rule, m.row_no
     from members as m
     join associations as a using (run_id, asn_no)
-    where m.run_id = $run_id
+    join run_pools as p using (run_id)
 ),
 -- every eligible row, taken or not: which rules use exposures of a type is read from them
 roles as (
@@ -31,14 +32,18 @@ fates as (
     where not f.kept
     group by all
 )
-select $run_id, r.row_no, r.rule, s.acid, s.ctype, r.role, f.fate, null, null
+select p.run_id, r.row_no, r.rule, s.acid, s.ctype, r.role, f.fate, null, null
 from roles as r
 join scopes as s using (scope_id)
+join run_pools as p using (pool_id)
 left join fates as f using (rule, scope_id, row_no)
 union all
-select $run_id, c.row_no, c.rule, s.acid, s.ctype, null, null, c.select_no, c.condition_no
+select p.run_id, c.row_no, c.rule, s.acid, s.ctype, null, null, c.select_no, c.condition_no
 from condition_failures as c
 join scopes as s using (scope_id)
-anti join (select distinct rule, row_no from eligible) as e using (rule, row_no)
-anti join taken as t using (rule, row_no)
+join run_pools as p using (pool_id)
+anti join (
+    select distinct e.rule, s.pool_id, e.row_no from eligible as e join scopes as s using (scope_id)
+) as e using (rule, pool_id, row_no)
+anti join taken as t using (rule, pool_id, row_no)
 where c.condition_no < c.n_conditions;

@@ -714,11 +714,11 @@ with science as (
     select m.*, row_number() over (partition by m.group_id order by m.row_no) - 1 as split_index
     from l2_group_members as m where m.is_science
 )
-select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/group/' || s.founder_row || '/' || s.row_no,
        s.founder_row, s.split_index, s.row_no, s.row_no, 'science', 1, 0
 from science as s
 union all
-select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/group/' || s.founder_row || '/' || s.row_no,
        s.founder_row, s.split_index, s.row_no, t.row_no, 'background', 2, 0
 from science as s
 join science as t on t.group_id = s.group_id and t.row_no <> s.row_no
@@ -730,7 +730,7 @@ where not (case when false then false
 {%- endfor %}
     else false end)
 union all
-select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.rule || '/' || s.group_id || '/' || s.row_no,
+select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/group/' || s.founder_row || '/' || s.row_no,
        s.founder_row, s.split_index, s.row_no, n.row_no, n.role, 3, 0
 from science as s
 join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
@@ -738,7 +738,7 @@ join l2_group_members as n on n.group_id = s.group_id and not n.is_science;
 {% else %}
 -- Unfinalized (--no-finalize), a group stays one association, as the pass left it.
 insert into l2_members
-select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.rule || '/' || m.group_id || '/' || m.founder_row,
+select m.rule, m.asn_type, m.rule_rank, m.scope_id, m.scope_id || '/' || m.rule || '/group/' || m.founder_row || '/' || m.founder_row,
        m.founder_row, 0, min(m.row_no) filter (where m.is_science) over (partition by m.group_id),
        m.row_no, case when m.is_science then 'science' else m.role end,
        case when m.row_no >= m.founder_row then 1 else 2 end, 0
@@ -755,7 +755,8 @@ join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
 where {{ x.is_set_text('e.exposerr') }}
 union
 {%- if with_groups %}
-select m.rule || '/' || m.group_id || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
+-- (the keys above: a group's scope, rule and founding row, then the science row)
+select m.scope_id || '/' || m.rule || '/group/' || m.founder_row || '/' || {{ 'm.row_no' if finalize else 'm.founder_row' }}
 from l2_group_members as m
 join l2_group_degraded using (group_id)
 where m.is_science

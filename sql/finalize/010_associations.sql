@@ -1,4 +1,5 @@
--- One row per association the rules found, keyed by match_id, with what
+-- One row per association the rules found, keyed by match_id, with its pool
+-- (the scope's: every later step keeps to one pool) and what
 -- pruning compares: its membership as one sortable text (the multiset of
 -- (expname, exptype)), its product name, and its place in jwst's creation
 -- order. An association without science is never written (a validity test
@@ -13,6 +14,8 @@ with per_association as (
         m.asn_type,
         m.rule_rank,
         m.scope_id,
+        s.pool_id,
+        s.scope_no,
         s.acid,
         s.ctype,
         s.cand_id is not null                                   as from_candidate,
@@ -28,7 +31,8 @@ with per_association as (
         bool_and(m.valid)                                       as valid
     from rule_matches as m
     join scopes as s using (scope_id)
-    group by m.level, m.rule, m.asn_type, m.rule_rank, m.scope_id, s.acid, s.ctype,
+    group by m.level, m.rule, m.asn_type, m.rule_rank, m.scope_id, s.pool_id, s.scope_no,
+             s.acid, s.ctype,
              s.cand_id, m.group_key, m.split_index
 )
 select

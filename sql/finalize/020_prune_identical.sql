@@ -1,6 +1,6 @@
 -- Identical memberships, whatever rule, type or candidate made them: keep one,
 -- the greatest asn_id (o... > c... > a3001), then the one created last
--- (jwst's prune_duplicate_associations). Each level is pruned apart.
+-- (jwst's prune_duplicate_associations). Each level of each pool is pruned apart.
 update found_associations as f
 set kept = false,
     fate = 'it has the same members as ' || ranked.winner || ', which jwst keeps'
@@ -12,7 +12,7 @@ from (
     from found_associations
     where kept
     window same_members as (
-        partition by level, membership
+        partition by pool_id, level, membership
         order by acid desc, scope_id desc, seed_row desc, rule_rank desc, split_index desc
     )
 ) as ranked

@@ -8,6 +8,7 @@ where $finalize and f.kept and exists (
     select 1
     from found_associations as bigger
     where bigger.kept
+      and bigger.pool_id = f.pool_id
       and bigger.level = f.level
       and bigger.product_name = f.product_name
       and bigger.n_members > f.n_members

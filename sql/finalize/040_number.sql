@@ -1,7 +1,7 @@
 -- Number the kept associations per (asn_id, asn_type), 1 for the one created
 -- last, as jwst's resequencing does, and work out what the documents say:
 -- program (the founding row's, padded to 5), file name, rule name with the
--- registry prefix, degraded status. Parameters: $pool_id, $version_id,
+-- registry prefix, degraded status; each pool apart. Parameters: $version_id,
 -- $resequenced, $constraint_rules and $constraint_texts (each rule's constraints
 -- in words).
 -- jwst resequences when it finalizes or discovers; otherwise (--no-finalize with
@@ -17,7 +17,8 @@ with kept as (
     select
         f.*,
         row_number() over (
-            partition by case when $resequenced then f.acid end,
+            partition by f.pool_id,
+                         case when $resequenced then f.acid end,
                          case when $resequenced or f.level = 3 then f.asn_type end,
                          f.level
             -- unfinalized, jwst numbers them in the order it created them
@@ -43,8 +44,8 @@ first_member as (
     join rule_matches as m
       on (m.level, m.rule, m.scope_id, m.group_key, m.split_index)
        = (k.level, k.rule, k.scope_id, k.group_key, k.split_index)
-    left join exposures as x on x.pool_id = $pool_id and x.row_no = m.row_no
-    left join exposures as f on f.pool_id = $pool_id and f.row_no = k.seed_row
+    left join exposures as x on x.pool_id = k.pool_id and x.row_no = m.row_no
+    left join exposures as f on f.pool_id = k.pool_id and f.row_no = k.seed_row
     group by k.match_id
 )
 select
@@ -62,7 +63,11 @@ select
              || 'Details can be found in the member.exposerr attribute.'
         else 'No known degraded exposures in association.'
     end                                                             as degraded_status,
-    list_extract($constraint_texts, list_position($constraint_rules, k.rule)) || chr(10) || 'shared values: ' || k.group_key || chr(10)
+    -- (a Level 2 key starts with its scope's id: the text shows the pool's own number)
+    list_extract($constraint_texts, list_position($constraint_rules, k.rule)) || chr(10) || 'shared values: '
+        || case when k.level = 2 and starts_with(k.group_key, k.scope_id || '/')
+                then k.scope_no || substr(k.group_key, length(k.scope_id::varchar) + 1)
+                else k.group_key end || chr(10)
         || 'candidate: ' || k.acid || ' (' || k.ctype || ')'        as constraints
 from kept as k
 join first_member as p using (match_id);

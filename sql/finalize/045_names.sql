@@ -4,7 +4,7 @@
 -- product name, which the pipeline turns into file names ($unsafe_pattern: no
 -- path separator, '..' or control character). jwst would write such an
 -- association as it is; asnsql leaves it out and warns, naming the pool line of
--- the exposure that started it. Parameters: $pool_id, $asn_file_pattern,
+-- the exposure that started it. Parameters: $asn_file_pattern,
 -- $unsafe_pattern.
 
 create or replace temp table misnamed_associations as
@@ -13,6 +13,7 @@ select
     a.name,
     a.product_name,
     a.program,
+    a.pool_id,
     x.line_no,
     case
         when not coalesce(regexp_full_match(a.name || '.json', $asn_file_pattern), false)
@@ -22,7 +23,7 @@ select
              || ''' holds a path separator, ''..'' or a control character'
     end as reason
 from numbered_associations as a
-left join exposures as x on x.pool_id = $pool_id and x.row_no = a.seed_row
+left join exposures as x on x.pool_id = a.pool_id and x.row_no = a.seed_row
 where not coalesce(regexp_full_match(a.name || '.json', $asn_file_pattern), false)
    or coalesce(regexp_matches(a.product_name, $unsafe_pattern), false);
 

@@ -1,25 +1,29 @@
 -- Keep the run's associations, products and members, and the associations
--- formed but not written. Parameters: $run_id, $pool_id, $version_id. asn_no follows the output order: Level 2 first, then by
+-- formed but not written, each pool's in its run (temp table run_pools).
+-- Parameters: $version_id. asn_no follows the output order: Level 2 first, then by
 -- asn_id, asn_type and sequence.
 
 create or replace temp table stored_numbers as
 select
-    match_id,
-    row_number() over (order by level, acid, asn_type, sequence)::integer as asn_no
-from numbered_associations;
+    a.match_id,
+    p.run_id,
+    row_number() over (partition by a.pool_id order by a.level, a.acid, a.asn_type, a.sequence)::integer
+        as asn_no
+from numbered_associations as a
+join run_pools as p using (pool_id);
 
 insert into associations (
     run_id, asn_no, pool_id, name, level, asn_type, asn_rule, rule, asn_id, candidate_type,
     sequence, version_id, program, target, degraded_status, constraints, seed_row
 )
 select
-    $run_id, s.asn_no, $pool_id, a.name, a.level, a.asn_type, a.asn_rule, a.rule, a.acid, a.ctype,
+    s.run_id, s.asn_no, a.pool_id, a.name, a.level, a.asn_type, a.asn_rule, a.rule, a.acid, a.ctype,
     a.sequence, $version_id, a.program, a.target, a.degraded_status, a.constraints, a.seed_row
 from numbered_associations as a
 join stored_numbers as s using (match_id);
 
 insert into products (run_id, asn_no, product_no, name)
-select $run_id, s.asn_no, 1, a.product_name
+select s.run_id, s.asn_no, 1, a.product_name
 from numbered_associations as a
 join stored_numbers as s using (match_id);
 
@@ -28,10 +32,10 @@ insert into members (
     has_exposerr
 )
 select
-    $run_id,
+    s.run_id,
     s.asn_no,
     1,
-    row_number() over (partition by s.asn_no order by m.position)::integer,
+    row_number() over (partition by s.run_id, s.asn_no order by m.position)::integer,
     m.row_no, m.expname, m.exptype, m.exposerr, m.asn_candidate, m.has_exposerr
 from numbered_associations as a
 join stored_numbers as s using (match_id)
@@ -44,7 +48,8 @@ insert into unwritten_associations (
     n_members, reason, seed_row
 )
 select
-    $run_id, $pool_id, u.name, u.level, u.asn_type, u.asn_rule, u.acid, u.sequence, u.product_name,
+    p.run_id, u.pool_id, u.name, u.level, u.asn_type, u.asn_rule, u.acid, u.sequence, u.product_name,
     u.target, u.n_members, u.fate, u.seed_row
 from unwritten_numbered as u
-order by u.level, u.acid, u.asn_type, u.sequence;
+join run_pools as p using (pool_id)
+order by p.pool_no, u.level, u.acid, u.asn_type, u.sequence;

@@ -4,7 +4,7 @@
 --     the elements after the first malformed one are ignored;
 --   * a whole number such as 1000 gives the pair (1000, unknown);
 --   * anything else gives nothing.
--- Parameters: $pool_id; $element, a regex of one well-formed element whose
+-- Parameters: $pool_ids (the pools loaded); $element, a regex of one well-formed element whose
 -- groups 1 and 2 are the quoted id and type; $full_list, a regex of a
 -- well-formed list; $good_prefix, a regex whose group 1 is the well-formed
 -- leading elements of a list; $acid_pattern, the grammar of a candidate id.
@@ -19,12 +19,13 @@ regexp_replace({{ s }}[2:-2], '\\([\\''"])', '\1', 'g')
 
 create or replace temp table candidate_cells as
 with cells as (
-    select row_no, line_no, asn_candidate as cell
+    select pool_id, row_no, line_no, asn_candidate as cell
     from exposures
-    where pool_id = $pool_id and asn_candidate is not null
+    where list_contains($pool_ids, pool_id) and asn_candidate is not null
 ),
 read as (
     select
+        pool_id,
         row_no,
         line_no,
         cell,
@@ -55,6 +56,7 @@ split as (
     from parts
 )
 select
+    pool_id,
     row_no,
     line_no,
     cell,
@@ -86,6 +88,7 @@ create or replace temp table candidate_pairs as
 select *, regexp_full_match(acid, $acid_pattern) as is_acid
 from (
     select
+        pool_id,
         row_no,
         line_no,
         generate_subscripts(ids, 1) - 1     as position,
@@ -96,6 +99,6 @@ from (
 );
 
 insert into exposure_candidates (pool_id, row_no, position, acid, ctype)
-select $pool_id, row_no, position, acid, ctype
+select pool_id, row_no, position, acid, ctype
 from candidate_pairs
 where is_acid;

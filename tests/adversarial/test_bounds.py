@@ -112,7 +112,7 @@ def test_scope_membership_is_the_substring_test_of_the_raw_cell(
     )
     # the statements of sql/engine/scopes.sql up to scope_rows; scope_exposures is
     # not needed here and costs most of the time
-    params = {"pool_id": 1, "ids": None, "candidates": True, "discover": True}
+    params = {"pool_ids": [1], "ids": None, "candidates": True, "discover": True}
     params |= {"acid_pattern": ACID_PATTERN, "unsafe_pattern": UNSAFE_PATTERN}
     for statement in con.extract_statements(_scopes_sql()):
         if "scope_exposures" not in statement.query:

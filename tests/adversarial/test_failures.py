@@ -154,7 +154,7 @@ def _interrupt(*args: object, **kwargs: object) -> None:
     ("module", "name"),
     [
         ("asn_sql.engine.run", "run_level3"),  # while the rules run
-        ("asn_sql.engine.run", "_record_run"),  # while the run is stored
+        ("asn_sql.engine.run", "_record_runs"),  # while the run is stored
         ("asn_sql.api", "stage_run_documents"),  # after the run, before any file
         ("asn_sql.io.staged_files", "_write_new"),  # while files are written
     ],
