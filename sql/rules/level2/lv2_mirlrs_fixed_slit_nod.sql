@@ -3,7 +3,7 @@
 -- pipeline:  calwebb_spec2
 -- constraints:
 --   - program set and shared; the time-series flag shared where set
---   - not a background candidate
+--   - not a background candidate, a test jwst passes for the row that founds an association (it reads the candidate from the members): in a background candidate each science nod and TA confirmation founds one that takes no other row, never written (invalid there)
 --   - one science exposure: MIRI LRS fixed slit (mir_lrs-fixedslit) in an along-slit nod pattern, with a pattern number
 --   - its nod partners join it as background: the first one offered whose pattern number does not contain the science's, then those with that partner's pattern number
 --   - a nod that is not science (a background target) founds no association: it joins one that exists when it is read
@@ -68,3 +68,21 @@ from scope_exposures as e
 where {{ l2.base_ok('e') }}
   and e.ctype <> 'background'
   and e.exp_type = 'mir_taconfirm'
+union all by name
+-- jwst's test of the candidate type reads the candidate from the association's
+-- members, so it passes the row that founds one and refuses every later row: in
+-- a background candidate each science nod and TA confirmation founds an
+-- association of its own (k_exp_type, the row's own, keeps every other row out),
+-- invalid there (no background member), which an unfinalized run still numbers
+select
+    {{ l2.member('e', l2.role('e'), l2.role('e') ~ " = 'science'") }},
+    {{ l2.base_keys('e') }},
+    'row ' || e.row_no as k_exp_type,
+    false as deferred,
+    true as founds
+from scope_exposures as e
+where {{ l2.base_ok('e') }}
+  and e.ctype = 'background'
+  and (e.exp_type = 'mir_lrs-fixedslit' and e.patttype = 'along-slit-nod' and e.patt_num is not null
+       and {{ l2.role('e') }} = 'science'
+       or e.exp_type = 'mir_taconfirm')
