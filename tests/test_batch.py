@@ -391,3 +391,23 @@ def test_a_chunk_whose_transaction_fails_records_its_pools_one_by_one(
     assert "batch: 3 pools done, 0 skipped, 0 failed" in result.stderr
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
     assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
+
+
+def test_each_pool_of_a_chunk_hands_back_only_its_own_rows() -> None:
+    # A pickled Arrow slice carries its whole table's buffers: were a pool's rows a
+    # slice of the chunk's, every outcome would carry the chunk to the coordinator
+    # (a batch of 200 small pools then held 2.6 GB there).
+    from asn_sql.tools.batch_task import PoolTask, run_chunk
+
+    pools = [
+        POOLS / name for name in ("pool_002_image_miri.csv", "pool_010_spec_nirspec_lv2bkg.csv")
+    ]
+    tasks = [PoolTask(str(p), p.read_bytes(), "|", GenerateOptions()) for p in pools]
+    outcomes = run_chunk(tasks)
+    assert [o.error for o in outcomes] == [None, None]
+    alone = {o.source: o for o in (run_chunk([task])[0] for task in tasks)}
+    for outcome in outcomes:
+        for name, table in outcome.tables.items():
+            assert table.num_rows == alone[outcome.source].tables[name].num_rows, name
+            # (buffers round up a little; another pool's rows would double them)
+            assert table.get_total_buffer_size() <= 1.1 * table.nbytes + 64, name

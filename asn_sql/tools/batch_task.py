@@ -190,15 +190,19 @@ def _rows_of(
 ) -> dict[str, pyarrow.Table]:
     """The rows one pool and its run wrote: a table with a run_id is a run's, else a
     pool's (pools, exposures, candidates). The tables come sorted by that key
-    (:func:`_rows`), so each pool's rows are one slice, found by binary search."""
+    (:func:`_rows`), so each pool's rows are one run of them, found by binary search."""
     import bisect
+
+    import pyarrow
 
     rows = {}
     for name, table in tables.items():
         key, value = ("run_id", run_id) if "run_id" in table.column_names else ("pool_id", pool_id)
         keys = table.column(key).to_pylist() if table.num_rows else []
         start, end = bisect.bisect_left(keys, value), bisect.bisect_right(keys, value)
-        rows[name] = table.slice(start, end - start)
+        # taken, not sliced: a pickled slice carries its whole table's buffers, and each
+        # pool's outcome would carry the chunk's rows to the coordinator again
+        rows[name] = table.take(pyarrow.array(range(start, end), pyarrow.int64()))
     return rows
 
 
