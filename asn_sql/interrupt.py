@@ -27,6 +27,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     import duckdb
 
 T = TypeVar("T")
@@ -93,8 +95,10 @@ _lock = threading.Lock()
 
 
 def watch(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Let a signal interrupt ``con``'s statements; returns ``con``."""
+    """Let a signal interrupt ``con``'s statements; returns ``con``. Raises
+    KeyboardInterrupt for a signal noted while DuckDB was being imported."""
     _connections.add(con)
+    check()
     return con
 
 
@@ -180,7 +184,7 @@ def _release_process_resources(*, interrupted: bool) -> None:
             pass
 
 
-def _on_signal(signum: int, _frame: object) -> None:
+def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _state.installed:
         # Remembered for the command's life; under the Python API (a handler of a hold
         # only) a signal is raised once and forgotten, as Python's own handler does.
@@ -188,7 +192,22 @@ def _on_signal(signum: int, _frame: object) -> None:
     if _state.holding:
         _state.pending = signum
         return
+    if _state.installed and _importing_duckdb(frame):
+        # DuckDB's extension runs Python while it initialises (its enums): an exception
+        # raised there aborts the process (SIGABRT). Noted instead, and raised when the
+        # command opens its first connection (:func:`watch`).
+        return
     raise KeyboardInterrupt
+
+
+def _importing_duckdb(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside the import of DuckDB's package."""
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if name == "duckdb" or name.startswith("duckdb."):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def start_command() -> None:

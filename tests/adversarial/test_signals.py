@@ -217,3 +217,29 @@ def test_a_killed_coordinator_takes_its_workers_and_the_next_batch_cleans_up(
     assert again.returncode == 0, again.stderr
     assert staging_folders(tmp_path / "out") == []
     _assert_every_run_whole(tmp_path)
+
+
+def test_a_signal_while_duckdb_is_imported_is_raised_at_the_first_connection() -> None:
+    # DuckDB's extension runs Python while it initialises: a KeyboardInterrupt raised
+    # there aborted the process (SIGABRT) when a Ctrl-C came in a command's first tenth
+    # of a second. Here the signal comes in code that runs as DuckDB's package does.
+    script = """
+import os, signal
+import duckdb
+from asn_sql import interrupt
+interrupt.install()
+exec("os.kill(os.getpid(), signal.SIGINT)", {"__name__": "duckdb", "os": os, "signal": signal})
+print("import went on")
+try:
+    interrupt.watch(duckdb.connect())
+except KeyboardInterrupt:
+    print("raised at the connection")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        "import went on\nraised at the connection\n",
+        "",
+    )
