@@ -150,24 +150,32 @@ class _PoolBar:
         self._print_folders = print_folders
         self.reports: list[PoolReport] = []  # every pool's, in the order they ended
 
-        self._progress = progress.Progress(
-            progress.TextColumn("pools"),
-            progress.BarColumn(),
-            progress.MofNCompleteColumn(),
-            progress.TimeElapsedColumn(),
-            progress.TimeRemainingColumn(),
-            console=rich_console(err),
-            transient=True,
-            disable=not err.is_terminal,
+        # off a terminal, no bar at all: rich 13.0 prints an empty line when a disabled
+        # bar stops
+        self._progress = (
+            None
+            if not err.is_terminal
+            else progress.Progress(
+                progress.TextColumn("pools"),
+                progress.BarColumn(),
+                progress.MofNCompleteColumn(),
+                progress.TimeElapsedColumn(),
+                progress.TimeRemainingColumn(),
+                console=rich_console(err),
+                transient=True,
+                disable=not err.is_terminal,
+            )
         )
-        self._task = self._progress.add_task("pools", total=total)
+        self._task = self._progress.add_task("pools", total=total) if self._progress else 0
 
     def __enter__(self) -> _PoolBar:
-        self._progress.start()
+        if self._progress is not None:
+            self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
+        if self._progress is not None:
+            self._progress.stop()
 
     def report(self, pool: object) -> None:
         """Print what became of one pool and advance the bar."""
@@ -180,4 +188,5 @@ class _PoolBar:
             echo(err, error_line(pool.error, pool.error_settings))
         elif pool.folder is not None and self._print_folders:
             echo(out, str(pool.folder))
-        self._progress.advance(self._task)
+        if self._progress is not None:
+            self._progress.advance(self._task)

@@ -129,8 +129,26 @@ def impact(
         raise typer.Exit(code=1)
 
 
+class _NoBar:
+    """The progress bar off a terminal: nothing at all (rich 13.0 prints an empty line
+    when a disabled bar stops)."""
+
+    task_ids = [0]
+
+    def advance(self, _task: int) -> None:
+        pass
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 def _bar(total: int) -> Any:
     """A progress bar over pools on stderr, on a terminal only (as batch's)."""
+    if not err.is_terminal:
+        return _NoBar()
     from rich import progress
 
     bar = progress.Progress(
