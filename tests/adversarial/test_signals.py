@@ -36,10 +36,8 @@ KEPT = re.compile(
     r"Error: interrupted after run (\d+) was committed; its (\d+) files are in out "
     r"\(asnsql runs --delete \1 removes the run\)"
 )
-# CPU seconds burnt when the signal comes: in the imports, opening the database and
-# loading the pool, and running the rules (the whole run takes some 3.5).
-# CPU seconds into the command: its start, its rules, its finalize (mega_pool takes about
-# 1.7 s of CPU in all now; a later signal may come as the process exits)
+# CPU seconds burnt when the signal comes: in the imports, in loading the pool, in the
+# rules (mega_pool's whole run takes some 1.7 s now; a later signal may come as it exits)
 MOMENTS = [0.1, 0.5, 1.0]
 
 
