@@ -42,6 +42,26 @@ if TYPE_CHECKING:
 
 SCHEDULER_ENV = "ASNSQL_SCHEDULER"
 
+# batch's and impact's workers: local processes, or a Dask scheduler's
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Local worker processes (default: the CPU count).",
+        show_default=False,
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar=SCHEDULER_ENV,
+        help=f"A Dask scheduler's address (tcp://HOST:8786) to run the pools on; "
+        f"defaults to ${SCHEDULER_ENV}. Needs pip install 'asnsql[dask]'.",
+        show_default=False,
+    ),
+]
+
 
 @handle_errors
 def batch(
@@ -58,24 +78,8 @@ def batch(
             "--path", "-p", help="The folder to write into, one folder per pool (DIR/POOL/)."
         ),
     ] = Path("."),
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            help="Local worker processes (default: the CPU count).",
-            show_default=False,
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            envvar=SCHEDULER_ENV,
-            help=f"A Dask scheduler's address (tcp://HOST:8786) to run the pools on; "
-            f"defaults to ${SCHEDULER_ENV}. Needs pip install 'asnsql[dask]'.",
-            show_default=False,
-        ),
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     force: Annotated[
         bool,
         typer.Option(

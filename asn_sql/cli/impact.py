@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from asn_sql.cli.batch import SCHEDULER_ENV
+from asn_sql.cli.batch import SchedulerOption, WorkersOption
 from asn_sql.cli.common import (
     DbOption,
     DebugOption,
@@ -54,24 +54,8 @@ def impact(
         ),
     ] = None,
     ignore_default: IgnoreDefaultOption = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            help="Local worker processes (default: the CPU count).",
-            show_default=False,
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            envvar=SCHEDULER_ENV,
-            help=f"A Dask scheduler's address (tcp://HOST:8786) to run the pools on; "
-            f"defaults to ${SCHEDULER_ENV}. Needs pip install 'asnsql[dask]'.",
-            show_default=False,
-        ),
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     output: ReportFormatOption = ReportFormat.text,
     db: DbOption = Path(DEFAULT_DB),
     debug: DebugOption = False,
