@@ -1,0 +1,64 @@
+"""Options that cannot apply together, or a value the command would only refuse after its
+run: one `Error:` line before anything is read or written, never an option silently
+dropped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .failure_harness import assert_one_error_line, digest, run, tree
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--orphans", "--all"], "--all applies to one exposure's explanation, not to --orphans"),
+        (["--orphans", "-r", "rules"], "-r/--rules applies to one exposure's explanation"),
+        (["--orphans", "--ignore-default"], "--ignore-default applies to one exposure's"),
+        (["--orphans", "1", "--run", "2"], "two runs given, 1 and --run 2: give one"),
+    ],
+)
+def test_explain_orphans_refuses_an_option_it_would_ignore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_db: Path, args: list[str], words: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules").mkdir()
+    before, files = digest(small_db), tree(tmp_path)
+    assert_one_error_line(run("explain", *args, "--db", small_db), 2, words)
+    assert digest(small_db) == before and tree(tmp_path) == files
+
+
+def test_explain_orphans_takes_the_same_run_given_both_ways(tmp_path: Path, small_db: Path) -> None:
+    assert run("generate", "--dry-run", "--db", small_db).code == 0
+    both = run("explain", "--orphans", "1", "--run", "1", "--db", small_db)
+    alone = run("explain", "--orphans", "--run", "1", "--db", small_db)
+    assert (both.code, both.stdout, both.stderr) == (0, alone.stdout, alone.stderr)
+    assert alone.stderr == "run 1: 0 exposures in no association\n"
+
+
+@pytest.mark.parametrize("name", ["sub/orphans.csv", "/tmp/orphans.csv", "..", "./o.csv"])
+def test_save_orphans_with_a_folder_is_refused_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_db: Path, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out" / "sub").mkdir(parents=True)
+    before, files = digest(small_db), tree(tmp_path)
+    line = assert_one_error_line(
+        run("generate", "-p", "out", "--save-orphans", name, "--db", small_db), 2
+    )
+    assert line == (
+        f"Error: --save-orphans {name}: give a file name without a folder; it is written "
+        "under -p/--path"
+    )
+    assert digest(small_db) == before, "no run recorded"
+    assert tree(tmp_path) == files
+
+
+def test_save_orphans_with_a_bare_name_writes_it_under_the_path(
+    tmp_path: Path, small_db: Path
+) -> None:
+    outcome = run("generate", "-p", tmp_path / "out", "--save-orphans", "o.csv", "--db", small_db)
+    assert outcome.code == 0, outcome.stderr
+    assert (tmp_path / "out" / "o.csv").is_file()
