@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from asn_sql import __version__
+from asn_sql.bounded import is_pool_file
 from asn_sql.cli import batch as cli_batch
 from asn_sql.cli import explain as cli_explain
 from asn_sql.cli import files as cli_files
@@ -609,7 +610,7 @@ _SQL_COMMANDS = ("query", "from-query", "export")
 def _trailing_pool(words: list[str]) -> str | None:
     """Take the POOL out of ``generate -i o001 c1000 pool.csv``: any word is an id, as in
     jwst, except a last one that names an existing file."""
-    if len(words) > 1 and Path(words[-1]).is_file():
+    if len(words) > 1 and is_pool_file(Path(words[-1])):
         return words.pop()
     return None
 
