@@ -122,10 +122,16 @@ def batch(
     found = find_pools(pools)
     json_output = output is ReportFormat.json
     bar = _PoolBar(len(found), print_folders=not json_output)
-    with open_executor(workers, scheduler) as (executor, slots), bar:
-        # Local processes share the machine's cores; a Dask worker runs one task a thread.
-        threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
-        summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
+    made = _made_by_this_command(db, settings.output_dir)
+    try:
+        with open_executor(workers, scheduler) as (executor, slots), bar:
+            # Local processes share the machine's cores; a Dask worker runs one task a thread.
+            threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
+            summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
+    except BaseException:
+        if not any(report.status == "done" for report in bar.reports):
+            _remove_made(made)
+        raise
     if json_output:
         from asn_sql.cli.reports import batch_document
 
@@ -143,6 +149,35 @@ def batch(
     )
     if summary.failed:
         raise typer.Exit(code=1)
+
+
+def _made_by_this_command(db: Path, output: Path | None) -> tuple[Path | None, list[Path]]:
+    """The database file, if it does not exist yet, and the output folders that do not
+    (innermost first)."""
+    from asn_sql.db import wal_path
+
+    new_db = None if os.path.lexists(db) or os.path.lexists(wal_path(db)) else db
+    folders = []
+    folder = output
+    while folder is not None and not os.path.lexists(folder) and folder != folder.parent:
+        folders.append(folder)
+        folder = folder.parent
+    return new_db, folders
+
+
+def _remove_made(made: tuple[Path | None, list[Path]]) -> None:
+    # A batch that stopped before recording any pool (Ctrl-C, an error) leaves nothing,
+    # as generate does: the database it created holds no run, its folders no file.
+    from asn_sql.db import remove_database
+
+    new_db, folders = made
+    if new_db is not None:
+        remove_database(new_db)
+    for folder in folders:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            return
 
 
 class _PoolBar:
