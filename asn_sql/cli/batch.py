@@ -128,10 +128,10 @@ def batch(
             # Local processes share the machine's cores; a Dask worker runs one task a thread.
             threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
             summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
-    except BaseException:
+    finally:
+        # Nothing recorded (stopped early, or every pool failed): leave nothing behind.
         if not any(report.status == "done" for report in bar.reports):
             _remove_made(made)
-        raise
     if json_output:
         from asn_sql.cli.reports import batch_document
 
@@ -166,7 +166,7 @@ def _made_by_this_command(db: Path, output: Path | None) -> tuple[Path | None, l
 
 
 def _remove_made(made: tuple[Path | None, list[Path]]) -> None:
-    # A batch that stopped before recording any pool (Ctrl-C, an error) leaves nothing,
+    # A batch that recorded no pool (stopped early, or every pool failed) leaves nothing,
     # as generate does: the database it created holds no run, its folders no file.
     from asn_sql.db import remove_database
 
