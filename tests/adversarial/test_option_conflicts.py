@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .failure_harness import assert_one_error_line, digest, run, tree
+from .failure_harness import SMALL_POOL, assert_one_error_line, digest, run, tree
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,20 @@ def test_save_orphans_with_a_bare_name_writes_it_under_the_path(
     outcome = run("generate", "-p", tmp_path / "out", "--save-orphans", "o.csv", "--db", small_db)
     assert outcome.code == 0, outcome.stderr
     assert (tmp_path / "out" / "o.csv").is_file()
+
+
+def test_version_id_before_the_pool_says_the_pool_was_taken_as_its_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_db: Path
+) -> None:
+    # jwst's --version-id takes the next word too; asnsql says so instead of "not a version id"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pool.csv").write_bytes(SMALL_POOL.read_bytes())
+    before, files = digest(small_db), tree(tmp_path)
+    line = assert_one_error_line(
+        run("generate", "--version-id", "pool.csv", "-p", "out", "--db", small_db), 2
+    )
+    assert line == (
+        "Error: --version-id pool.csv: that is a file, not a version id; a word right after "
+        "--version-id is its value, so put the pool before it"
+    )
+    assert digest(small_db) == before and tree(tmp_path) == files
