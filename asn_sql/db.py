@@ -404,7 +404,8 @@ def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
 
 def wal_path(path: Path) -> Path:
     """The write-ahead log DuckDB keeps beside a database file."""
-    return path.with_name(path.name + ".wal")
+    # DuckDB appends to the path as given; with_name() raised on '.', '..' or '/' (--db '').
+    return Path(f"{path}.wal")
 
 
 def remove_database(path: Path) -> None:

@@ -79,3 +79,20 @@ def test_version_id_before_the_pool_says_the_pool_was_taken_as_its_value(
         "--version-id is its value, so put the pool before it"
     )
     assert digest(small_db) == before and tree(tmp_path) == files
+
+
+@pytest.mark.parametrize("given", ["", ".", ".."])
+@pytest.mark.parametrize("command", ["load", "generate"])
+def test_a_db_that_is_the_current_or_parent_folder_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str, command: str
+) -> None:
+    # `--db ''` ended in "internal error (ValueError: PosixPath('.') has an empty name)"
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    files = tree(tmp_path)
+    named = "." if given == "" else given
+    assert_one_error_line(
+        run(command, SMALL_POOL, "--db", given), 2, f"{named}: is a directory, not a database"
+    )
+    assert tree(tmp_path) == files
