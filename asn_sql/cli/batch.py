@@ -66,7 +66,7 @@ SchedulerOption = Annotated[
 @handle_errors
 def batch(
     pools: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
             help="Pool files, or folders standing for every *.csv file in them.",
             show_default=False,
@@ -119,7 +119,10 @@ def batch(
         delimiter=check_delimiter(delimiter),
         force=force,
     )
-    found = find_pools(pools)
+    if "" in pools:
+        # Path("") is the current folder: an unset shell variable would batch every pool here.
+        raise UsageError("an empty pool name; give a pool file or a folder of pools")
+    found = find_pools([Path(pool) for pool in pools])
     json_output = output is ReportFormat.json
     bar = _PoolBar(len(found), print_folders=not json_output)
     made = _made_by_this_command(db, settings.output_dir)

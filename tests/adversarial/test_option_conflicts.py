@@ -96,3 +96,15 @@ def test_a_db_that_is_the_current_or_parent_folder_is_one_error_line(
         run(command, SMALL_POOL, "--db", given), 2, f"{named}: is a directory, not a database"
     )
     assert tree(tmp_path) == files
+
+
+def test_batch_refuses_an_empty_pool_name_instead_of_running_every_pool_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `asnsql batch "$UNSET"`: Path("") is ".", which batched every *.csv of the folder
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pool.csv").write_bytes(SMALL_POOL.read_bytes())
+    files = tree(tmp_path)
+    line = assert_one_error_line(run("batch", SMALL_POOL, "", "-p", "out"), 2)
+    assert line == "Error: an empty pool name; give a pool file or a folder of pools"
+    assert tree(tmp_path) == files
