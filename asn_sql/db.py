@@ -417,6 +417,21 @@ def remove_database(path: Path) -> None:
             pass  # what cannot be removed stays; the command's own error says what failed
 
 
+def remove_if_no_run(path: Path) -> None:
+    """Remove a database file a command created, and its log, when no run was committed
+    to it (a batch that recorded no pool); keep it when it cannot tell."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            row = con.execute("select count(*) from runs").fetchone()
+        finally:
+            con.close()
+    except (duckdb.Error, OSError):
+        return
+    if row is not None and row[0] == 0:
+        remove_database(path)
+
+
 def clean_up_after_failure(path: Path, *, existed: bool, wal_existed: bool) -> None:
     """After a failed command (its connection closed): remove the database file if the
     command created it, and an empty write-ahead log a failed commit left behind."""

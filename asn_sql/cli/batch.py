@@ -133,8 +133,7 @@ def batch(
             summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
     finally:
         # Nothing recorded (stopped early, or every pool failed): leave nothing behind.
-        if not any(report.status == "done" for report in bar.reports):
-            _remove_made(made)
+        _remove_made(made)
     if json_output:
         from asn_sql.cli.reports import batch_document
 
@@ -170,15 +169,16 @@ def _made_by_this_command(db: Path, output: Path | None) -> tuple[Path | None, l
 
 def _remove_made(made: tuple[Path | None, list[Path]]) -> None:
     # A batch that recorded no pool (stopped early, or every pool failed) leaves nothing,
-    # as generate does: the database it created holds no run, its folders no file.
-    from asn_sql.db import remove_database
+    # as generate does. The database is asked, not the pools' reports: a signal may come
+    # between a chunk's commit and its reports.
+    from asn_sql.db import remove_if_no_run
 
     new_db, folders = made
     if new_db is not None:
-        remove_database(new_db)
+        remove_if_no_run(new_db)
     for folder in folders:
         try:
-            folder.rmdir()  # only when empty
+            folder.rmdir()  # only when empty: a recorded pool's folder stays
         except OSError:
             return
 
