@@ -144,15 +144,23 @@ steps as (
     where o.role = 'target_acquisition'
 ),
 -- materialized: the recursive step below reads it once per step, and would
--- otherwise number the steps (three windows over the scope) again each time
+-- otherwise number the steps (three windows over the scope) again each time.
+-- What offering a row to a new association gives (fresh) depends on the row
+-- alone: worked out here once, not in every step of the pass.
 numbered as materialized (
-    select
-        *,
-        row_number() over (partition by scope_id, part order by sweep, nth)::integer as step,
-        {'founder': null, 'files': [], 'program': null, 'tso': null,
-         'mode': [null, null, null, null, null, null, null], 'obs_id': null,
-         'has_science': false, 'bkg_exp': null}::{{ association_type }} as empty
-    from steps
+    select r.*, {{ outcome('r.fresh_offer', 'r', 'r.row_no') }} as fresh
+    from (
+        select r.*, {{ offer('r.empty', 'r') }} as fresh_offer
+        from (
+            select
+                *,
+                row_number() over (partition by scope_id, part order by sweep, nth)::integer as step,
+                {'founder': null, 'files': [], 'program': null, 'tso': null,
+                 'mode': [null, null, null, null, null, null, null], 'obs_id': null,
+                 'has_science': false, 'bkg_exp': null}::{{ association_type }} as empty
+            from steps
+        ) as r
+    ) as r
 ),
 -- one state per candidate and part: the associations, every join, and the rows to offer again
 pass using key (scope_id, part) as (
@@ -188,15 +196,13 @@ pass using key (scope_id, part) as (
         from (
             select
                 r.*,
-                list_transform(r.offers, lambda o: {{ outcome('o', 'r', 'o.a.founder') }}) as outcomes,
-                {{ outcome('r.fresh_offer', 'r', 'r.row_no') }} as fresh
+                list_transform(r.offers, lambda o: {{ outcome('o', 'r', 'o.a.founder') }}) as outcomes
             from (
                 select
                     p.asns, p.joins, p.again, r.*,
                     -- a background target is offered again only if it joined through the background test
                     case when r.sweep = 2 and not list_contains(p.again, r.row_no) then []
-                         else list_transform(p.asns, lambda a: {{ offer('a', 'r') }}) end as offers,
-                    {{ offer('r.empty', 'r') }} as fresh_offer
+                         else list_transform(p.asns, lambda a: {{ offer('a', 'r') }}) end as offers
                 from pass as p
                 join numbered as r on r.scope_id = p.scope_id and r.part = p.part and r.step = p.step + 1
             ) as r
