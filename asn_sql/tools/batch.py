@@ -538,8 +538,10 @@ class _Coordinator:
 
     def _check_worker(self, outcome: PoolOutcome) -> None:
         # A worker with another asnsql would record rows of another schema or rules.
-        runs = outcome.tables.get("runs")
-        worker_sql = runs.column("sql_hash")[0].as_py() if runs is not None else None
+        runs = outcome.chunk.tables.get("runs") if outcome.chunk is not None else None
+        worker_sql = None
+        if runs is not None and runs.num_rows:
+            worker_sql = runs.column("sql_hash")[0].as_py()
         if (
             outcome.code_version != __version__
             or outcome.migrations != self.migrations
