@@ -253,7 +253,7 @@ def run_batch(
             report(pool_report)
 
         size = chunk_rows or _chunk_rows(pools, slots)
-        chunks = _chunks(pools, coordinator, finish, size)
+        chunks = _chunks(pools, coordinator, finish, size, slots)
         while True:
             while len(pending) < slots * _IN_FLIGHT:
                 chunk = next(chunks, None)
@@ -313,14 +313,18 @@ def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total:
 def _chunk_rows(pools: Sequence[Path], slots: int) -> int:
     """How many rows a chunk takes: CHUNK_ROWS, or fewer when the batch is small, so that
     each worker slot gets two chunks (rows guessed from the files' sizes)."""
+    rows = sum(_sizes(pools)) // _bytes_per_row(pools)
+    return max(1, min(CHUNK_ROWS, -(-rows // (slots * _IN_FLIGHT))))
+
+
+def _sizes(pools: Sequence[Path]) -> list[int]:
     sizes = []
     for path in pools:
         try:
             sizes.append(path.stat().st_size)
         except OSError:
-            sizes.append(0)
-    rows = sum(sizes) // _bytes_per_row(pools)
-    return max(1, min(CHUNK_ROWS, -(-rows // (slots * _IN_FLIGHT))))
+            sizes.append(0)  # fails alone when it is read
+    return sizes
 
 
 def _bytes_per_row(pools: Sequence[Path]) -> int:
@@ -336,30 +340,53 @@ def _bytes_per_row(pools: Sequence[Path]) -> int:
     return max(1, size // lines) if lines else 500
 
 
+def _plan(pools: Sequence[Path], slots: int, chunk_rows: int) -> list[list[Path]]:
+    """The pools in chunks of about ``chunk_rows`` rows (guessed from the files' sizes)
+    and at most CHUNK_POOLS pools, in order. The chunks are cut where the rows so far
+    come nearest to even shares, and their count is a multiple of the worker slots: the
+    slots then end together, where cutting as each chunk filled up left the last chunk
+    small and one slot working alone on an odd one."""
+    if not pools:
+        return []
+    per_row = _bytes_per_row(pools) if chunk_rows > 1 else 1
+    rows = [max(1, size // per_row) for size in _sizes(pools)]
+    total = sum(rows)
+    count = max(-(-total // chunk_rows), -(-len(pools) // CHUNK_POOLS))
+    if count > 1:
+        count = min(len(pools), -(-count // slots) * slots)
+    chunks: list[list[Path]] = []
+    before, last, alone = 0, -1, False
+    for path, size in zip(pools, rows, strict=True):
+        # the share a pool's middle row falls in; a pool of chunk_rows rows or more alone
+        share = min(count - 1, (2 * before + size) * count // (2 * total))
+        big = size >= chunk_rows
+        if share != last or big or alone or len(chunks[-1]) >= CHUNK_POOLS:
+            chunks.append([])
+            last = share
+        chunks[-1].append(path)
+        before, alone = before + size, big
+    return chunks
+
+
 def _chunks(
     pools: Sequence[Path],
     coordinator: _Coordinator,
     finish: Callable[[PoolReport], None],
     chunk_rows: int,
+    slots: int,
 ) -> Iterator[list[PoolTask]]:
-    """The tasks of the pools that need a run, in chunks of about ``chunk_rows`` rows (a
-    pool's rows counted as its lines) and at most CHUNK_POOLS pools; a pool skipped or
-    failed before it runs is reported through ``finish`` as it is met."""
-    chunk: list[PoolTask] = []
-    rows = 0
-    for path in pools:
-        task_or_report = coordinator.prepare(path)
+    """The tasks of the pools that need a run, chunk by chunk (:func:`_plan`); a pool
+    skipped or failed before it runs is reported through ``finish`` as it is met."""
+    for paths in _plan(pools, slots, chunk_rows):
+        chunk: list[PoolTask] = []
+        for task_or_report in coordinator.prepare_many(paths):
+            if isinstance(task_or_report, PoolReport):
+                finish(task_or_report)
+            else:
+                chunk.append(task_or_report)
         interrupt.check()
-        if isinstance(task_or_report, PoolReport):
-            finish(task_or_report)
-            continue
-        chunk.append(task_or_report)
-        rows += task_or_report.contents.count(b"\n")
-        if rows >= chunk_rows or len(chunk) >= CHUNK_POOLS:
+        if chunk:
             yield chunk
-            chunk, rows = [], 0
-    if chunk:
-        yield chunk
 
 
 def _submit(executor: Executor, chunk: list[PoolTask]) -> Future[list[PoolOutcome]]:
@@ -402,21 +429,43 @@ class _Coordinator:
 
     def prepare(self, path: Path) -> PoolTask | PoolReport:
         """The task of a pool, or the report of one skipped or failed before it runs."""
-        source = str(path)
-        try:
-            self._claim_folder(path)
-            contents = read_pool_bytes(path)
-            sha256 = hashlib.sha256(contents).hexdigest()
-            self._check_same_pool(path, sha256)
-            run_id = None if self.settings.force else self._finished_run(path.name, sha256)
-            if run_id is not None:
-                return self._skip(source, path, run_id)
-        except AsnSqlError as exc:
-            interrupt.check()  # an error the signal caused: no pool failed
-            return _failed(source, exc)
-        return PoolTask(
-            source, contents, self.settings.delimiter, self.settings.options, self.threads
-        )
+        return self.prepare_many([path])[0]
+
+    def prepare_many(self, paths: Sequence[Path]) -> list[PoolTask | PoolReport]:
+        """What :meth:`prepare` gives for each pool, the database asked once for them all."""
+        read: dict[int, tuple[bytes, str]] = {}
+        found: list[PoolTask | PoolReport | None] = [None] * len(paths)
+        for index, path in enumerate(paths):
+            try:
+                self._claim_folder(path)
+                contents = read_pool_bytes(path)
+                read[index] = (contents, hashlib.sha256(contents).hexdigest())
+            except AsnSqlError as exc:
+                interrupt.check()  # an error the signal caused: no pool failed
+                found[index] = _failed(str(path), exc)
+        loaded = self._loaded([paths[index].name for index in read])
+        for index, (contents, sha256) in read.items():
+            path, source = paths[index], str(paths[index])
+            known_sha256, run_id = loaded.get(path.name, (None, None))
+            try:
+                if known_sha256 is not None and known_sha256 != sha256:
+                    raise PoolError(
+                        f"a different pool named {path.name} is already loaded "
+                        "(replacing it reloads it and removes its runs)",
+                        path=path,
+                        settings=("reload",),
+                    )
+                if run_id is not None and not self.settings.force:
+                    found[index] = self._skip(source, path, run_id)
+                    continue
+            except AsnSqlError as exc:
+                interrupt.check()
+                found[index] = _failed(source, exc)
+                continue
+            found[index] = PoolTask(
+                source, contents, self.settings.delimiter, self.settings.options, self.threads
+            )
+        return [item for item in found if item is not None]
 
     def _claim_folder(self, path: Path) -> None:
         # Two pools of one name (or one name but for the extension) would write one
@@ -430,34 +479,28 @@ class _Coordinator:
                 path=path,
             )
 
-    def _check_same_pool(self, path: Path, sha256: str) -> None:
-        rows = self.con.execute(
-            "select sha256 from pools where name = $name", {"name": path.name}
-        ).fetchall()
-        if rows and rows[0][0] != sha256:
-            raise PoolError(
-                f"a different pool named {path.name} is already loaded "
-                "(replacing it reloads it and removes its runs)",
-                path=path,
-                settings=("reload",),
-            )
-
-    def _finished_run(self, name: str, sha256: str) -> int | None:
-        """The latest run of these bytes with the same SQL, code and options, if any: a
-        run is recorded in the transaction that finishes it, so any row is finished."""
+    def _loaded(self, names: list[str]) -> dict[str, tuple[str, int | None]]:
+        """For each of ``names`` loaded: its sha256 and its latest run of those bytes with
+        the same SQL, code and options (None: none). A run is recorded in the transaction
+        that finishes it, so any row is finished."""
+        if not names:
+            return {}
         options = self.settings.options
         rows = self.con.execute(
             """
-            select max(r.run_id) from runs as r join pools as p using (pool_id)
-            where p.name = $name and p.sha256 = $sha256
+            select p.name, p.sha256, max(r.run_id)
+            from pools as p
+            left join runs as r
+              on r.pool_id = p.pool_id
               and r.sql_hash = $sql_hash and r.rules_hash = $rules_hash
               and r.code_version = $code and r.levels = $levels and r.mode = $mode
               and r.candidate_ids is not distinct from $ids
               and r.version_id is not distinct from $version and r.finalized = $finalized
+            where list_contains($names, p.name)
+            group by p.name, p.sha256
             """,
             {
-                "name": name,
-                "sha256": sha256,
+                "names": names,
                 "sql_hash": self.sql_hash,
                 "rules_hash": self.rules_hash,
                 "code": __version__,
@@ -468,7 +511,7 @@ class _Coordinator:
                 "finalized": options.finalize,
             },
         ).fetchall()
-        return rows[0][0]
+        return {name: (sha256, run_id) for name, sha256, run_id in rows}
 
     def _skip(self, source: str, path: Path, run_id: int) -> PoolReport:
         # A finished run whose folder is gone (another -p, or removed) is written again
