@@ -318,9 +318,11 @@ def _renumbered(
 
     key = "run_id" if "run_id" in rows.column_names else "pool_id"
     worker_ids = [outcome.run_id if key == "run_id" else outcome.pool_id for outcome in outcomes]
-    positions = pc.index_in(rows.column(key), value_set=pyarrow.array(worker_ids))
-    kept = pc.is_valid(positions)
-    rows, positions = rows.filter(kept), positions.filter(kept)
+    value_set = pyarrow.array(worker_ids, rows.schema.field(key).type)
+    positions = pc.index_in(rows.column(key), value_set=value_set)
+    if positions.null_count:  # some of the chunk's pools are not recorded here
+        kept = pc.is_valid(positions)
+        rows, positions = rows.filter(kept), positions.filter(kept)
     for column, ids in (("pool_id", pool_ids), ("run_id", run_ids)):
         if column in rows.column_names:
             field = rows.schema.field(column)
