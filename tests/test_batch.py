@@ -418,3 +418,20 @@ def test_a_chunk_hands_back_its_rows_once_and_each_pool_its_own() -> None:
         assert outcome.files == other.files
         for name, table in outcome.tables.items():
             assert table.num_rows == other.tables[name].num_rows, name
+
+
+def test_a_chunk_from_a_dask_worker_carries_its_rows_once(cluster) -> None:
+    # Dask serializes the items of a list one by one: a chunk's outcomes come back in one
+    # object, so that its rows travel once and its pools still share them.
+    from distributed import Client
+
+    from asn_sql.tools.batch_task import PoolTask, run_chunk_task
+
+    pools = [POOLS / name for name in SMALL_POOLS[:3]]
+    tasks = [PoolTask(str(p), p.read_bytes(), "|", GenerateOptions()) for p in pools]
+    with Client(cluster.scheduler_address) as client:
+        result = client.get_executor(pure=False).submit(run_chunk_task, tasks).result()
+    chunk = result.outcomes[0].chunk
+    assert chunk is not None
+    assert all(outcome.chunk is chunk for outcome in result.outcomes)
+    assert [outcome.error for outcome in result.outcomes] == [None, None, None]

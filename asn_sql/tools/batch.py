@@ -30,7 +30,7 @@ from asn_sql.io.staged_files import Staging
 from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import Recorded, record_outcomes, write_run_folder
-from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_chunk
+from asn_sql.tools.batch_task import ChunkOutcomes, PoolOutcome, PoolTask, run_chunk_task
 
 # Tasks in flight per worker slot: one running, one waiting, so that no worker
 # idles while the coordinator records a result.
@@ -246,7 +246,7 @@ def run_batch(
             area = _staging_area(output)
         coordinator = _Coordinator(con, settings, threads, area)
         recorded = coordinator.recorded
-        pending: dict[Future[list[PoolOutcome]], list[str]] = {}
+        pending: dict[Future[ChunkOutcomes], list[str]] = {}
 
         def finish(pool_report: PoolReport) -> None:
             summary.add(pool_report)
@@ -389,12 +389,12 @@ def _chunks(
             yield chunk
 
 
-def _submit(executor: Executor, chunk: list[PoolTask]) -> Future[list[PoolOutcome]]:
+def _submit(executor: Executor, chunk: list[PoolTask]) -> Future[ChunkOutcomes]:
     # A worker process may start here: it starts with SIGINT and SIGTERM blocked, so that
     # a Ctrl-C during its start-up cannot print a traceback (it ignores both once up).
     previous = interrupt.block_signals()
     try:
-        return executor.submit(run_chunk, chunk)
+        return executor.submit(run_chunk_task, chunk)
     except BrokenExecutor:
         interrupt.check()
         # A worker process died (killed, or out of memory): the pools recorded stay.
@@ -522,15 +522,13 @@ class _Coordinator:
             folder = write_run_folder(self.con, run_id, self.settings.output_dir, path, self.area)
         return PoolReport(source, "skipped", folder=folder, run_id=run_id)
 
-    def record_chunk(
-        self, sources: list[str], future: Future[list[PoolOutcome]]
-    ) -> list[PoolReport]:
+    def record_chunk(self, sources: list[str], future: Future[ChunkOutcomes]) -> list[PoolReport]:
         """Record a worker's results, the chunk's pools in one transaction with their
         folders (a pool that cannot be recorded fails alone), and return each pool's
         report in the chunk's order. After a signal held over the commit (:attr:`stop`)
         the reports are those of the pools handled before it."""
         try:
-            outcomes = future.result()
+            outcomes = future.result().outcomes
         except Exception as exc:  # a bug or a worker lost: these pools fail, others go on
             interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
             return [

@@ -96,6 +96,19 @@ class PoolOutcome:
         return self.chunk.rows_of(self.pool_id, self.run_id)
 
 
+@dataclass
+class ChunkOutcomes:
+    """A chunk's outcomes as one object, the task's answer: Dask serializes the items of
+    a list one by one, and each would carry the chunk's rows again."""
+
+    outcomes: list[PoolOutcome]
+
+
+def run_chunk_task(tasks: list[PoolTask]) -> ChunkOutcomes:
+    """:func:`run_chunk`, its outcomes in one object (what a batch submits)."""
+    return ChunkOutcomes(run_chunk(tasks))
+
+
 def run_pool(task: PoolTask) -> PoolOutcome:
     """Load, generate and make the documents of one pool: the chunk of one."""
     return run_chunk([task])[0]
