@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+import asn_sql
 from asn_sql import db, interrupt
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_runs
@@ -324,19 +325,8 @@ def generate(
     rules: str | Path | None = None,
     ignore_default: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Associations of a pool file, as ``asn_generate`` would write them.
-
-    Args:
-        pool_path: a pool file.
-        level: 2, 3 or "all".
-        db_path: a database file to keep the run in; None: a temporary one, removed after.
-        rules: a folder of user rule files (``generate -r``); ``ignore_default``: only those.
-    Returns:
-        The documents by file name (``jw…_asn.json``), in the order the run wrote them.
-    Raises:
-        MissingFileError: no such pool file or rules folder (a FileNotFoundError too).
-        AsnSqlError: a pool that cannot be read, a bad ``level``, a bad rule file.
-    """
+    # The public name is asn_sql.generate, which calls this and is documented there (its
+    # docstring is this function's too, set below): importing it must not load DuckDB.
     if str(level) not in ("2", "3", "all"):
         raise UsageError(f"level must be 2, 3 or 'all', not {level!r}")
     if not os.path.lexists(pool_path):
@@ -360,6 +350,9 @@ def generate(
     )
     result = generate_documents(Path(db_path), str(pool_path), options, output_dir=None)
     return {doc.file_name: doc.data for doc in result.documents}
+
+
+generate.__doc__ = asn_sql.generate.__doc__
 
 
 def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:

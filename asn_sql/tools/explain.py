@@ -167,12 +167,9 @@ def _run(con: Any, run_id: int | None) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _explain_row(
-    con: Any, run_id: int, pool_id: int, row_no: int, filename: str, rules: list[tuple]
-) -> Explanation:
-    explanation = Explanation(run_id, filename, row_no)
-    params = {"run": run_id, "row": row_no, "pool": pool_id}
-    explanation.memberships = [
+def memberships(con: Any, run_id: int, row_no: int) -> list[Membership]:
+    """The associations (and products) a pool row is a member of in a run, by name."""
+    return [
         Membership(*row)
         for row in con.execute(
             """
@@ -186,6 +183,14 @@ def _explain_row(
             {"run": run_id, "row": row_no},
         ).fetchall()
     ]
+
+
+def _explain_row(
+    con: Any, run_id: int, pool_id: int, row_no: int, filename: str, rules: list[tuple]
+) -> Explanation:
+    explanation = Explanation(run_id, filename, row_no)
+    params = {"run": run_id, "row": row_no, "pool": pool_id}
+    explanation.memberships = memberships(con, run_id, row_no)
     exp_type, reason = con.execute(
         "select x.exp_type, case when regexp_matches(x.filename, $unsafe) then o.reason end "
         "from exposures as x left join orphan_reasons as o on o.run_id = $run "

@@ -18,7 +18,7 @@ from asn_sql.errors import UsageError
 from asn_sql.templates import render_sql
 
 # One result type for both ways of explaining (tools/explain.py reads what the run stored).
-from asn_sql.tools.explain import Explanation, Membership, Verdict
+from asn_sql.tools.explain import Explanation, Verdict, memberships
 
 
 def explain(
@@ -109,20 +109,7 @@ def _explain_row(
     con: duckdb.DuckDBPyConnection, run_id: int, row_no: int, filename: str, rules: list[Rule]
 ) -> Explanation:
     explanation = Explanation(run_id, filename, row_no)
-    explanation.memberships = [
-        Membership(*row)
-        for row in con.execute(
-            """
-            select a.name, p.name, m.exptype, a.rule
-            from members as m
-            join associations as a using (run_id, asn_no)
-            join products as p using (run_id, asn_no, product_no)
-            where m.run_id = $run and m.row_no = $row
-            order by a.name
-            """,
-            {"run": run_id, "row": row_no},
-        ).fetchall()
-    ]
+    explanation.memberships = memberships(con, run_id, row_no)
     taken = {m.rule for m in explanation.memberships}
     # An unsafe FILENAME keeps the row out of every scope; the run stored why
     # (sql/engine/orphan_reasons.sql).
