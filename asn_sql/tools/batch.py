@@ -427,12 +427,9 @@ class _Coordinator:
         self.migrations = [m.name for m in db.available_migrations()]
         self.names: dict[str, str] = {}
 
-    def prepare(self, path: Path) -> PoolTask | PoolReport:
-        """The task of a pool, or the report of one skipped or failed before it runs."""
-        return self.prepare_many([path])[0]
-
     def prepare_many(self, paths: Sequence[Path]) -> list[PoolTask | PoolReport]:
-        """What :meth:`prepare` gives for each pool, the database asked once for them all."""
+        """For each pool, its task, or the report of one skipped or failed before it runs;
+        the database asked once for them all."""
         read: dict[int, tuple[bytes, str]] = {}
         found: list[PoolTask | PoolReport | None] = [None] * len(paths)
         for index, path in enumerate(paths):
