@@ -34,15 +34,20 @@ drop table pool_text;
 insert into pool_fields
 with data_lines as (
     select
+{%- if many %}
         pool_index,
+{%- endif %}
         line_no,
         case when ends_with(line, chr(13)) then rtrim(line, chr(13)) else line end as line
     from pool_lines
-    where {{ 'list_contains($pool_indexes, pool_index)' if many else 'pool_index = $pool_index' }}
-      and pool_line_kind(line) = 'data'
+{%- if many %}
+    where list_contains($pool_indexes, pool_index) and pool_line_kind(line) = 'data'
+{%- else %}
+    where pool_index = $pool_index and pool_line_kind(line) = 'data'
+{%- endif %}
 )
 select
-    pool_index,
+    {{ 'pool_index' if many else '$pool_index' }},
     line_no,
     case
         when strpos(line, '"') > 0 then list_transform(
