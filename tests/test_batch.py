@@ -399,10 +399,12 @@ def test_a_chunk_whose_transaction_fails_records_its_pools_one_by_one(
     assert_same_as_one_by_one(reference, db_path, out, pools, ignored)
 
 
-def test_each_pool_of_a_chunk_hands_back_only_its_own_rows() -> None:
-    # A pickled Arrow slice carries its whole table's buffers: were a pool's rows a
-    # slice of the chunk's, every outcome would carry the chunk to the coordinator
-    # (a batch of 200 small pools then held 2.6 GB there).
+def test_a_chunk_hands_back_its_rows_once_and_each_pool_its_own() -> None:
+    # The chunk's rows travel once, shared by its pools' outcomes (a batch of 200 small
+    # pools held 2.6 GB in the coordinator when each outcome carried the chunk's buffers);
+    # each pool's rows among them are those it writes alone.
+    import pickle
+
     from asn_sql.tools.batch_task import PoolTask, run_chunk
 
     pools = [
@@ -411,9 +413,31 @@ def test_each_pool_of_a_chunk_hands_back_only_its_own_rows() -> None:
     tasks = [PoolTask(str(p), p.read_bytes(), "|", GenerateOptions()) for p in pools]
     outcomes = run_chunk(tasks)
     assert [o.error for o in outcomes] == [None, None]
+    chunk = outcomes[0].chunk
+    assert chunk is not None and all(o.chunk is chunk for o in outcomes)
+    sent = len(pickle.dumps(outcomes))
+    rows = sum(table.nbytes for table in chunk.tables.values())
+    assert sent < 1.5 * rows + sum(len(text) for o in outcomes for _, text in o.files) + 65536
     alone = {o.source: o for o in (run_chunk([task])[0] for task in tasks)}
     for outcome in outcomes:
+        other = alone[outcome.source]
+        assert outcome.files == other.files
         for name, table in outcome.tables.items():
-            assert table.num_rows == alone[outcome.source].tables[name].num_rows, name
-            # (buffers round up a little; another pool's rows would double them)
-            assert table.get_total_buffer_size() <= 1.1 * table.nbytes + 64, name
+            assert table.num_rows == other.tables[name].num_rows, name
+
+
+def test_a_chunk_from_a_dask_worker_carries_its_rows_once(cluster) -> None:
+    # Dask serializes the items of a list one by one: a chunk's outcomes come back in one
+    # object, so that its rows travel once and its pools still share them.
+    from distributed import Client
+
+    from asn_sql.tools.batch_task import PoolTask, run_chunk_task
+
+    pools = [POOLS / name for name in SMALL_POOLS[:3]]
+    tasks = [PoolTask(str(p), p.read_bytes(), "|", GenerateOptions()) for p in pools]
+    with Client(cluster.scheduler_address) as client:
+        result = client.get_executor(pure=False).submit(run_chunk_task, tasks).result()
+    chunk = result.outcomes[0].chunk
+    assert chunk is not None
+    assert all(outcome.chunk is chunk for outcome in result.outcomes)
+    assert [outcome.error for outcome in result.outcomes] == [None, None, None]

@@ -269,3 +269,57 @@ def test_a_field_count_error_says_what_is_likely_wrong(
         stage_pool(con, path, 0, delimiter)
     assert str(caught.value) == f"{path}, {message}"
     assert caught.value.settings == settings
+
+
+def test_a_set_of_pools_staged_together_gives_what_each_gives_alone(tmp_path: Path) -> None:
+    # A batch's worker stages its chunk by the same few statements for every pool: each
+    # pool comes out as stage_pool makes it alone, a bad one as the same one-line error,
+    # and the others are staged.
+    from conftest import POOLS
+
+    from asn_sql.io.pool import MAX_FIELD_CHARS, stage_pool_set
+
+    made = {
+        "comments.csv": '# one\nFILENAME|EXP_TYPE|X\n\n  # two\r\na| b |\n"c|d"|e|"f ""g"""\n',
+        "header_only.csv": "FILENAME|EXP_TYPE\n",
+        "long.csv": "FILENAME|EXP_TYPE\na|b\nc|" + "d" * (MAX_FIELD_CHARS + 1) + "\n",
+        "repeated.csv": "FILENAME|EXP_TYPE|x|X\na|b|c|d\n",
+        "bom.csv": "\ufeffFILENAME|EXP_TYPE\r\na|b\r\n",
+    }
+    paths = [POOLS / "pool_002_image_miri.csv", *sorted(BAD.glob("*.csv"))]
+    paths += [write_pool(tmp_path, text, name) for name, text in made.items()]
+    paths.append(POOLS / "pool_021_tso.csv")
+
+    def alone(path: Path) -> tuple[object, list[tuple[int, list[str]]]]:
+        connection = db.connect_memory()
+        try:
+            create_staging(connection)
+            try:
+                pool = stage_pool(connection, path, 0, contents=path.read_bytes())
+            except PoolError as exc:
+                return str(exc), []
+            return pool, staged_rows(connection, pool)
+        finally:
+            connection.close()
+
+    connection = db.connect_memory()
+    try:
+        create_staging(connection)
+        together = stage_pool_set(connection, [(p, p.read_bytes()) for p in paths], "|")
+        assert len(together) == len(paths)
+        for index, (path, pool) in enumerate(zip(paths, together, strict=True)):
+            expected, rows = alone(path)
+            if isinstance(expected, str):
+                assert isinstance(pool, PoolError), path
+                assert str(pool) == expected
+                continue
+            assert isinstance(pool, StagedPool), (path, pool)
+            assert pool.index == index
+            assert vars(pool) | {"index": 0} == vars(expected), path
+            assert staged_rows(connection, pool) == rows, path
+        bad = [
+            p.name for p, pool in zip(paths, together, strict=True) if isinstance(pool, PoolError)
+        ]
+        assert "long.csv" in bad and "too_many_fields.csv" in bad and "not_utf8.csv" in bad
+    finally:
+        connection.close()

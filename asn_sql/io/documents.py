@@ -6,7 +6,7 @@ import hashlib
 import json
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -60,18 +60,46 @@ def run_documents(
     documents, in the run's output order."""
     bounds = {"run": run_id, "first": first, "last": last}
     asns = con.execute(
-        """
-        select a.asn_no, a.name, a.level, a.asn_type, a.asn_rule, a.version_id,
-               a.degraded_status, a.program, a.constraints, a.asn_id, a.target, p.name as pool_name
-        from associations as a
-        join pools as p using (pool_id)
-        where a.run_id = $run and a.asn_no >= $first and ($last is null or a.asn_no <= $last)
-        order by a.asn_no
-        """,
+        _ASSOCIATIONS.format(
+            where="a.run_id = $run and a.asn_no >= $first and ($last is null or a.asn_no <= $last)"
+        ),
         bounds,
     ).fetchall()
-    products = _products(con, bounds)
-    return [_document(row, products.get(row[0], [])) for row in asns]
+    products = _products(
+        con,
+        "p.run_id = $run and p.asn_no >= $first and ($last is null or p.asn_no <= $last)",
+        bounds,
+    )
+    return [_document(row[1:], products.get(row[:2], [])) for row in asns]
+
+
+def runs_documents(
+    con: duckdb.DuckDBPyConnection, run_ids: Sequence[int]
+) -> dict[int, list[Document]]:
+    """The documents of several runs, by run, each run's in its output order: what
+    :func:`run_documents` gives for each, in two queries for them all (a batch's chunk)."""
+    bounds = {"runs": list(run_ids)}
+    asns = con.execute(
+        _ASSOCIATIONS.format(where="list_contains($runs, a.run_id)"), bounds
+    ).fetchall()
+    products = _products(con, "list_contains($runs, p.run_id)", bounds)
+    documents: dict[int, list[Document]] = {run_id: [] for run_id in run_ids}
+    for row in asns:
+        documents[row[0]].append(_document(row[1:], products.get(row[:2], [])))
+    return documents
+
+
+# A run's associations with what their documents say; {where} picks the runs (static
+# text of this module: every value is a bound parameter).
+_ASSOCIATIONS = """
+    select a.run_id, a.asn_no, a.name, a.level, a.asn_type, a.asn_rule, a.version_id,
+           a.degraded_status, a.program, a.constraints, a.asn_id, a.target,
+           p.name as pool_name
+    from associations as a
+    join pools as p using (pool_id)
+    where {where}
+    order by a.run_id, a.asn_no
+"""
 
 
 def iter_run_documents(
@@ -88,29 +116,41 @@ def iter_run_documents(
 
 
 def _products(
-    con: duckdb.DuckDBPyConnection, bounds: dict[str, Any]
-) -> dict[int, list[dict[str, Any]]]:
+    con: duckdb.DuckDBPyConnection, where: str, bounds: dict[str, Any]
+) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """The products of the associations ``where`` picks, by (run_id, asn_no)."""
     # One flat row per member, grouped here: DuckDB hands over plain tuples several
     # times faster than a list of structs per product.
     rows = con.execute(
-        """
-        select p.asn_no, p.product_no, p.name, a.level,
+        f"""
+        select p.run_id, p.asn_no, p.product_no, p.name, a.level,
                m.expname, m.exptype, m.exposerr, m.asn_candidate, m.has_exposerr
         from products as p
         join associations as a using (run_id, asn_no)
         join members as m using (run_id, asn_no, product_no)
-        where p.run_id = $run and p.asn_no >= $first and ($last is null or p.asn_no <= $last)
-        order by p.asn_no, p.product_no, m.position
+        where {where}
+        order by p.run_id, p.asn_no, p.product_no, m.position
         """,
         bounds,
     ).fetchall()
-    products: dict[int, list[dict[str, Any]]] = {}
+    products: dict[tuple[int, int], list[dict[str, Any]]] = {}
     current = None
     members: list[dict[str, Any]] = []
-    for asn_no, product_no, name, level, expname, exptype, exposerr, candidate, has_err in rows:
-        if (asn_no, product_no) != current:
-            current, members = (asn_no, product_no), []
-            products.setdefault(asn_no, []).append({"name": name, "members": members})
+    for (
+        run_id,
+        asn_no,
+        product_no,
+        name,
+        level,
+        expname,
+        exptype,
+        exposerr,
+        candidate,
+        has_err,
+    ) in rows:
+        if (run_id, asn_no, product_no) != current:
+            current, members = (run_id, asn_no, product_no), []
+            products.setdefault((run_id, asn_no), []).append({"name": name, "members": members})
         member = {"expname": expname, "exptype": exptype}
         if has_err:
             member["exposerr"] = exposerr
@@ -121,6 +161,7 @@ def _products(
 
 
 def _document(row: tuple[Any, ...], products: list[dict[str, Any]]) -> Document:
+    # the association's columns of _ASSOCIATIONS after run_id
     (
         _,
         name,

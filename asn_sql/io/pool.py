@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +84,7 @@ def stage_pool(
     del data
     execute_script(
         con,
-        render_sql("load/split_lines.sql", from_file=from_file),
+        render_sql("load/split_lines.sql", from_file=from_file, many=False),
         {
             "pool_index": index,
             "path": str(path.absolute()),
@@ -95,6 +95,17 @@ def stage_pool(
         },
     )
     del text
+    pool = _check_staged(con, path, index, sha256, delimiter)
+    # Only the fields are needed from here on; a big pool's lines are as big again.
+    con.execute("create or replace temp table pool_lines as from pool_lines limit 0")
+    return pool
+
+
+def _check_staged(
+    con: duckdb.DuckDBPyConnection, path: Path, index: int, sha256: str, delimiter: str
+) -> StagedPool:
+    """Check a pool split into the staging tables, a query a check, in the order the
+    errors are told; PoolError as :func:`stage_pool` raises it."""
     header_line, header = _header(con, index, path)
     columns = _column_names(header, path, header_line)
     _check_required(
@@ -103,9 +114,30 @@ def stage_pool(
     row_count = _check_field_counts(con, index, path, len(columns), header_line, delimiter)
     widths = _column_widths(con, index, header_line, len(columns))
     _check_field_sizes(con, index, path, columns, widths, header_line, delimiter)
-    comments = _comments(con, index)
-    # Only the fields are needed from here on; a big pool's lines are as big again.
-    con.execute("create or replace temp table pool_lines as from pool_lines limit 0")
+    return _staged(
+        path,
+        index,
+        sha256,
+        delimiter,
+        header_line,
+        columns,
+        widths,
+        row_count,
+        _comments(con, index),
+    )
+
+
+def _staged(
+    path: Path,
+    index: int,
+    sha256: str,
+    delimiter: str,
+    header_line: int,
+    columns: list[str],
+    widths: list[int | None],
+    row_count: int,
+    comments: list[str],
+) -> StagedPool:
     return StagedPool(
         index=index,
         path=path,
@@ -118,6 +150,125 @@ def stage_pool(
         row_count=row_count,
         null_tokens=["null"[: max(1, width or 0)] for width in widths],
     )
+
+
+def stage_pool_set(
+    con: duckdb.DuckDBPyConnection,
+    pools: Sequence[tuple[Path, bytes]],
+    delimiter: str = DEFAULT_DELIMITER,
+) -> list[StagedPool | PoolError]:
+    """Split several pools (path, bytes read elsewhere), pool i as staging index i, into
+    the staging tables by the same few statements for them all, and check each: what
+    :func:`stage_pool` gives for each, or the PoolError it raises, in place of the pool
+    (the other pools are staged). A batch's worker stages its chunk so: a statement
+    costs about as much for one small pool as for dozens."""
+    found: list[StagedPool | PoolError | None] = [None] * len(pools)
+    texts: dict[int, str] = {}
+    digests: dict[int, str] = {}
+    for index, (path, data) in enumerate(pools):
+        try:
+            texts[index] = _decode(_check_not_empty(data, path), path)
+        except PoolError as exc:
+            found[index] = exc
+        digests[index] = hashlib.sha256(data).hexdigest()
+    if texts:
+        execute_script(
+            con,
+            render_sql("load/split_lines.sql", from_file=False, many=True),
+            {
+                "pool_indexes": list(texts),
+                "texts": list(texts.values()),
+                "delimiter": delimiter,
+                "quoted_field": _quoted_field_pattern(delimiter),
+                "padded_field": _padded_field_pattern(delimiter),
+            },
+        )
+        facts = _facts(con, list(texts))
+        for index in texts:
+            path = pools[index][0]
+            try:
+                found[index] = _checked_set(con, path, index, digests[index], delimiter, facts)
+            except PoolError as exc:
+                found[index] = exc
+        con.execute("create or replace temp table pool_lines as from pool_lines limit 0")
+    return [pool for pool in found if pool is not None]
+
+
+def _checked_set(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    index: int,
+    sha256: str,
+    delimiter: str,
+    facts: dict[int, tuple[int, list[str], int, bool, list[int | None], list[str]]],
+) -> StagedPool:
+    """A pool of a set checked from what :func:`_facts` found for it; a pool that would
+    fail a check of the staging tables is checked alone (:func:`_check_staged`), so that
+    its error is the one :func:`stage_pool` raises."""
+    fact = facts.get(index)
+    if fact is None:
+        return _check_staged(con, path, index, sha256, delimiter)  # no header row
+    header_line, header, row_count, bad_counts, widths, comments = fact
+    columns = _column_names(header, path, header_line)
+    _check_required(
+        columns, path, header_line, delimiter, lambda: _line_text(con, index, header_line)
+    )
+    widths = widths[: len(columns)]
+    if bad_counts or any((width or 0) > MAX_FIELD_CHARS for width in widths):
+        return _check_staged(con, path, index, sha256, delimiter)
+    return _staged(
+        path, index, sha256, delimiter, header_line, columns, widths, row_count, comments
+    )
+
+
+def _facts(
+    con: duckdb.DuckDBPyConnection, indexes: list[int]
+) -> dict[int, tuple[int, list[str], int, bool, list[int | None], list[str]]]:
+    """For each staged pool of ``indexes`` with a header row: its header's line and
+    fields, its rows, whether a row has another count of fields than the header, the
+    length of each column's longest value (as far as the widest header) and its
+    comments; three queries for the set."""
+    headers = con.execute(
+        "select pool_index, min(line_no), arg_min(fields, line_no) from pool_fields "
+        "where list_contains($indexes, pool_index) group by pool_index",
+        {"indexes": indexes},
+    ).fetchall()
+    if not headers:
+        return {}
+    widest = max(len(header) for _, _, header in headers)
+    widths_sql = ", ".join(f"max(length(f.fields[{i}]))" for i in range(1, widest + 1))
+    rows = con.execute(
+        f"""
+        with header as (
+            select unnest($indexes) as pool_index, unnest($lines) as header_line,
+                   unnest($counts) as n
+        )
+        select h.pool_index, count(f.line_no), coalesce(bool_or(len(f.fields) <> h.n), false),
+               [{widths_sql}]
+        from header as h
+        left join pool_fields as f on f.pool_index = h.pool_index and f.line_no > h.header_line
+        group by h.pool_index
+        """,
+        {
+            "indexes": [index for index, _, _ in headers],
+            "lines": [line for _, line, _ in headers],
+            "counts": [len(header) for _, _, header in headers],
+        },
+    ).fetchall()
+    comments = dict(
+        con.execute(
+            "select pool_index, "
+            "list(regexp_replace(rtrim(line, chr(13)), '^[ \\t]*# ?', '') order by line_no) "
+            "from pool_lines where list_contains($indexes, pool_index) "
+            "and pool_line_kind(line) = 'comment' group by pool_index",
+            {"indexes": indexes},
+        ).fetchall()
+    )
+    counted = {index: (count, bad, widths) for index, count, bad, widths in rows}
+    return {
+        index: (line, header, *counted[index], comments.get(index, []))
+        for index, line, header in headers
+    }
 
 
 def read_pool_bytes(path: Path) -> bytes:

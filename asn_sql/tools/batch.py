@@ -30,7 +30,7 @@ from asn_sql.io.staged_files import Staging
 from asn_sql.names import pool_folder
 from asn_sql.templates import sql_digest
 from asn_sql.tools.batch_record import Recorded, record_outcomes, write_run_folder
-from asn_sql.tools.batch_task import PoolOutcome, PoolTask, run_chunk
+from asn_sql.tools.batch_task import ChunkOutcomes, PoolOutcome, PoolTask, run_chunk_task
 
 # Tasks in flight per worker slot: one running, one waiting, so that no worker
 # idles while the coordinator records a result.
@@ -246,14 +246,14 @@ def run_batch(
             area = _staging_area(output)
         coordinator = _Coordinator(con, settings, threads, area)
         recorded = coordinator.recorded
-        pending: dict[Future[list[PoolOutcome]], list[str]] = {}
+        pending: dict[Future[ChunkOutcomes], list[str]] = {}
 
         def finish(pool_report: PoolReport) -> None:
             summary.add(pool_report)
             report(pool_report)
 
         size = chunk_rows or _chunk_rows(pools, slots)
-        chunks = _chunks(pools, coordinator, finish, size)
+        chunks = _chunks(pools, coordinator, finish, size, slots)
         while True:
             while len(pending) < slots * _IN_FLIGHT:
                 chunk = next(chunks, None)
@@ -313,14 +313,18 @@ def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total:
 def _chunk_rows(pools: Sequence[Path], slots: int) -> int:
     """How many rows a chunk takes: CHUNK_ROWS, or fewer when the batch is small, so that
     each worker slot gets two chunks (rows guessed from the files' sizes)."""
+    rows = sum(_sizes(pools)) // _bytes_per_row(pools)
+    return max(1, min(CHUNK_ROWS, -(-rows // (slots * _IN_FLIGHT))))
+
+
+def _sizes(pools: Sequence[Path]) -> list[int]:
     sizes = []
     for path in pools:
         try:
             sizes.append(path.stat().st_size)
         except OSError:
-            sizes.append(0)
-    rows = sum(sizes) // _bytes_per_row(pools)
-    return max(1, min(CHUNK_ROWS, -(-rows // (slots * _IN_FLIGHT))))
+            sizes.append(0)  # fails alone when it is read
+    return sizes
 
 
 def _bytes_per_row(pools: Sequence[Path]) -> int:
@@ -336,38 +340,61 @@ def _bytes_per_row(pools: Sequence[Path]) -> int:
     return max(1, size // lines) if lines else 500
 
 
+def _plan(pools: Sequence[Path], slots: int, chunk_rows: int) -> list[list[Path]]:
+    """The pools in chunks of about ``chunk_rows`` rows (guessed from the files' sizes)
+    and at most CHUNK_POOLS pools, in order. The chunks are cut where the rows so far
+    come nearest to even shares, and their count is a multiple of the worker slots: the
+    slots then end together, where cutting as each chunk filled up left the last chunk
+    small and one slot working alone on an odd one."""
+    if not pools:
+        return []
+    per_row = _bytes_per_row(pools) if chunk_rows > 1 else 1
+    rows = [max(1, size // per_row) for size in _sizes(pools)]
+    total = sum(rows)
+    count = max(-(-total // chunk_rows), -(-len(pools) // CHUNK_POOLS))
+    if count > 1:
+        count = min(len(pools), -(-count // slots) * slots)
+    chunks: list[list[Path]] = []
+    before, last, alone = 0, -1, False
+    for path, size in zip(pools, rows, strict=True):
+        # the share a pool's middle row falls in; a pool of chunk_rows rows or more alone
+        share = min(count - 1, (2 * before + size) * count // (2 * total))
+        big = size >= chunk_rows
+        if share != last or big or alone or len(chunks[-1]) >= CHUNK_POOLS:
+            chunks.append([])
+            last = share
+        chunks[-1].append(path)
+        before, alone = before + size, big
+    return chunks
+
+
 def _chunks(
     pools: Sequence[Path],
     coordinator: _Coordinator,
     finish: Callable[[PoolReport], None],
     chunk_rows: int,
+    slots: int,
 ) -> Iterator[list[PoolTask]]:
-    """The tasks of the pools that need a run, in chunks of about ``chunk_rows`` rows (a
-    pool's rows counted as its lines) and at most CHUNK_POOLS pools; a pool skipped or
-    failed before it runs is reported through ``finish`` as it is met."""
-    chunk: list[PoolTask] = []
-    rows = 0
-    for path in pools:
-        task_or_report = coordinator.prepare(path)
+    """The tasks of the pools that need a run, chunk by chunk (:func:`_plan`); a pool
+    skipped or failed before it runs is reported through ``finish`` as it is met."""
+    for paths in _plan(pools, slots, chunk_rows):
+        chunk: list[PoolTask] = []
+        for task_or_report in coordinator.prepare_many(paths):
+            if isinstance(task_or_report, PoolReport):
+                finish(task_or_report)
+            else:
+                chunk.append(task_or_report)
         interrupt.check()
-        if isinstance(task_or_report, PoolReport):
-            finish(task_or_report)
-            continue
-        chunk.append(task_or_report)
-        rows += task_or_report.contents.count(b"\n")
-        if rows >= chunk_rows or len(chunk) >= CHUNK_POOLS:
+        if chunk:
             yield chunk
-            chunk, rows = [], 0
-    if chunk:
-        yield chunk
 
 
-def _submit(executor: Executor, chunk: list[PoolTask]) -> Future[list[PoolOutcome]]:
+def _submit(executor: Executor, chunk: list[PoolTask]) -> Future[ChunkOutcomes]:
     # A worker process may start here: it starts with SIGINT and SIGTERM blocked, so that
     # a Ctrl-C during its start-up cannot print a traceback (it ignores both once up).
     previous = interrupt.block_signals()
     try:
-        return executor.submit(run_chunk, chunk)
+        return executor.submit(run_chunk_task, chunk)
     except BrokenExecutor:
         interrupt.check()
         # A worker process died (killed, or out of memory): the pools recorded stay.
@@ -400,23 +427,42 @@ class _Coordinator:
         self.migrations = [m.name for m in db.available_migrations()]
         self.names: dict[str, str] = {}
 
-    def prepare(self, path: Path) -> PoolTask | PoolReport:
-        """The task of a pool, or the report of one skipped or failed before it runs."""
-        source = str(path)
-        try:
-            self._claim_folder(path)
-            contents = read_pool_bytes(path)
-            sha256 = hashlib.sha256(contents).hexdigest()
-            self._check_same_pool(path, sha256)
-            run_id = None if self.settings.force else self._finished_run(path.name, sha256)
-            if run_id is not None:
-                return self._skip(source, path, run_id)
-        except AsnSqlError as exc:
-            interrupt.check()  # an error the signal caused: no pool failed
-            return _failed(source, exc)
-        return PoolTask(
-            source, contents, self.settings.delimiter, self.settings.options, self.threads
-        )
+    def prepare_many(self, paths: Sequence[Path]) -> list[PoolTask | PoolReport]:
+        """For each pool, its task, or the report of one skipped or failed before it runs;
+        the database asked once for them all."""
+        read: dict[int, tuple[bytes, str]] = {}
+        found: list[PoolTask | PoolReport | None] = [None] * len(paths)
+        for index, path in enumerate(paths):
+            try:
+                self._claim_folder(path)
+                contents = read_pool_bytes(path)
+                read[index] = (contents, hashlib.sha256(contents).hexdigest())
+            except AsnSqlError as exc:
+                interrupt.check()  # an error the signal caused: no pool failed
+                found[index] = _failed(str(path), exc)
+        loaded = self._loaded([paths[index].name for index in read])
+        for index, (contents, sha256) in read.items():
+            path, source = paths[index], str(paths[index])
+            known_sha256, run_id = loaded.get(path.name, (None, None))
+            try:
+                if known_sha256 is not None and known_sha256 != sha256:
+                    raise PoolError(
+                        f"a different pool named {path.name} is already loaded "
+                        "(replacing it reloads it and removes its runs)",
+                        path=path,
+                        settings=("reload",),
+                    )
+                if run_id is not None and not self.settings.force:
+                    found[index] = self._skip(source, path, run_id)
+                    continue
+            except AsnSqlError as exc:
+                interrupt.check()
+                found[index] = _failed(source, exc)
+                continue
+            found[index] = PoolTask(
+                source, contents, self.settings.delimiter, self.settings.options, self.threads
+            )
+        return [item for item in found if item is not None]
 
     def _claim_folder(self, path: Path) -> None:
         # Two pools of one name (or one name but for the extension) would write one
@@ -430,34 +476,28 @@ class _Coordinator:
                 path=path,
             )
 
-    def _check_same_pool(self, path: Path, sha256: str) -> None:
-        rows = self.con.execute(
-            "select sha256 from pools where name = $name", {"name": path.name}
-        ).fetchall()
-        if rows and rows[0][0] != sha256:
-            raise PoolError(
-                f"a different pool named {path.name} is already loaded "
-                "(replacing it reloads it and removes its runs)",
-                path=path,
-                settings=("reload",),
-            )
-
-    def _finished_run(self, name: str, sha256: str) -> int | None:
-        """The latest run of these bytes with the same SQL, code and options, if any: a
-        run is recorded in the transaction that finishes it, so any row is finished."""
+    def _loaded(self, names: list[str]) -> dict[str, tuple[str, int | None]]:
+        """For each of ``names`` loaded: its sha256 and its latest run of those bytes with
+        the same SQL, code and options (None: none). A run is recorded in the transaction
+        that finishes it, so any row is finished."""
+        if not names:
+            return {}
         options = self.settings.options
         rows = self.con.execute(
             """
-            select max(r.run_id) from runs as r join pools as p using (pool_id)
-            where p.name = $name and p.sha256 = $sha256
+            select p.name, p.sha256, max(r.run_id)
+            from pools as p
+            left join runs as r
+              on r.pool_id = p.pool_id
               and r.sql_hash = $sql_hash and r.rules_hash = $rules_hash
               and r.code_version = $code and r.levels = $levels and r.mode = $mode
               and r.candidate_ids is not distinct from $ids
               and r.version_id is not distinct from $version and r.finalized = $finalized
+            where list_contains($names, p.name)
+            group by p.name, p.sha256
             """,
             {
-                "name": name,
-                "sha256": sha256,
+                "names": names,
                 "sql_hash": self.sql_hash,
                 "rules_hash": self.rules_hash,
                 "code": __version__,
@@ -468,7 +508,7 @@ class _Coordinator:
                 "finalized": options.finalize,
             },
         ).fetchall()
-        return rows[0][0]
+        return {name: (sha256, run_id) for name, sha256, run_id in rows}
 
     def _skip(self, source: str, path: Path, run_id: int) -> PoolReport:
         # A finished run whose folder is gone (another -p, or removed) is written again
@@ -479,15 +519,13 @@ class _Coordinator:
             folder = write_run_folder(self.con, run_id, self.settings.output_dir, path, self.area)
         return PoolReport(source, "skipped", folder=folder, run_id=run_id)
 
-    def record_chunk(
-        self, sources: list[str], future: Future[list[PoolOutcome]]
-    ) -> list[PoolReport]:
+    def record_chunk(self, sources: list[str], future: Future[ChunkOutcomes]) -> list[PoolReport]:
         """Record a worker's results, the chunk's pools in one transaction with their
         folders (a pool that cannot be recorded fails alone), and return each pool's
         report in the chunk's order. After a signal held over the commit (:attr:`stop`)
         the reports are those of the pools handled before it."""
         try:
-            outcomes = future.result()
+            outcomes = future.result().outcomes
         except Exception as exc:  # a bug or a worker lost: these pools fail, others go on
             interrupt.check()  # workers lost to the same Ctrl-C: the batch was interrupted
             return [
@@ -538,8 +576,10 @@ class _Coordinator:
 
     def _check_worker(self, outcome: PoolOutcome) -> None:
         # A worker with another asnsql would record rows of another schema or rules.
-        runs = outcome.tables.get("runs")
-        worker_sql = runs.column("sql_hash")[0].as_py() if runs is not None else None
+        runs = outcome.chunk.tables.get("runs") if outcome.chunk is not None else None
+        worker_sql = None
+        if runs is not None and runs.num_rows:
+            worker_sql = runs.column("sql_hash")[0].as_py()
         if (
             outcome.code_version != __version__
             or outcome.migrations != self.migrations

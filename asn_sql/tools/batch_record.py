@@ -27,7 +27,7 @@ import pyarrow
 
 from asn_sql import db, interrupt
 from asn_sql.errors import AsnSqlError, PoolError
-from asn_sql.io.documents import Document, run_documents
+from asn_sql.io.documents import run_documents
 from asn_sql.io.staged_files import Staging, sync_folder, write_new_files
 from asn_sql.names import ASN_FILE_PATTERN, check_association_file, pool_folder
 from asn_sql.tools.batch_task import PoolOutcome
@@ -68,7 +68,7 @@ def record_outcome(
     staged = None
     if output_dir is not None and folder is not None:
         assert area is not None
-        staged = _stage_folder(area, folder, outcome.documents)
+        staged = _stage_folder(area, folder, outcome.files)
     held = interrupt.HeldInterrupt()
     backup: Path | None = None
     placed = committed = False
@@ -131,7 +131,7 @@ def record_outcomes(
                     assert area is not None
                     folder = pool_folder(output_dir, Path(outcome.source))
                     _check_folder(folder)
-                    staged[index] = _stage_folder(area, folder, outcome.documents, sync=False)
+                    staged[index] = _stage_folder(area, folder, outcome.files, sync=False)
             except AsnSqlError as exc:
                 interrupt.check()  # an error the signal caused: no pool failed
                 results[index] = exc
@@ -232,17 +232,16 @@ def _pool_rows(
 ) -> list[tuple[int | None, str] | AsnSqlError]:
     """For each outcome, (pool_id of its pool when loaded already, else None, its name),
     or the PoolError of a different pool of that name loaded (one query for the chunk)."""
-    names = [outcome.tables["pools"].column("name")[0].as_py() for outcome in outcomes]
+    named = [_name_and_sha256(outcome) for outcome in outcomes]
     loaded = dict(
         (name, (pool_id, sha256))
         for name, pool_id, sha256 in con.execute(
             "select name, pool_id, sha256 from pools where list_contains($names, name)",
-            {"names": names},
+            {"names": [name for name, _ in named]},
         ).fetchall()
     )
     rows: list[tuple[int | None, str] | AsnSqlError] = []
-    for name, outcome in zip(names, outcomes, strict=True):
-        sha256 = outcome.tables["pools"].column("sha256")[0].as_py()
+    for (name, sha256), outcome in zip(named, outcomes, strict=True):
         if name not in loaded:
             rows.append((None, name))
         elif loaded[name][1] != sha256:
@@ -257,6 +256,12 @@ def _pool_rows(
         else:
             rows.append((int(loaded[name][0]), name))
     return rows
+
+
+def _name_and_sha256(outcome: PoolOutcome) -> tuple[str, str]:
+    """The name and sha256 of an outcome's pool, from its chunk's pools rows."""
+    assert outcome.chunk is not None and outcome.pool_id is not None
+    return outcome.chunk.pools[outcome.pool_id]
 
 
 def _next_many(con: duckdb.DuckDBPyConnection, sequence: str, count: int) -> list[int]:
@@ -275,32 +280,55 @@ def _insert_chunk(
     pool_ids: dict[int, int],
     run_ids: dict[int, int],
 ) -> None:
-    """One insert per table of the chunk's rows, each pool's in chunk order, pool_id and
-    run_id the database's own."""
-    # In the order a worker gives them, the order one pool's rows are inserted in.
-    tables: dict[str, list[pyarrow.Table]] = {name: [] for name in outcomes[chosen[0]].tables}
+    """One insert per table of the chosen pools' rows (a pool's own tables for new pools
+    only), pool_id and run_id the database's own, in the chunk's order."""
+    by_chunk: dict[int, list[int]] = {}
     for index in chosen:
-        for table, rows in outcomes[index].tables.items():
-            if "run_id" not in rows.column_names and index not in new_pools:
+        chunk = outcomes[index].chunk
+        assert chunk is not None
+        by_chunk.setdefault(id(chunk), []).append(index)
+    for indexes in by_chunk.values():
+        chunk = outcomes[indexes[0]].chunk
+        assert chunk is not None
+        for table, rows in chunk.tables.items():
+            keyed = "run_id" in rows.column_names
+            mine = [index for index in indexes if keyed or index in new_pools]
+            if not mine:
                 continue  # pools, exposures, candidates: loaded already
-            ids = {"pool_id": pool_ids[index], "run_id": run_ids[index]}
-            for key, value in ids.items():
-                if key in rows.column_names:
-                    position = rows.column_names.index(key)
-                    column = pyarrow.array([value] * rows.num_rows, rows.schema.field(key).type)
-                    rows = rows.set_column(position, rows.schema.field(key), column)
-            tables.setdefault(table, []).append(rows)
-    for table, parts in tables.items():
-        if not parts:
-            continue
-        rows = pyarrow.concat_tables(parts) if len(parts) > 1 else parts[0]
-        con.register(_ROWS, rows)
-        try:
-            # The names come from our own migrations (the worker's schema is checked
-            # equal); every value travels as a column.
-            con.execute(f'insert into "{table}" by name select * from {_ROWS}')
-        finally:
-            con.unregister(_ROWS)
+            rows = _renumbered(rows, [outcomes[i] for i in mine], mine, pool_ids, run_ids)
+            con.register(_ROWS, rows)
+            try:
+                # The names come from our own migrations (the worker's schema is checked
+                # equal); every value travels as a column.
+                con.execute(f'insert into "{table}" by name select * from {_ROWS}')
+            finally:
+                con.unregister(_ROWS)
+
+
+def _renumbered(
+    rows: pyarrow.Table,
+    outcomes: list[PoolOutcome],
+    indexes: list[int],
+    pool_ids: dict[int, int],
+    run_ids: dict[int, int],
+) -> pyarrow.Table:
+    """The rows of a chunk's table that belong to ``outcomes`` (by run_id when the table
+    has one, else by pool_id), in their order, with the database's pool_id and run_id."""
+    import pyarrow.compute as pc
+
+    key = "run_id" if "run_id" in rows.column_names else "pool_id"
+    worker_ids = [outcome.run_id if key == "run_id" else outcome.pool_id for outcome in outcomes]
+    value_set = pyarrow.array(worker_ids, rows.schema.field(key).type)
+    positions = pc.index_in(rows.column(key), value_set=value_set)
+    if positions.null_count:  # some of the chunk's pools are not recorded here
+        kept = pc.is_valid(positions)
+        rows, positions = rows.filter(kept), positions.filter(kept)
+    for column, ids in (("pool_id", pool_ids), ("run_id", run_ids)):
+        if column in rows.column_names:
+            field = rows.schema.field(column)
+            values = pyarrow.array([ids[index] for index in indexes], field.type)
+            rows = rows.set_column(rows.column_names.index(column), field, values.take(positions))
+    return rows
 
 
 def _check_folder(folder: Path) -> None:
@@ -316,7 +344,8 @@ def write_run_folder(
     """The folder of a recorded run: written again from the database when it is missing."""
     folder = pool_folder(output_dir, source)
     if not folder.is_dir():
-        staged = _stage_folder(area, folder, run_documents(con, run_id))
+        files = [(doc.file_name, doc.dumps()) for doc in run_documents(con, run_id)]
+        staged = _stage_folder(area, folder, files)
         with interrupt.HeldInterrupt():
             _swap_in(staged, folder, area)
     return folder
@@ -367,18 +396,19 @@ def _insert(
 
 
 def _stage_folder(
-    area: Staging, folder: Path, documents: list[Document], *, sync: bool = True
+    area: Staging, folder: Path, files: list[tuple[str, str]], *, sync: bool = True
 ) -> Path:
-    """The documents, and the user's own files of the old ``folder`` if there is one,
-    written into a new folder of the batch's temporary folder. The folder is made as
-    any folder is (0777 less the umask), like the folders generate -p makes. Without
+    """The association files (name, JSON text), and the user's own files of the old
+    ``folder`` if there is one, written into a new folder of the batch's temporary folder.
+    The folder is made as any folder is (0777 less the umask), like the folders generate
+    -p makes. Without
     ``sync`` the caller syncs (once for a chunk's folders) before it moves them."""
-    for doc in documents:
-        check_association_file(doc.file_name)
+    for name, _ in files:
+        check_association_file(name)
     staged = area.path / f"new-{next(_numbers)}"
     os.mkdir(staged)
     try:
-        write_new_files(staged, [(doc.file_name, doc.dumps()) for doc in documents])
+        write_new_files(staged, files)
         _carry_user_files(folder, staged)
         if sync:
             os.sync()

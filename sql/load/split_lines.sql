@@ -6,12 +6,17 @@
 -- characters DuckDB would read as a glob); $delimiter; $quoted_field (a regular
 -- expression matching one field and the delimiter after it); $padded_field (a
 -- regular expression that finds a field with spaces or tabs at either end).
+-- With `many` (a batch's chunk), several files at once: $pool_indexes and
+-- $texts, a list each, in place of $pool_index and $text.
 -- Appends to temp tables pool_lines and pool_fields (see staging.sql).
 
 -- The text as one list of lines. Unnesting a stored list is several times
 -- faster than unnesting the expression that makes it.
 create or replace temp table pool_text as
-{%- if from_file %}
+{%- if many %}
+select pool_index, string_split(text, chr(10)) as lines
+from (select unnest($pool_indexes) as pool_index, unnest($texts) as text);
+{%- elif from_file %}
 select string_split(
     case when starts_with(content, chr(65279)) then content[2:] else content end, chr(10)
 ) as lines
@@ -21,7 +26,7 @@ select string_split($text, chr(10)) as lines;
 {%- endif %}
 
 insert into pool_lines
-select $pool_index, generate_subscripts(lines, 1), unnest(lines)
+select {{ 'pool_index' if many else '$pool_index' }}, generate_subscripts(lines, 1), unnest(lines)
 from pool_text;
 
 drop table pool_text;
@@ -29,13 +34,20 @@ drop table pool_text;
 insert into pool_fields
 with data_lines as (
     select
+{%- if many %}
+        pool_index,
+{%- endif %}
         line_no,
         case when ends_with(line, chr(13)) then rtrim(line, chr(13)) else line end as line
     from pool_lines
+{%- if many %}
+    where list_contains($pool_indexes, pool_index) and pool_line_kind(line) = 'data'
+{%- else %}
     where pool_index = $pool_index and pool_line_kind(line) = 'data'
+{%- endif %}
 )
 select
-    $pool_index,
+    {{ 'pool_index' if many else '$pool_index' }},
     line_no,
     case
         when strpos(line, '"') > 0 then list_transform(
