@@ -329,6 +329,34 @@ def test_a_skipped_pool_whose_folder_is_gone_is_written_again_from_the_database(
     assert written(out / pool.stem) == before
 
 
+def test_an_interrupted_batch_says_which_missing_folders_it_wrote_again(tmp_path: Path) -> None:
+    # A bare "interrupted" says no file was written: a batch stopped after writing
+    # again the folder of a run recorded earlier says so (the signal is raised from
+    # the report of that pool, as a Ctrl-C there would be).
+    from concurrent.futures import ProcessPoolExecutor
+
+    from asn_sql.interrupt import Interrupted
+    from asn_sql.tools.batch import BatchSettings, run_batch
+
+    db_path, out = tmp_path / "asn.duckdb", tmp_path / "out"
+    pools = [POOLS / name for name in SMALL_POOLS[:2]]
+    first = batch(*map(str, pools), "-p", str(out), "--db", str(db_path), "--workers", "1")
+    assert first.exit_code == 0, first.output
+    shutil.rmtree(out / pools[0].stem)
+
+    def stop_at_first_report(report: Any) -> None:
+        raise KeyboardInterrupt
+
+    settings = BatchSettings(GenerateOptions(), output_dir=out, delimiter="|")
+    with ProcessPoolExecutor(1) as executor, pytest.raises(Interrupted) as stopped:
+        run_batch(db_path, pools, settings, executor, 1, stop_at_first_report)
+    assert str(stopped.value) == (
+        "Error: interrupted after 1 missing folder of earlier runs was written again from the "
+        f"database, each whole: {out / pools[0].stem}; 1 not run"
+    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.stem for p in pools)
+
+
 def test_batch_refuses_an_unreachable_scheduler_with_exit_2(tmp_path: Path) -> None:
     result = batch(
         str(POOLS / "pool_002_image_miri.csv"),

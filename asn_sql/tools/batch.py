@@ -241,11 +241,12 @@ def run_batch(
     area: Staging | None = None
     summary = BatchSummary()
     recorded: list[tuple[int, str]] = []
+    rewritten: list[str] = []
     try:
         if output is not None:
             area = _staging_area(output)
         coordinator = _Coordinator(con, settings, threads, area)
-        recorded = coordinator.recorded
+        recorded, rewritten = coordinator.recorded, coordinator.rewritten
         pending: dict[Future[ChunkOutcomes], list[str]] = {}
 
         def finish(pool_report: PoolReport) -> None:
@@ -273,7 +274,8 @@ def run_batch(
     except BaseException as exc:
         # DuckDB turns a signal in a statement into an error of its own: still the signal.
         if isinstance(exc, KeyboardInterrupt) or interrupt.requested():
-            raise interrupt.Interrupted(_interrupted_line(recorded, summary, len(pools))) from None
+            line = _interrupted_line(recorded, rewritten, summary, len(pools))
+            raise interrupt.Interrupted(line) from None
         raise
     finally:
         try:
@@ -295,19 +297,32 @@ def _staging_area(output: Path) -> Staging:
         ) from None
 
 
-def _interrupted_line(runs: list[tuple[int, str]], summary: BatchSummary, total: int) -> str:
+def _interrupted_line(
+    runs: list[tuple[int, str]], rewritten: list[str], summary: BatchSummary, total: int
+) -> str:
     """What an interrupted batch kept: the runs recorded (each with its folder) and how
-    to remove them; the pools not recorded were not run (or not finished)."""
+    to remove them, the missing folders of earlier runs it wrote again; the pools not
+    recorded were not run (or not finished). A bare "interrupted" says no file was
+    written and nothing recorded."""
     left = total - len(runs) - summary.skipped - summary.failed
-    if not runs:
+    kept = []
+    if runs:
+        ids = " ".join(str(run_id) for run_id, _ in runs)
+        shown = ", ".join(f"run {run_id} ({where})" for run_id, where in runs)
+        recorded = "1 pool was" if len(runs) == 1 else f"{len(runs)} pools were"
+        kept.append(
+            f"{recorded} recorded, each whole with its folder: {shown} "
+            f"(asnsql runs --delete {ids} removes them)"
+        )
+    if rewritten:
+        folders = "1 missing folder" if len(rewritten) == 1 else f"{len(rewritten)} missing folders"
+        kept.append(
+            f"{folders} of earlier runs {'was' if len(rewritten) == 1 else 'were'} written "
+            f"again from the database, each whole: {', '.join(rewritten)}"
+        )
+    if not kept:
         return interrupt.MESSAGE  # nothing happened
-    ids = " ".join(str(run_id) for run_id, _ in runs)
-    shown = ", ".join(f"run {run_id} ({where})" for run_id, where in runs)
-    recorded = "1 pool was" if len(runs) == 1 else f"{len(runs)} pools were"
-    return (
-        f"{interrupt.MESSAGE} after {recorded} recorded, each whole with its folder: "
-        f"{shown} (asnsql runs --delete {ids} removes them); {left} not run"
-    )
+    return f"{interrupt.MESSAGE} after {'; '.join(kept)}; {left} not run"
 
 
 def _chunk_rows(pools: Sequence[Path], slots: int) -> int:
@@ -422,6 +437,7 @@ class _Coordinator:
         self.area = area
         self.stop = False  # a signal came while a run was committed: stop after it
         self.recorded: list[tuple[int, str]] = []  # (run_id, folder) of each run committed
+        self.rewritten: list[str] = []  # folders of earlier runs written again (were missing)
         self.rules_hash = rules_hash(rules_for(settings.options.levels))
         self.sql_hash = sql_digest()
         self.migrations = [m.name for m in db.available_migrations()]
@@ -516,7 +532,11 @@ class _Coordinator:
         folder = None
         if self.settings.output_dir is not None:
             assert self.area is not None
-            folder = write_run_folder(self.con, run_id, self.settings.output_dir, path, self.area)
+            folder, written = write_run_folder(
+                self.con, run_id, self.settings.output_dir, path, self.area
+            )
+            if written:
+                self.rewritten.append(str(folder))
         return PoolReport(source, "skipped", folder=folder, run_id=run_id)
 
     def record_chunk(self, sources: list[str], future: Future[ChunkOutcomes]) -> list[PoolReport]:

@@ -340,15 +340,17 @@ def _check_folder(folder: Path) -> None:
 
 def write_run_folder(
     con: duckdb.DuckDBPyConnection, run_id: int, output_dir: Path, source: Path, area: Staging
-) -> Path:
-    """The folder of a recorded run: written again from the database when it is missing."""
+) -> tuple[Path, bool]:
+    """The folder of a recorded run, and whether it was written again from the database
+    (it was missing)."""
     folder = pool_folder(output_dir, source)
-    if not folder.is_dir():
-        files = [(doc.file_name, doc.dumps()) for doc in run_documents(con, run_id)]
-        staged = _stage_folder(area, folder, files)
-        with interrupt.HeldInterrupt():
-            _swap_in(staged, folder, area)
-    return folder
+    if folder.is_dir():
+        return folder, False
+    files = [(doc.file_name, doc.dumps()) for doc in run_documents(con, run_id)]
+    staged = _stage_folder(area, folder, files)
+    with interrupt.HeldInterrupt():
+        _swap_in(staged, folder, area)
+    return folder, True
 
 
 def _pool_id(con: duckdb.DuckDBPyConnection, outcome: PoolOutcome) -> tuple[int, bool]:
