@@ -14,6 +14,7 @@ import duckdb
 
 import asn_sql
 from asn_sql import db, interrupt
+from asn_sql.bounded import is_pool_file
 from asn_sql.engine.rule_check import check_rules
 from asn_sql.engine.run import GenerateOptions, Progress, RunSummary, generate_runs
 from asn_sql.engine.user_rules import rule_set
@@ -56,7 +57,7 @@ def resolve_pool(
     when exactly one pool is loaded. Returns warnings of a load too.
 
     Inside a transaction of ``con`` the load joins it."""
-    if pool is not None and Path(pool).is_file():
+    if pool is not None and is_pool_file(Path(pool)):
         result = load_into(con, db_path, [Path(pool)], delimiter=delimiter, replace=False)[0]
         return result.pool_id, result.warnings
     db.attach(con, db_path)
@@ -225,7 +226,7 @@ def _inputs(db_path: Path, pool: str | None) -> list[Protected]:
     """What a run's files (--save-orphans above all) must not replace: the database and
     the pool file read."""
     protected = protected_database(db_path)
-    if pool is not None and Path(pool).is_file():
+    if pool is not None and is_pool_file(Path(pool)):
         protected.append((Path(pool), "the pool being read"))
     return protected
 
@@ -242,7 +243,7 @@ def _run_in_one_transaction(
     keep_documents: bool = True,
     before_commit: Callable[[], None] | None = None,
 ) -> list[GenerateResult]:
-    files = [pool for pool in pools if pool is not None and Path(pool).is_file()]
+    files = [pool for pool in pools if pool is not None and is_pool_file(Path(pool))]
     # Checked before the database is touched: a bad pool file changes nothing.
     staged_pools = dict(
         zip(files, stage_pools(con, [Path(p) for p in files], delimiter), strict=True)

@@ -41,3 +41,13 @@ def read_bounded(
             path=path,
         )
     return data
+
+
+def is_pool_file(path: Path) -> bool:
+    """Whether ``path`` (links followed) is something a pool is read from: a regular file or
+    a pipe (``/dev/stdin``, ``<(…)``, a fifo), as ``load`` reads them; not a folder or device."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISFIFO(mode)

@@ -404,7 +404,8 @@ def _open_error(path: Path, exc: duckdb.Error) -> DatabaseError:
 
 def wal_path(path: Path) -> Path:
     """The write-ahead log DuckDB keeps beside a database file."""
-    return path.with_name(path.name + ".wal")
+    # DuckDB appends to the path as given; with_name() raised on '.', '..' or '/' (--db '').
+    return Path(f"{path}.wal")
 
 
 def remove_database(path: Path) -> None:
@@ -414,6 +415,21 @@ def remove_database(path: Path) -> None:
             file.unlink(missing_ok=True)
         except OSError:
             pass  # what cannot be removed stays; the command's own error says what failed
+
+
+def remove_if_no_run(path: Path) -> None:
+    """Remove a database file a command created, and its log, when no run was committed
+    to it (a batch that recorded no pool); keep it when it cannot tell."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            row = con.execute("select count(*) from runs").fetchone()
+        finally:
+            con.close()
+    except (duckdb.Error, OSError):
+        return
+    if row is not None and row[0] == 0:
+        remove_database(path)
 
 
 def clean_up_after_failure(path: Path, *, existed: bool, wal_existed: bool) -> None:

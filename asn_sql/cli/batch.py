@@ -66,7 +66,7 @@ SchedulerOption = Annotated[
 @handle_errors
 def batch(
     pools: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
             help="Pool files, or folders standing for every *.csv file in them.",
             show_default=False,
@@ -119,13 +119,21 @@ def batch(
         delimiter=check_delimiter(delimiter),
         force=force,
     )
-    found = find_pools(pools)
+    if "" in pools:
+        # Path("") is the current folder: an unset shell variable would batch every pool here.
+        raise UsageError("an empty pool name; give a pool file or a folder of pools")
+    found = find_pools([Path(pool) for pool in pools])
     json_output = output is ReportFormat.json
     bar = _PoolBar(len(found), print_folders=not json_output)
-    with open_executor(workers, scheduler) as (executor, slots), bar:
-        # Local processes share the machine's cores; a Dask worker runs one task a thread.
-        threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
-        summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
+    made = _made_by_this_command(db, settings.output_dir)
+    try:
+        with open_executor(workers, scheduler) as (executor, slots), bar:
+            # Local processes share the machine's cores; a Dask worker runs one task a thread.
+            threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // slots)
+            summary = run_batch(db, found, settings, executor, slots, bar.report, threads=threads)
+    finally:
+        # Nothing recorded (stopped early, or every pool failed): leave nothing behind.
+        _remove_made(made)
     if json_output:
         from asn_sql.cli.reports import batch_document
 
@@ -143,6 +151,36 @@ def batch(
     )
     if summary.failed:
         raise typer.Exit(code=1)
+
+
+def _made_by_this_command(db: Path, output: Path | None) -> tuple[Path | None, list[Path]]:
+    """The database file, if it does not exist yet, and the output folders that do not
+    (innermost first)."""
+    from asn_sql.db import wal_path
+
+    new_db = None if os.path.lexists(db) or os.path.lexists(wal_path(db)) else db
+    folders = []
+    folder = output
+    while folder is not None and not os.path.lexists(folder) and folder != folder.parent:
+        folders.append(folder)
+        folder = folder.parent
+    return new_db, folders
+
+
+def _remove_made(made: tuple[Path | None, list[Path]]) -> None:
+    # A batch that recorded no pool (stopped early, or every pool failed) leaves nothing,
+    # as generate does. The database is asked, not the pools' reports: a signal may come
+    # between a chunk's commit and its reports.
+    from asn_sql.db import remove_if_no_run
+
+    new_db, folders = made
+    if new_db is not None:
+        remove_if_no_run(new_db)
+    for folder in folders:
+        try:
+            folder.rmdir()  # only when empty: a recorded pool's folder stays
+        except OSError:
+            return
 
 
 class _PoolBar:

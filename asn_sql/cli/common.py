@@ -245,6 +245,12 @@ def generate_options(
         raise UsageError("-i/--ids needs at least one candidate id (-i o001 c1000)")
     if sum([bool(ids), all_candidates, discover]) > 1:
         raise UsageError("use only one of --ids, --all-candidates and --discover")
+    if version_id is not None and Path(version_id).is_file():
+        # `generate --version-id POOL`: as in jwst, the word after it is its value.
+        raise UsageError(
+            f"--version-id {version_id}: that is a file, not a version id; a word right after "
+            "--version-id is its value, so put the pool before it"
+        )
     return GenerateOptions(
         levels=LEVEL_CHOICES[level],
         ids=tuple(ids) if ids else None,

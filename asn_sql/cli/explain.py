@@ -71,6 +71,7 @@ def explain(
     """Say which associations hold an exposure and why the rules of its type did not;
     with --orphans, why each exposure of a run is in none."""
     if orphans:
+        _refuse_with_orphans(all_rules, rules_dir, ignore_default)
         _explain_orphans(db, _run_argument(exposure, run), output)
         return
     if exposure is None:
@@ -104,11 +105,33 @@ def _console() -> Console:
     return Console(width=_width(), soft_wrap=False, markup=False, emoji=False, highlight=False)
 
 
+def _refuse_with_orphans(all_rules: bool, rules_dir: Path | None, ignore_default: bool) -> None:
+    # --orphans reads the reasons the run kept; these options only shape the explanation of
+    # one exposure, so taking them silently would let a user believe they had applied.
+    given = [
+        name
+        for name, on in (
+            ("--all", all_rules),
+            ("-r/--rules", rules_dir is not None),
+            ("--ignore-default", ignore_default),
+        )
+        if on
+    ]
+    if given:
+        raise UsageError(
+            f"{given[0]} applies to one exposure's explanation, not to --orphans (the reasons "
+            "the run kept)"
+        )
+
+
 def _run_argument(text: str | None, run: int | None) -> int | None:
     if text is None:
         return run
     if not text.isdigit():
         raise UsageError(f"--orphans takes a run number, not {text!r}")
+    if run is not None and run != int(text):
+        # Two different runs: picking either would explain a run the user did not mean.
+        raise UsageError(f"two runs given, {text} and --run {run}: give one")
     return int(text)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from asn_sql import __version__
+from asn_sql.bounded import is_pool_file
 from asn_sql.cli import batch as cli_batch
 from asn_sql.cli import explain as cli_explain
 from asn_sql.cli import files as cli_files
@@ -274,7 +275,7 @@ def generate(
     options = generate_options(
         level, ids, all_candidates, discover, version_id, no_finalize, rules_dir, ignore_default
     )
-    orphans_file = None if save_orphans is None else output_file(save_orphans, "--save-orphans")
+    orphans_file = None if save_orphans is None else _orphans_file(save_orphans)
     interrupted = False
     try:
         with DelayedProgress(err) as progress:
@@ -320,6 +321,18 @@ def _interrupted_after(results: list[GenerateResult], dry_run: bool, path: Path)
         f"Error: interrupted after {'; '.join(kept)} "
         f"(asnsql runs --delete {ids} removes {'the run' if len(results) == 1 else 'them'})"
     )
+
+
+def _orphans_file(given: str) -> Path:
+    # The file goes under -p (each pool's folder with several pools), so it must be a bare
+    # name; refused here, before the run, rather than by the writer after it.
+    name = output_file(given, "--save-orphans")
+    if name.name != given or given in (".", ".."):
+        raise UsageError(
+            f"--save-orphans {given}: give a file name without a folder; it is written "
+            "under -p/--path"
+        )
+    return name
 
 
 def _report_runs(
@@ -597,7 +610,7 @@ _SQL_COMMANDS = ("query", "from-query", "export")
 def _trailing_pool(words: list[str]) -> str | None:
     """Take the POOL out of ``generate -i o001 c1000 pool.csv``: any word is an id, as in
     jwst, except a last one that names an existing file."""
-    if len(words) > 1 and Path(words[-1]).is_file():
+    if len(words) > 1 and is_pool_file(Path(words[-1])):
         return words.pop()
     return None
 

@@ -119,11 +119,23 @@ def run_level2(
     ]
     if not specs:
         return  # no association to make, and nothing else reads the passes' tables
+    partners = checking or _has_partners(con)
     try:
         db.execute_script(
             con,
-            render_sql("engine/level2.sql", rules=specs, finalize=finalize),
+            render_sql("engine/level2.sql", rules=specs, finalize=finalize, partners=partners),
             every_pass=checking,
         )
     except duckdb.Error as exc:
         raise RuleError(f"Level 2 grouping failed: {with_hint(first_line(exc), exc)}") from None
+
+
+def _has_partners(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a rule of shape `science` has, in one scope, a science row and another row
+    that may join its association: without one, sql/engine/level2.sql leaves out the
+    pairs and the passes that read them (they would find no row)."""
+    row = con.execute(
+        "select exists (select 1 from l2_eligible where shape = 'science' "
+        "group by rule, scope_id having bool_or(is_science) and bool_or(not is_science))"
+    ).fetchone()
+    return bool(row and row[0])

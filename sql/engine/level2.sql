@@ -6,7 +6,10 @@
 -- finalize does: imprint pruning, nod splits, candidate validity, WFSS catalogs.
 -- `rules` holds only the rules with eligible rows (every row below carries its
 -- rule's name), so a pass that serves shapes or settings no such rule has is left
--- out: it would find no row to work on.
+-- out: it would find no row to work on. `partners` false says that no rule of
+-- shape `science` has an eligible row other than science: then no pair exists,
+-- so no row founds an association before its science and no member can be
+-- refused, and the passes that serve those are left out too.
 {% import 'macros/exposures.sql' as x -%}
 {% import 'macros/level2.sql' as l2 -%}
 {% import 'macros/grouping.sql' as grouping -%}
@@ -121,6 +124,7 @@ group by all;
 -- read by (lock1); pupil and grating are compared after the join (pupil_ok,
 -- grating_ok). Which tag and which of the two count is the founder's choice
 -- (`under_lock`).
+{% if partners -%}
 create or replace temp table l2_pairs as
 with read_by as (
     select e.* exclude (k_opt_elem2, k_grating), x.filter as read_filter, x.band as read_band
@@ -343,6 +347,7 @@ join several as w on w.part_no = r.part_no and w.seed_row = r.founder
 where r.science is not null;
 
 -- asnsql: end
+{%- endif %}
 -- jwst creates an association of a rule only from a row that matched none of
 -- that rule's existing ones: a second copy of a file already taken (matched by
 -- its name), or a row whose other role joins an association founded before it,
@@ -352,9 +357,11 @@ where r.science is not null;
 create or replace temp table l2_founding as
 with science_rows as (
     select s.rule, s.asn_type, s.rule_rank, s.scope_id, s.row_no as science_row,
-           least(s.row_no, coalesce(d.seed_row, s.row_no)) as seed_row
+           {% if partners %}least(s.row_no, coalesce(d.seed_row, s.row_no)){% else %}s.row_no{% endif %} as seed_row
     from l2_eligible as s
+    {%- if partners %}
     left join l2_seeds as d on d.rule = s.rule and d.scope_id = s.scope_id and d.science_row = s.row_no
+    {%- endif %}
     where s.is_science and s.shape in ('science', 'single')
 ),
 -- the locks of the association: its founding row's
@@ -375,6 +382,7 @@ where coalesce((
         join scope_exposures as de on de.scope_id = d.scope_id and de.row_no = d.row_no
         where d.rule = s.rule and d.scope_id = s.scope_id and de.filename = se.filename),
         s.science_row) >= s.science_row
+{%- if partners %}
   and not exists (
         select 1
         from l2_pairs as p
@@ -386,7 +394,8 @@ where coalesce((
 {%- for rule in rules if rule.unmatched %}
               when p.rule = '{{ rule.name }}' then p.role in ({% for role in rule.unmatched %}'{{ role }}'{% if not loop.last %}, {% endif %}{% endfor %})
 {%- endfor %}
-              else false end));
+              else false end))
+{%- endif %};
 
 {#- The members of the associations of `founding` (rows as l2_founding's):
     the science, and every row that agrees with it under the association's
@@ -406,6 +415,7 @@ select
     1                               as phase,
     0                               as requeue_row
 from science as s
+{%- if partners %}
 union all
 select
     s.rule, s.asn_type, s.rule_rank, s.scope_id, s.scope_id || '/' || s.rule || '/' || s.science_row || '/' || s.seed_row, s.seed_row, 0,
@@ -425,6 +435,7 @@ join (
 ) as k on k.rule = p.rule and k.scope_id = p.scope_id and k.requeue = p.requeue
 -- a row jwst does not re-offer joins only associations that exist when it is read
 where p.deferred or p.row_no >= s.seed_row
+{%- endif %}
 {%- endmacro %}
 
 create or replace temp table l2_members as
@@ -465,7 +476,9 @@ where (association, row_no) in (
 );
 {%- endmacro %}
 {{ once_per_file() }}
-{% if with_science %}
+{#- (without pairs an association of this shape holds its science alone: no member
+    to refuse) #}
+{% if with_science and partners %}
 
 -- jwst fixes an association's optional key the first time a member sets it; a
 -- later member with another value is refused. The science and the founder fix
@@ -474,27 +487,29 @@ where (association, row_no) in (
 -- members are replayed in the order they join, each fixing the keys it sets.
 {% set fold_keys = pair_keys | reject('equalto', 'k_opt_elem') | list -%}
 {% macro fold(founding) -%}
+create or replace temp table l2_fold_contested as
+select m.association
+from l2_members as m
+semi join {{ founding }} as f
+  on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
+join l2_eligible as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
+join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
+where e.shape in ('science', 'single')
+group by m.association
+having false
+{%- for k in fold_keys %}
+    or min(e.{{ k }}) <> max(e.{{ k }})
+{%- endfor %}
+    -- MODE's pupil/grating (rules without MODE have k_opt_elem '' and do not read them)
+    or min(x.pupil) filter (where e.k_opt_elem is distinct from '')
+       <> max(x.pupil) filter (where e.k_opt_elem is distinct from '')
+    or min(x.grating) filter (where e.k_opt_elem is distinct from '')
+       <> max(x.grating) filter (where e.k_opt_elem is distinct from '');
+
+-- (no association contested: nothing to replay or refuse; the caller ends the block)
+-- asnsql: unless_empty l2_fold_contested
 create or replace temp table l2_fold_members as
-with contested as (
-    select m.association
-    from l2_members as m
-    semi join {{ founding }} as f
-      on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
-    join l2_eligible as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
-    join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no
-    where e.shape in ('science', 'single')
-    group by m.association
-    having false
-    {%- for k in fold_keys %}
-        or min(e.{{ k }}) <> max(e.{{ k }})
-    {%- endfor %}
-        -- MODE's pupil/grating (rules without MODE have k_opt_elem '' and do not read them)
-        or min(x.pupil) filter (where e.k_opt_elem is distinct from '')
-           <> max(x.pupil) filter (where e.k_opt_elem is distinct from '')
-        or min(x.grating) filter (where e.k_opt_elem is distinct from '')
-           <> max(x.grating) filter (where e.k_opt_elem is distinct from '')
-),
-keyed as (
+with keyed as (
     select rule, scope_id, row_no, role,
     {%- for k in fold_keys %}
         any_value({{ k }}) as {{ k }},
@@ -515,14 +530,12 @@ select
     case when e.mode then x.grating end as grating,
     f.lock2 as asn_lock2
 from l2_members as m
-semi join contested as c on c.association = m.association
+semi join l2_fold_contested as c on c.association = m.association
 join {{ founding }} as f
   on m.association = f.scope_id || '/' || f.rule || '/' || f.science_row || '/' || f.seed_row
 join keyed as e on e.rule = m.rule and e.scope_id = m.scope_id and e.row_no = m.row_no and e.role = m.role
 join scope_exposures as x on x.scope_id = m.scope_id and x.row_no = m.row_no;
 
--- (no association contested: nothing to replay or refuse; the caller ends the block)
--- asnsql: unless_empty l2_fold_members
 create or replace temp table l2_fold_refused as
 with recursive fold using key (association) as (
     -- the science and the founder fix their keys first

@@ -193,30 +193,42 @@ select group_id, rule, asn_type, rule_rank, scope_id, row_no, role, expname, pha
 -- One row per association: its keys, candidate, and what validity and naming need.
 create or replace temp table l3_summaries as
 select
-    g.*,
+    g.* exclude (observed, slits, direct_image),
     s.acid,
     s.ctype,
     f.founder_row,
     coalesce(m.n_science, 0)      as n_science,
     coalesce(m.n_psf, 0)          as n_psf,
     coalesce(m.n_members, 0)      as n_members,
-    coalesce(o.n_observations, 0) as n_observations,
+    coalesce(g.observed, 0)       as n_observations,
     -- group, background and mosaic candidates need two observations, a test of
     -- jwst's finalize only (--no-finalize writes them all the same)
-    {% if finalize %}(s.ctype not in ('group', 'background', 'mosaic') or coalesce(o.n_observations, 0) >= 2){% else %}true{% endif %}
+    {% if finalize %}(s.ctype not in ('group', 'background', 'mosaic') or coalesce(g.observed, 0) >= 2){% else %}true{% endif %}
                                   as observations_ok,
-    coalesce(t.slit_tokens, [])   as slit_tokens,
-    coalesce(d.has_direct_image, false) as has_direct_image
+    coalesce(list_sort(g.slits), []) as slit_tokens,
+    coalesce(g.direct_image, false) as has_direct_image
 from (
     -- the pupil, else grating, a name shows is the one the pass fixed (the first
     -- member's, or an acquisition's before it), else the first late member's
     select g.* replace (case when g.k_opt2 is distinct from ''
-        then coalesce(substr(g.k_opt2, strpos(g.k_opt2, ':') + 1), p.opt2) else g.k_opt2 end as k_opt2)
+        then coalesce(substr(g.k_opt2, strpos(g.k_opt2, ':') + 1), p.opt2) else g.k_opt2 end as k_opt2),
+        p.observed, p.slits, p.direct_image
     from l3_groups as g
+    -- what the members read by the pass tell, in one pass over them: the first
+    -- pupil, else grating; the observations (target acquisitions aside); the slit
+    -- tokens; and, where the rule's target test is jwst's Constraint_Target
+    -- (rule.direct_image_target), whether one is an exposure of a direct_image
+    -- candidate (the association is then named for target 000)
     left join (
         select m.group_id,
                arg_min(coalesce(e.pupil, e.grating), [m.phase, m.row_no])
-                   filter (where coalesce(e.pupil, e.grating) is not null) as opt2
+                   filter (where coalesce(e.pupil, e.grating) is not null) as opt2,
+               count(distinct e.obs_num) filter (where m.role <> 'target_acquisition')
+                   as observed,
+               list(distinct m.slit_token) filter (where m.slit_token is not null) as slits,
+               bool_or(e.in_direct_image) filter (
+                   where m.rule in ({% for rule in rules if rule.direct_image_target %}'{{ rule.name }}', {% endfor %}''))
+                   as direct_image
         from l3_grouped as m
         join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
         group by m.group_id
@@ -230,27 +242,7 @@ left join (
            count(*) filter (where role = 'psf')     as n_psf,
            count(*)                                  as n_members
     from l3_members group by group_id
-) as m using (group_id)
-left join (
-    select m.group_id, count(distinct e.obs_num) as n_observations
-    from l3_grouped as m
-    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
-    where m.role <> 'target_acquisition'
-    group by m.group_id
-) as o using (group_id)
-left join (
-    select group_id, list_sort(list(distinct slit_token)) as slit_tokens
-    from l3_grouped where slit_token is not null group by group_id
-) as t using (group_id)
--- an association holding a direct_image-candidate exposure is named for target
--- 000, where the rule's target test is jwst's Constraint_Target (rule.direct_image_target)
-left join (
-    select m.group_id, bool_or(e.in_direct_image) as has_direct_image
-    from l3_grouped as m
-    join scope_exposures as e on e.scope_id = m.scope_id and e.row_no = m.row_no
-    where m.rule in ({% for rule in rules if rule.direct_image_target %}'{{ rule.name }}', {% endfor %}'')
-    group by m.group_id
-) as d using (group_id);
+) as m using (group_id);
 
 -- Names are built from the key values as jwst's re.escape leaves them (a
 -- backslash before '-', '.', '+' and the like; real values have none), escaped

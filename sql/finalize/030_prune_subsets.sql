@@ -1,6 +1,17 @@
 -- Associations sharing a product name: the one with fewer members goes when no
 -- file has a different role in the two (jwst's prune_duplicate_products, whose
 -- diff calls that a subset). Differences only in a file's suffix keep both.
+-- The product names kept associations of different sizes share: where there is
+-- none, no association has a bigger one of its name and the test (to the end
+-- of the file) is not planned.
+create or replace temp table named_alike as
+select pool_id, level, product_name
+from found_associations
+where kept
+group by all
+having min(n_members) < max(n_members);
+
+-- asnsql: unless_empty named_alike
 update found_associations as f
 set kept = false,
     fate = 'another association named ' || f.product_name || ' has more members, which jwst keeps'

@@ -27,6 +27,8 @@ left join exposures as x on x.pool_id = a.pool_id and x.row_no = a.seed_row
 where not coalesce(regexp_full_match(a.name || '.json', $asn_file_pattern), false)
    or coalesce(regexp_matches(a.product_name, $unsafe_pattern), false);
 
+-- (every name follows its grammar: nothing to leave out, here to the end)
+-- asnsql: unless_empty misnamed_associations
 delete from numbered_associations
 where match_id in (select match_id from misnamed_associations);
 

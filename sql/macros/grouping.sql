@@ -227,24 +227,13 @@ with recursive pass using key (component) as (
         {%- if acquisitions %},
             list_transform(a_keys, lambda a, i: list_contains(a_obs[i], obs_num)
             {%- for k in base %} and a[{{ keys.index(k) + 1 }}] = keys[{{ keys.index(k) + 1 }}]{% endfor %}) as acq_offered,
-            list_transform(a_keys, lambda a: [
-            {%- for k in keys %}
-                {{ agrees_with('a', 's', k, loop.index, locks) }}{% if not loop.last %},{% endif %}
-            {%- endfor %}]) as acq_passes
+            list_transform(a_keys, lambda a: {{ key_checks('a', 's', keys, locks) }}) as acq_passes
         {%- endif %}
         from (
             select
                 p.component, p.rule, p.scope_id, s.move, p.a_keys, p.a_files, p.a_founders, p.a_obs,
                 s.keys, s.filename, s.row_no, s.obs_num, s.is_acq, s.acq_order,{% if locks %} s.opts,{% endif %}
-                {%- if locks %}
-                list_transform(p.a_keys, lambda a:
-                {%- for k in keys %}
-                    {{ 'and ' if not loop.first }}{{ agrees_with('a', 's', k, loop.index, locks) }}
-                {%- endfor %}) as agrees,
-                {%- else %}
-                list_transform(p.a_keys, lambda a: list_bool_and(list_transform(list_zip(a, s.keys),
-                    lambda k: k[1] is null or k[2] is null or k[1] = k[2]))) as agrees,
-                {%- endif %}
+                list_transform(p.a_keys, lambda a: list_bool_and({{ key_checks('a', 's', keys, locks) }})) as agrees,
                 list_transform(p.a_files, lambda f: list_contains(f, s.filename)) as holds
             from pass as p
             join {{ prefix }}_moves as s on s.component = p.component and s.move = p.move + 1
@@ -399,6 +388,20 @@ select group_id, first_exact as founder_row from {{ prefix }}_groups;
 {%- else -%}
 {{ e }}.{{ k }}::varchar
 {%- endif -%}
+{%- endmacro %}
+
+{#- Whether row `s` agrees with association keys `a`, key by key (agrees_with), as a
+    list: one lambda over the keys, not an expression per key, since DuckDB sets a
+    statement's expressions up again in every step of a recursive pass and a
+    pass's cost per step follows their size. -#}
+{% macro key_checks(a, s, keys, locks) -%}
+{%- set locked = keys | select('in', locks) | list -%}
+list_transform(list_zip({{ a }}, {{ s }}.keys), lambda kv, j:
+{%- if locked %} case
+    {%- for k in locked %}
+    when j = {{ keys.index(k) + 1 }} then {{ agrees_with(a, s, k, keys.index(k) + 1, locks) }}
+    {%- endfor %}
+    else {% endif %}kv[1] is null or kv[2] is null or kv[1] = kv[2]{% if locked %} end{% endif %})
 {%- endmacro %}
 
 {#- Whether row `s` agrees on key k (the i-th) with association keys `a`: NULL on

@@ -42,27 +42,26 @@
 {%- endif -%}
 {%- endmacro %}
 
-{#- Whether the row passes MODE's lock i: the first three are required. -#}
-{% macro mode_passes(a, r, i) -%}
-(case when {{ mode_value(a, r, i) }} is null then {{ 'true' if i > 3 else 'false' }}
-      else {{ a }}.mode[{{ i }}] is null or {{ a }}.mode[{{ i }}] = {{ mode_value(a, r, i) }} end)
+{#- The row's values for MODE's seven locks, as association a reads them. -#}
+{% macro mode_values(a, r) -%}
+[{% for i in range(1, 8) %}{{ mode_value(a, r, i) }}{% if not loop.last %}, {% endif %}{% endfor %}]
 {%- endmacro %}
 
 {#- What offering row r to association a finds, before deciding: whether a
-    holds r's file, BASE, how many of MODE's locks r passes in a row, and the
-    three tests of the two branches. -#}
-{% macro offer(a, r) -%}
+    holds r's file, BASE, how many of MODE's locks r passes in a row (`values`,
+    its mode_values: a lock passes where the row leaves it unset, but the first
+    three, which are required, or where a leaves it unlocked or holds the row's
+    value), and the three tests of the two branches. -#}
+{% macro offer(a, r, values) -%}
 {
     'a': {{ a }},
     'held': list_contains({{ a }}.files, {{ r }}.filename),
     'base': ({{ a }}.program is null or {{ a }}.program = {{ r }}.program)
         and ({{ r }}.tsovisit is null or {{ a }}.tso is null or {{ a }}.tso = {{ r }}.tsovisit),
-    'reach': case
-        {%- for i in range(1, 8) %}
-        when not {{ mode_passes(a, r, i) }} then {{ i - 1 }}
-        {%- endfor %}
-        else 7 end,
-    'values': [{% for i in range(1, 8) %}{{ mode_value(a, r, i) }}{% if not loop.last %}, {% endif %}{% endfor %}],
+    'reach': coalesce(list_position(list_transform(list_zip({{ a }}.mode, {{ values }}),
+        lambda mv, i: case when mv[2] is null then i > 3 else mv[1] is null or mv[1] = mv[2] end),
+        false) - 1, 7),
+    'values': {{ values }},
     'sci': {{ r }}.role = 'science' and not {{ a }}.has_science and {{ r }}.is_lrs,
     'bkg': {{ r }}.is_background and ({{ a }}.bkg_exp is null or {{ a }}.bkg_exp = {{ r }}.exp_type),
     'ta': {{ r }}.obs_id is not null and ({{ a }}.obs_id is null or {{ a }}.obs_id = {{ r }}.obs_id)
@@ -144,15 +143,23 @@ steps as (
     where o.role = 'target_acquisition'
 ),
 -- materialized: the recursive step below reads it once per step, and would
--- otherwise number the steps (three windows over the scope) again each time
+-- otherwise number the steps (three windows over the scope) again each time.
+-- What offering a row to a new association gives (fresh) depends on the row
+-- alone: worked out here once, not in every step of the pass.
 numbered as materialized (
-    select
-        *,
-        row_number() over (partition by scope_id, part order by sweep, nth)::integer as step,
-        {'founder': null, 'files': [], 'program': null, 'tso': null,
-         'mode': [null, null, null, null, null, null, null], 'obs_id': null,
-         'has_science': false, 'bkg_exp': null}::{{ association_type }} as empty
-    from steps
+    select r.*, {{ outcome('r.fresh_offer', 'r', 'r.row_no') }} as fresh
+    from (
+        select r.*, {{ offer('r.empty', 'r', mode_values('r.empty', 'r')) }} as fresh_offer
+        from (
+            select
+                *,
+                row_number() over (partition by scope_id, part order by sweep, nth)::integer as step,
+                {'founder': null, 'files': [], 'program': null, 'tso': null,
+                 'mode': [null, null, null, null, null, null, null], 'obs_id': null,
+                 'has_science': false, 'bkg_exp': null}::{{ association_type }} as empty
+            from steps
+        ) as r
+    ) as r
 ),
 -- one state per candidate and part: the associations, every join, and the rows to offer again
 pass using key (scope_id, part) as (
@@ -188,15 +195,15 @@ pass using key (scope_id, part) as (
         from (
             select
                 r.*,
-                list_transform(r.offers, lambda o: {{ outcome('o', 'r', 'o.a.founder') }}) as outcomes,
-                {{ outcome('r.fresh_offer', 'r', 'r.row_no') }} as fresh
+                list_transform(r.offers, lambda o: {{ outcome('o', 'r', 'o.a.founder') }}) as outcomes
             from (
                 select
                     p.asns, p.joins, p.again, r.*,
                     -- a background target is offered again only if it joined through the background test
                     case when r.sweep = 2 and not list_contains(p.again, r.row_no) then []
-                         else list_transform(p.asns, lambda a: {{ offer('a', 'r') }}) end as offers,
-                    {{ offer('r.empty', 'r') }} as fresh_offer
+                         else list_transform(
+                             list_transform(p.asns, lambda a: {'a': a, 'values': {{ mode_values('a', 'r') }}}),
+                             lambda av: {{ offer('av.a', 'r', 'av.values') }}) end as offers
                 from pass as p
                 join numbered as r on r.scope_id = p.scope_id and r.part = p.part and r.step = p.step + 1
             ) as r
