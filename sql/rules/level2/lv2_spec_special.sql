@@ -28,15 +28,18 @@
     MODE, exp_type, Constraint_Special), so that jwst offers r to it. Constraint_Special
     reads bkgdtarg, else is_psf, and the first member fixes which one it reads: a
     PSF reference that is also a background target joins an association of PSF
-    references. -#}
+    references. MODE's filter/band and pupil/grating tests read, from then on, only
+    the column s set (filter before band, pupil before grating): r is compared on
+    that column alone, whatever it holds in the other (r's pupil does not matter to
+    an association s founded on its grating). -#}
 {% macro same_values(r, s) -%}
 ({{ r }}.program = {{ s }}.program and {{ r }}.exp_type = {{ s }}.exp_type
  and {{ r }}.instrume = {{ s }}.instrume and {{ r }}.detector = {{ s }}.detector
- and coalesce('filter:' || {{ r }}.filter, 'band:' || {{ r }}.band)
-     = coalesce('filter:' || {{ s }}.filter, 'band:' || {{ s }}.band)
- and (coalesce({{ r }}.pupil, {{ r }}.grating) is null or coalesce({{ s }}.pupil, {{ s }}.grating) is null
-      or coalesce('pupil:' || {{ r }}.pupil, 'grating:' || {{ r }}.grating)
-         = coalesce('pupil:' || {{ s }}.pupil, 'grating:' || {{ s }}.grating))
+ and case when {{ s }}.filter is not null then {{ r }}.filter = {{ s }}.filter
+          else {{ r }}.band = {{ s }}.band end
+ and case when {{ s }}.pupil is not null then coalesce({{ r }}.pupil = {{ s }}.pupil, true)
+          when {{ s }}.grating is not null then coalesce({{ r }}.grating = {{ s }}.grating, true)
+          else true end
  and case when {{ s }}.bkgdtarg is not null then {{ r }}.bkgdtarg = {{ s }}.bkgdtarg
           else {{ r }}.is_psf = {{ s }}.is_psf end
  {%- for k in ['tsovisit', 'fxd_slit', 'subarray', 'channel'] %}
