@@ -324,7 +324,9 @@ def _decode(data: bytes, path: Path) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if data[8:12] == b"DUCK":  # DuckDB's header (db.is_duckdb_file): --db given as a pool
-            raise PoolError("is a DuckDB database, not a pool (see --db)", path=path) from None
+            raise PoolError(
+                "is a DuckDB database, not a pool", path=path, settings=("db",)
+            ) from None
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         line = data.count(b"\n", 0, exc.start) + 1
         column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
