@@ -25,15 +25,17 @@
 
 {#- Whether row b may join the association row c founded: the keys as in
     `compatible`, MODE's filter/band and pupil/grating read from the columns c
-    locks (cl: c's l2_row_locks row; ce, be: their scope_exposures rows). -#}
+    locks (cl: c's l2_row_locks row; ce, be: their scope_exposures rows). A
+    pupil or grating that either leaves unset refuses nothing: the association
+    holds the value its founder set. -#}
 {% macro compatible_under_locks(c, b, cl, ce, be) -%}
 {%- for k in plain_keys %}({{ c }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ c }}.{{ k }} = {{ b }}.{{ k }}) and {% endfor -%}
 (case {{ cl }}.lock1 when 'filter' then {{ ce }}.filter = {{ be }}.filter
      when 'band' then {{ ce }}.band = {{ be }}.band
      else {{ c }}.k_opt_elem is not distinct from {{ b }}.k_opt_elem end)
 and coalesce(case {{ cl }}.lock2
-     when 'pupil' then {{ be }}.pupil is null or {{ ce }}.pupil = {{ be }}.pupil
-     when 'grating' then {{ be }}.grating is null or {{ ce }}.grating = {{ be }}.grating
+     when 'pupil' then {{ be }}.pupil is null or {{ ce }}.pupil is null or {{ ce }}.pupil = {{ be }}.pupil
+     when 'grating' then {{ be }}.grating is null or {{ ce }}.grating is null or {{ ce }}.grating = {{ be }}.grating
      else true end, false)
 {%- endmacro %}
 
