@@ -24,7 +24,13 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "differential"
 IGNORED_KEYS = ("constraints", "code_version")
 
 # Kinds (the folder name without its seed) that asnsql does not reproduce yet, and why.
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "lv3image_copy_joins_later": (
+        "Level 3: a second copy of a file whose first copy an image3 association holds "
+        "matches that one by name, so jwst never offers it to an association founded later; "
+        "asnsql's Level 3 puts it in the one the next row founds"
+    ),
+}
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:

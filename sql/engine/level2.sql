@@ -25,15 +25,17 @@
 
 {#- Whether row b may join the association row c founded: the keys as in
     `compatible`, MODE's filter/band and pupil/grating read from the columns c
-    locks (cl: c's l2_row_locks row; ce, be: their scope_exposures rows). -#}
+    locks (cl: c's l2_row_locks row; ce, be: their scope_exposures rows). A
+    pupil or grating that either leaves unset refuses nothing: the association
+    holds the value its founder set. -#}
 {% macro compatible_under_locks(c, b, cl, ce, be) -%}
 {%- for k in plain_keys %}({{ c }}.{{ k }} is null or {{ b }}.{{ k }} is null or {{ c }}.{{ k }} = {{ b }}.{{ k }}) and {% endfor -%}
 (case {{ cl }}.lock1 when 'filter' then {{ ce }}.filter = {{ be }}.filter
      when 'band' then {{ ce }}.band = {{ be }}.band
      else {{ c }}.k_opt_elem is not distinct from {{ b }}.k_opt_elem end)
 and coalesce(case {{ cl }}.lock2
-     when 'pupil' then {{ be }}.pupil is null or {{ ce }}.pupil = {{ be }}.pupil
-     when 'grating' then {{ be }}.grating is null or {{ ce }}.grating = {{ be }}.grating
+     when 'pupil' then {{ be }}.pupil is null or {{ ce }}.pupil is null or {{ ce }}.pupil = {{ be }}.pupil
+     when 'grating' then {{ be }}.grating is null or {{ ce }}.grating is null or {{ ce }}.grating = {{ be }}.grating
      else true end, false)
 {%- endmacro %}
 
@@ -219,17 +221,29 @@ create or replace temp table l2_seed_candidates as
 -- another. A science, read later, joins every association founded for it (jwst's
 -- finalize then prunes those named alike). Replayed in pool order per part
 -- (with_parts) where two or more rows wait.
+-- A second copy of a file (`copy`: an earlier eligible row of the rule and
+-- candidate has its name) founds nothing: jwst finds it already a member of the
+-- association the first copy joined, which counts as a match whatever its keys.
 create or replace temp table l2_waiting as
 with parted as (
     {{ with_parts('(select c.*, e.' ~ (plain_keys | join(', e.')) ~ '
       from l2_seed_candidates as c
       join l2_eligible as e on e.rule = c.rule and e.scope_id = c.scope_id and e.row_no = c.seed_row)') }}
 ),
+firsts as (
+    select d.rule, d.scope_id, de.filename, min(d.row_no) as first_row
+    from l2_eligible as d
+    join scope_exposures as de on de.scope_id = d.scope_id and de.row_no = d.row_no
+    group by all
+),
 waiting as (
-    select rule, scope_id, science_row, seed_row, part_no,
-           row_number() over (partition by part_no order by seed_row) as step,
-           count(*) over (partition by part_no) as waiting
-    from parted
+    select p.rule, p.scope_id, p.science_row, p.seed_row, p.part_no,
+           f.first_row < p.seed_row as copy,
+           row_number() over (partition by p.part_no order by p.seed_row) as step,
+           count(*) over (partition by p.part_no) as waiting
+    from parted as p
+    join scope_exposures as x on x.scope_id = p.scope_id and x.row_no = p.seed_row
+    join firsts as f on f.rule = p.rule and f.scope_id = p.scope_id and f.filename = x.filename
 )
 select w.* exclude (waiting), w.waiting > 1 as several
 from waiting as w;
@@ -246,7 +260,7 @@ join scope_exposures as x on x.scope_id = w.scope_id and x.row_no = w.seed_row
 where w.several;
 
 create or replace temp table l2_seeds as
-select rule, scope_id, science_row, seed_row from l2_waiting where not several;
+select rule, scope_id, science_row, seed_row from l2_waiting where not several and not copy;
 
 -- (no part where two or more rows wait: nothing to replay)
 -- asnsql: unless_empty l2_waiting_keys
@@ -287,7 +301,7 @@ agrees as (
       and {{ under_lock('p', 'l.lock1', 'coalesce(l.lock2, s.lock2)') }}
 ),
 steps as (
-    select w.part_no, w.seed_row as row_no, true as waiting,
+    select w.part_no, w.seed_row as row_no, true as waiting, w.copy,
            o.lock1 || '|' || coalesce(o.lock2, '') as lock,
            coalesce(j.earlier, []) as earlier,
            coalesce(a.agreeing, []) as agreeing
@@ -299,7 +313,7 @@ steps as (
         from agrees group by all
     ) as a on a.part_no = w.part_no and a.seed_row = w.seed_row
     union all
-    select part_no, science_row, false, '', [], list({'lock': lock, 'row': seed_row})
+    select part_no, science_row, false, false, '', [], list({'lock': lock, 'row': seed_row})
     from agrees
     group by all
 ),
@@ -308,10 +322,12 @@ ordered as (
     from steps
 ),
 -- each association a waiting row founded: its founder, locks, members and science
+-- (a copy of a file read before joins what it may, and founds nothing)
 replay as (
     with recursive pass using key (part_no) as (
         select part_no, step,
-               [{'founder': row_no, 'lock': lock, 'members': [row_no], 'science': null::integer}] as founded
+               list_filter([{'founder': row_no, 'lock': lock, 'members': [row_no], 'science': null::integer}],
+                   lambda a: not copy) as founded
         from ordered where step = 1
         union
         select p.part_no, w.step,
@@ -333,6 +349,7 @@ replay as (
                         then {'founder': a.founder, 'lock': a.lock,
                               'members': list_append(a.members, w.row_no), 'science': a.science}
                         else a end)
+                    when w.copy then p.founded
                     else list_append(p.founded, {'founder': w.row_no, 'lock': w.lock,
                         'members': [w.row_no], 'science': null::integer})
                end
